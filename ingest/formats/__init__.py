@@ -1,0 +1,60 @@
+"""Format readers, and detection of which one fits a file.
+
+Each module below exposes ``READER``, an object with ``name``, ``binary``, ``sniff`` and
+``read`` (see ``base.Reader``). Detection picks the highest ``sniff`` score; ``--format``
+overrides it.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from fairhearing.errors import IngestError
+from ingest.formats.base import Reader, ReadOptions
+
+_MODULES = (
+    "numbered",
+    "flattened",
+    "event_notes",
+    "blogger",
+    "framework",
+    "codebook",
+    "tabular",
+    "jsonfmt",
+    "html",
+    "docx",
+    "pdf",
+    "plaintext",
+)
+
+
+def readers() -> dict[str, Reader]:
+    """All readers by format name, in detection priority order."""
+    out: dict[str, Reader] = {}
+    for mod in _MODULES:
+        module = importlib.import_module(f"ingest.formats.{mod}")
+        for reader in getattr(module, "READERS", [module.READER]):
+            out[reader.name] = reader
+    return out
+
+
+def get_reader(name: str) -> Reader:
+    all_readers = readers()
+    if name not in all_readers:
+        raise IngestError("FH-E106", f"unknown format {name!r}; known: {', '.join(sorted(all_readers))}")
+    return all_readers[name]
+
+
+def detect(data: bytes, filename: str) -> Reader:
+    """The reader whose ``sniff`` scores highest; the first listed wins ties."""
+    best: tuple[float, Reader] | None = None
+    for reader in readers().values():
+        score = reader.sniff(data, filename)
+        if score > 0 and (best is None or score > best[0]):
+            best = (score, reader)
+    if best is None:
+        raise IngestError("FH-E105", "could not detect the format; pass --format", file=filename)
+    return best[1]
+
+
+__all__ = ["Reader", "ReadOptions", "detect", "get_reader", "readers"]

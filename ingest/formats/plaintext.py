@@ -1,0 +1,34 @@
+"""Plain text: one response per blank-line-separated block (letters, pasted submissions)."""
+
+from __future__ import annotations
+
+import re
+
+from fairhearing.errors import IngestError
+from ingest.formats.base import ReadOptions, decode_text
+from ingest.model import ParsedResponse, ParseResult
+
+_BLOCK = re.compile(r"\S(?:.*?\S)?(?=\n[ \t]*\n|\s*\Z)", re.S)
+
+
+class PlainTextReader:
+    name = "text"
+    binary = False
+
+    def sniff(self, data: bytes, filename: str) -> float:
+        if b"\x00" in data[:4096]:
+            return 0.0
+        return 0.2 if filename.lower().endswith((".txt", ".text", ".md", "")) else 0.05
+
+    def read(self, data: bytes, filename: str, options: ReadOptions) -> ParseResult:
+        text = decode_text(data, filename, options.encoding)
+        responses = [
+            ParsedResponse(start=m.start(), end=m.end(), question=options.question)
+            for m in _BLOCK.finditer(text)
+        ]
+        if not responses:
+            raise IngestError("FH-E140", "no text found", file=filename)
+        return ParseResult(text=text, format=self.name, responses=responses)
+
+
+READER = PlainTextReader()

@@ -1,0 +1,173 @@
+"""The database schema as named, append-only migrations.
+
+Never edit or reorder a migration that has shipped: add a new one at the end. ``migrate``
+applies the ones a database has not seen, each in its own transaction, and records it in
+``migrations``. Nothing here drops a table that holds user data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import sqlite_utils
+
+from fairhearing.errors import FairhearingError
+
+Migration = Callable[[sqlite_utils.Database], None]
+
+
+def _m001_ingest(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """CREATE TABLE consultations (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE sources (
+            id INTEGER PRIMARY KEY,
+            consultation_id INTEGER NOT NULL REFERENCES consultations(id),
+            name TEXT NOT NULL,
+            path TEXT,
+            sha256 TEXT NOT NULL,
+            format TEXT NOT NULL,
+            title TEXT,
+            question TEXT,
+            text TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            problems TEXT NOT NULL DEFAULT '[]',
+            ingested_at TEXT NOT NULL,
+            UNIQUE (consultation_id, name)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE duplicate_groups (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,            -- exact / near / template / campaign
+            size INTEGER NOT NULL,
+            representative_id INTEGER      -- response kept for analysis
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE responses (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('stakeholder', 'moderator', 'post')),
+            author TEXT,
+            organisation TEXT,
+            respondent_type TEXT,
+            org_kind TEXT,
+            reply_to INTEGER REFERENCES responses(id) ON DELETE SET NULL,
+            question TEXT,
+            section TEXT,
+            truncated INTEGER NOT NULL DEFAULT 0,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            text TEXT NOT NULL,            -- the source span, untouched
+            clean_text TEXT NOT NULL,      -- normalised, personal data redacted: what is shown
+            boundary_confidence REAL,
+            duplicate_group INTEGER REFERENCES duplicate_groups(id) ON DELETE SET NULL,
+            meta TEXT NOT NULL DEFAULT '{}',
+            CHECK (start < "end")
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE points (
+            id INTEGER PRIMARY KEY,
+            response_id INTEGER NOT NULL REFERENCES responses(id) ON DELETE CASCADE,
+            source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            clean_text TEXT NOT NULL,
+            text_hash TEXT NOT NULL,       -- sha1 of clean_text: the key embeddings and edits use
+            CHECK (start < "end")
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE frameworks (
+            id INTEGER PRIMARY KEY,
+            consultation_id INTEGER NOT NULL REFERENCES consultations(id),
+            source_id INTEGER REFERENCES sources(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            question TEXT
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE components (
+            id INTEGER PRIMARY KEY,
+            framework_id INTEGER NOT NULL REFERENCES frameworks(id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            headline TEXT,
+            context TEXT,
+            is_annex INTEGER NOT NULL DEFAULT 0
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE principles (
+            id INTEGER PRIMARY KEY,
+            framework_id INTEGER NOT NULL REFERENCES frameworks(id) ON DELETE CASCADE,
+            component_id INTEGER NOT NULL REFERENCES components(id) ON DELETE CASCADE,
+            idx INTEGER NOT NULL,
+            code TEXT NOT NULL,            -- e.g. "2.3": component number . principle number
+            kind TEXT NOT NULL,
+            text TEXT NOT NULL,
+            description TEXT,
+            examples TEXT NOT NULL DEFAULT '[]',
+            start INTEGER,
+            "end" INTEGER
+        )"""
+    )
+    for sql in (
+        "CREATE INDEX idx_sources_sha ON sources(sha256)",
+        "CREATE INDEX idx_responses_source ON responses(source_id)",
+        "CREATE INDEX idx_responses_org ON responses(organisation)",
+        "CREATE INDEX idx_responses_dup ON responses(duplicate_group)",
+        "CREATE INDEX idx_points_response ON points(response_id)",
+        "CREATE INDEX idx_points_hash ON points(text_hash)",
+        "CREATE INDEX idx_principles_component ON principles(component_id)",
+    ):
+        db.execute(sql)
+    db["responses"].enable_fts(["clean_text"], fts_version="FTS5", create_triggers=True)
+    db["points"].enable_fts(["clean_text"], fts_version="FTS5", create_triggers=True)
+
+
+MIGRATIONS: list[tuple[str, Migration]] = [
+    ("001_ingest", _m001_ingest),
+]
+
+
+def applied(db: sqlite_utils.Database) -> list[str]:
+    if "migrations" not in db.table_names():
+        return []
+    return [r["name"] for r in db.query("SELECT name FROM migrations ORDER BY rowid")]
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply pending migrations; return the names applied now."""
+    db.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    done = applied(db)
+    known = [name for name, _ in MIGRATIONS]
+    unknown = [n for n in done if n not in known]
+    if unknown:
+        raise FairhearingError(
+            "FH-E200", f"database has migrations this version does not know: {', '.join(unknown)}; upgrade Fairhearing"
+        )
+    new = []
+    for name, fn in MIGRATIONS:
+        if name in done:
+            continue
+        with db.conn:
+            fn(db)
+            db["migrations"].insert({"name": name, "applied_at": now()})
+        new.append(name)
+    return new
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
