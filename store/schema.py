@@ -137,8 +137,89 @@ def _m001_ingest(db: sqlite_utils.Database) -> None:
     db["points"].enable_fts(["clean_text"], fts_version="FTS5", create_triggers=True)
 
 
+def _m002_analysis(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """CREATE TABLE embeddings (
+            text_hash TEXT NOT NULL,
+            model TEXT NOT NULL,
+            dim INTEGER NOT NULL,
+            vector BLOB NOT NULL,          -- float32, L2-normalised
+            PRIMARY KEY (text_hash, model)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE analysis_runs (
+            id INTEGER PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            status TEXT NOT NULL,          -- running / done / failed
+            embedder TEXT NOT NULL,
+            seed INTEGER NOT NULL,
+            params TEXT NOT NULL DEFAULT '{}',
+            stats TEXT NOT NULL DEFAULT '{}'
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE themes (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER NOT NULL REFERENCES analysis_runs(id) ON DELETE CASCADE,
+            parent_id INTEGER REFERENCES themes(id) ON DELETE SET NULL,
+            level INTEGER NOT NULL,        -- 0 = theme, 1 = broader group
+            topic INTEGER,                 -- the topic model's own number
+            label TEXT NOT NULL,           -- shown label (analyst rename wins)
+            auto_label TEXT NOT NULL,
+            keywords TEXT NOT NULL DEFAULT '[]',
+            size INTEGER NOT NULL DEFAULT 0,
+            signed_off_by TEXT,
+            signed_off_at TEXT
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE point_analysis (
+            point_id INTEGER PRIMARY KEY REFERENCES points(id) ON DELETE CASCADE,
+            run_id INTEGER NOT NULL REFERENCES analysis_runs(id) ON DELETE CASCADE,
+            theme_id INTEGER REFERENCES themes(id) ON DELETE SET NULL,
+            theme_score REAL,
+            sentiment TEXT,                -- negative / neutral / positive
+            sentiment_score REAL,
+            type TEXT,                     -- concern / suggestion / question / support / experience / information
+            type_score REAL,
+            no_principle INTEGER NOT NULL DEFAULT 0
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE point_principles (
+            point_id INTEGER NOT NULL REFERENCES points(id) ON DELETE CASCADE,
+            principle_id INTEGER NOT NULL REFERENCES principles(id) ON DELETE CASCADE,
+            score REAL NOT NULL,
+            rank INTEGER NOT NULL,
+            PRIMARY KEY (point_id, principle_id)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE mapping_feedback (
+            id INTEGER PRIMARY KEY,
+            point_hash TEXT NOT NULL,      -- points.text_hash: survives re-ingest and re-analysis
+            point_text TEXT NOT NULL,
+            principle_id INTEGER NOT NULL REFERENCES principles(id) ON DELETE CASCADE,
+            verdict TEXT NOT NULL CHECK (verdict IN ('confirm', 'reject')),
+            who TEXT NOT NULL,
+            at TEXT NOT NULL,
+            UNIQUE (point_hash, principle_id)
+        )"""
+    )
+    for sql in (
+        "CREATE INDEX idx_themes_run ON themes(run_id)",
+        "CREATE INDEX idx_pa_theme ON point_analysis(theme_id)",
+        "CREATE INDEX idx_pp_principle ON point_principles(principle_id)",
+    ):
+        db.execute(sql)
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_ingest", _m001_ingest),
+    ("002_analysis", _m002_analysis),
+    ("003_web", __import__("store.web_schema", fromlist=["m003_web"]).m003_web),
 ]
 
 
@@ -162,7 +243,7 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     for name, fn in MIGRATIONS:
         if name in done:
             continue
-        with db.conn:
+        with db.atomic():
             fn(db)
             db["migrations"].insert({"name": name, "applied_at": now()})
         new.append(name)

@@ -1,0 +1,191 @@
+"""The ingest stage: files in, sources / responses / points / frameworks in the database.
+
+``ingest_paths`` reads each file, detects its format, parses, cleans, splits into points and
+stores it in one transaction; re-ingesting an unchanged file does nothing, a changed one replaces
+its old version. A file that fails is reported with its error and leaves the database untouched.
+Afterwards duplicate and campaign groups are recomputed across the whole database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlite_utils
+
+from fairhearing.errors import FairhearingError, IngestError
+from ingest import clean, points, respondents
+from ingest.dedupe_store import recompute_duplicates
+from ingest.formats import ReadOptions, detect, get_reader
+from ingest.model import ParsedResponse, ParseResult
+from store.ingest_store import (
+    PreparedResponse,
+    consultation_id,
+    existing_source,
+    write_source,
+)
+
+SKIP_NAMES = {"README.md", "README.txt", "LICENSE", "PROVENANCE.md"}
+
+
+@dataclass
+class IngestReport:
+    """What happened to one file."""
+
+    file: str
+    status: str  # added / replaced / unchanged / failed
+    format: str | None = None
+    responses: int = 0
+    points: int = 0
+    problems: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
+    """Files named directly, and files under folders (sorted; hidden files and READMEs skipped)."""
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            for f in sorted(path.rglob("*")):
+                rel = f.relative_to(path)
+                if f.is_file() and not any(p.startswith(".") for p in rel.parts) and f.name not in SKIP_NAMES:
+                    yield f
+        else:
+            yield path
+
+
+def read_bytes(path: Path, max_bytes: int) -> bytes:
+    name = path.name
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        raise IngestError("FH-E100", f"cannot read: {e.strerror}", file=str(path)) from None
+    if size > max_bytes:
+        raise IngestError(
+            "FH-E102", f"{size} bytes is over the limit of {max_bytes} (raise --max-mb)", file=name
+        )
+    data = path.read_bytes()
+    if not data.strip():
+        raise IngestError("FH-E101", "file is empty", file=name)
+    return data
+
+
+def parse_file(data: bytes, name: str, fmt: str | None, options: ReadOptions) -> ParseResult:
+    reader = get_reader(fmt) if fmt else detect(data, name)
+    parsed = reader.read(data, name, options)
+    if not parsed.responses and parsed.framework is None:
+        raise IngestError("FH-E140", "no responses found", file=name)
+    return parsed
+
+
+def prepare(parsed: ParseResult, options: ReadOptions) -> list[PreparedResponse]:
+    """Validate offsets, infer respondents, make display text and points for every response."""
+    text = parsed.text
+    out = []
+    for idx, r in enumerate(parsed.responses):
+        if not (0 <= r.start < r.end <= len(text)):
+            raise IngestError("FH-E140", f"reader produced bad offsets {r.start}..{r.end} for response {idx}")
+        raw = text[r.start : r.end]
+        who = respondents.infer_respondent(r.author, r.organisation, raw)
+        spans = points.split_points(text, r.start, r.end, r.points)
+        out.append(
+            PreparedResponse(
+                idx=idx,
+                start=r.start,
+                end=r.end,
+                text=raw,
+                clean_text=clean.display_text(raw),
+                fields=_fields(r, who, parsed.question or options.question),
+                reply_to_idx=r.reply_to,
+                points=[
+                    (s.start, s.end, text[s.start : s.end], clean.display_text(text[s.start : s.end]))
+                    for s in spans
+                ],
+            )
+        )
+    return out
+
+
+def _fields(r: ParsedResponse, who: respondents.Respondent, question: str | None) -> dict:
+    return {
+        "role": r.role,
+        "author": r.author,
+        "organisation": r.organisation or who.organisation,
+        "respondent_type": r.respondent_type or who.respondent_type,
+        "org_kind": r.org_kind or who.org_kind,
+        "question": r.question or question,
+        "section": r.section,
+        "truncated": r.truncated,
+        "boundary_confidence": r.boundary_confidence,
+        "meta": r.meta,
+    }
+
+
+def ingest_file(
+    db: sqlite_utils.Database,
+    path: Path,
+    *,
+    consultation: str = "default",
+    fmt: str | None = None,
+    options: ReadOptions | None = None,
+) -> IngestReport:
+    """Ingest one file; never raises for bad input (the report carries the error)."""
+    options = options or ReadOptions()
+    name = path.name
+    try:
+        data = read_bytes(path, options.max_bytes)
+        sha = hashlib.sha256(data).hexdigest()
+        cid = consultation_id(db, consultation)
+        old = existing_source(db, cid, name)
+        if old and old[1] == sha:
+            return IngestReport(file=str(path), status="unchanged")
+        parsed = parse_file(data, name, fmt, options)
+        prepared = prepare(parsed, options)
+        with db.atomic():
+            write_source(
+                db,
+                consultation=cid,
+                name=name,
+                path=str(path),
+                sha256=sha,
+                size=len(data),
+                parsed=parsed,
+                responses=prepared,
+                replace_id=old[0] if old else None,
+            )
+    except FairhearingError as e:
+        if e.file is None:
+            e.file = name
+        return IngestReport(file=str(path), status="failed", error=str(e))
+    return IngestReport(
+        file=str(path),
+        status="replaced" if old else "added",
+        format=parsed.format,
+        responses=len(prepared),
+        points=sum(len(p.points) for p in prepared),
+        problems=[_problem(p) for p in parsed.problems],
+    )
+
+
+def _problem(p) -> str:
+    where = f"line {p.line}: " if p.line else f"row {p.row}: " if p.row else ""
+    return where + p.message
+
+
+def ingest_paths(
+    db: sqlite_utils.Database,
+    paths: Iterable[Path],
+    *,
+    consultation: str = "default",
+    fmt: str | None = None,
+    options: ReadOptions | None = None,
+) -> list[IngestReport]:
+    """Ingest files and folders; then recompute duplicate groups if anything changed."""
+    reports = [
+        ingest_file(db, f, consultation=consultation, fmt=fmt, options=options) for f in iter_files(paths)
+    ]
+    if any(r.status in ("added", "replaced") for r in reports):
+        recompute_duplicates(db)
+    return reports

@@ -1,0 +1,119 @@
+"""The JSONL export: the stable, documented interface other tools script against.
+
+Files: ``responses.jsonl``, ``points.jsonl``, ``principles.jsonl`` and, once analysis has run,
+``themes.jsonl``. Every response and point carries ``id``, ``source`` (file name), ``start``,
+``end`` (Python str offsets into the source text) and ``text`` (the displayed text: normalised,
+personal data redacted). Fields are only ever added, never renamed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import sqlite_utils
+
+RESPONSE_SQL = """
+SELECT r.id, s.name AS source, r.start, r."end", r.clean_text AS text, r.role, r.author, r.organisation,
+       r.respondent_type, r.org_kind, r.reply_to, r.truncated, r.duplicate_group, g.kind AS duplicate_kind,
+       g.size AS duplicate_size, r.question, r.section, r.boundary_confidence, c.name AS consultation
+FROM responses r JOIN sources s ON s.id = r.source_id JOIN consultations c ON c.id = s.consultation_id
+LEFT JOIN duplicate_groups g ON g.id = r.duplicate_group
+ORDER BY r.id
+"""
+
+POINT_SQL = """
+SELECT p.id, p.response_id, s.name AS source, p.start, p."end", p.clean_text AS text, p.idx,
+       r.organisation, r.role, r.question,
+       pa.theme_id AS theme, t.label AS theme_label, pa.sentiment, pa.type, pa.no_principle
+FROM points p JOIN responses r ON r.id = p.response_id JOIN sources s ON s.id = p.source_id
+LEFT JOIN point_analysis pa ON pa.point_id = p.id
+LEFT JOIN themes t ON t.id = pa.theme_id
+ORDER BY p.id
+"""
+
+PRINCIPLE_SQL = """
+SELECT pr.id, pr.code, pr.text, c.name AS component, c.headline AS component_headline, pr.kind,
+       c.is_annex, f.name AS framework, f.id AS framework_id, f.question
+FROM principles pr JOIN components c ON c.id = pr.component_id JOIN frameworks f ON f.id = pr.framework_id
+ORDER BY f.id, c.idx, pr.idx
+"""
+
+THEME_SQL = """
+SELECT t.id, t.label, t.auto_label, t.keywords, t.size, t.level, t.parent_id, t.signed_off_by, t.run_id
+FROM themes t WHERE t.run_id = ? ORDER BY t.level DESC, t.size DESC, t.id
+"""
+
+
+def _rows(db: sqlite_utils.Database, sql: str, params: list | None = None) -> Iterator[dict]:
+    cur = db.execute(sql, params or [])
+    cols = [d[0] for d in cur.description]
+    for row in cur:
+        yield dict(zip(cols, row, strict=True))
+
+
+def latest_run(db: sqlite_utils.Database) -> int | None:
+    row = db.execute("SELECT MAX(id) FROM analysis_runs WHERE status = 'done'").fetchone()
+    return row[0] if row else None
+
+
+def _principles_by_point(db: sqlite_utils.Database) -> dict[int, list[dict]]:
+    out: dict[int, list[dict]] = {}
+    for pid, prid, score in db.execute(
+        "SELECT point_id, principle_id, score FROM point_principles ORDER BY point_id, rank"
+    ):
+        out.setdefault(pid, []).append({"id": prid, "score": round(score, 4)})
+    return out
+
+
+def export_jsonl(db: sqlite_utils.Database, out_dir: str | Path) -> dict[str, int]:
+    """Write the export files into ``out_dir``; return the record count per file."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    counts: dict[str, int] = {}
+    run = latest_run(db)
+
+    def write(name: str, records: Iterator[dict]) -> None:
+        n = 0
+        tmp = out / (name + ".tmp")
+        with tmp.open("w", encoding="utf-8") as f:
+            for rec in records:
+                f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                n += 1
+        tmp.replace(out / name)
+        counts[name] = n
+
+    def responses() -> Iterator[dict]:
+        for r in _rows(db, RESPONSE_SQL):
+            r["truncated"] = bool(r["truncated"])
+            yield r
+
+    def points() -> Iterator[dict]:
+        principles = _principles_by_point(db) if run else {}
+        for p in _rows(db, POINT_SQL):
+            if run:
+                p["principles"] = principles.get(p["id"], [])
+                p["no_principle"] = bool(p["no_principle"])
+            else:
+                for k in ("theme", "theme_label", "sentiment", "type", "no_principle"):
+                    p.pop(k)
+            yield p
+
+    def principles() -> Iterator[dict]:
+        for p in _rows(db, PRINCIPLE_SQL):
+            p["is_annex"] = bool(p["is_annex"])
+            yield p
+
+    write("responses.jsonl", responses())
+    write("points.jsonl", points())
+    write("principles.jsonl", principles())
+    if run:
+
+        def themes() -> Iterator[dict]:
+            for t in _rows(db, THEME_SQL, [run]):
+                t["keywords"] = json.loads(t["keywords"])
+                yield t
+
+        write("themes.jsonl", themes())
+    return counts
