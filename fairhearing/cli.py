@@ -42,10 +42,14 @@ def cli() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @db_option
 @click.option("--format", "fmt", default=None, help="Force a format instead of detecting it (see `formats`).")
-@click.option("--consultation", default="default", show_default=True, help="Consultation these files belong to.")
+@click.option(
+    "--consultation", default="default", show_default=True, help="Consultation these files belong to."
+)
 @click.option("--question", default=None, help="Question the responses answer (when the file does not say).")
 @click.option("--id-column", default=None, help="Spreadsheets: the respondent id column.")
-@click.option("--text-column", "text_columns", multiple=True, help="Spreadsheets: a free-text column (repeat).")
+@click.option(
+    "--text-column", "text_columns", multiple=True, help="Spreadsheets: a free-text column (repeat)."
+)
 @click.option(
     "--meta-column",
     "meta_columns",
@@ -55,7 +59,9 @@ def cli() -> None:
 )
 @click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of the files.")
 @click.option("--max-mb", default=50, show_default=True, type=int, help="Refuse files larger than this.")
-def ingest(paths, db_path, fmt, consultation, question, id_column, text_columns, meta_columns, encoding, max_mb):
+def ingest(
+    paths, db_path, fmt, consultation, question, id_column, text_columns, meta_columns, encoding, max_mb
+):
     """Read files or folders into the database (re-ingesting an unchanged file does nothing)."""
     from ingest.formats import ReadOptions
     from ingest.pipeline import ingest_paths
@@ -122,6 +128,148 @@ def stats(db_path):
     from store.read_stats import database_stats
 
     click.echo(json.dumps(database_stats(_open(db_path)), indent=2))
+
+
+@cli.command()
+@db_option
+@click.option(
+    "--embedder",
+    default="minilm",
+    show_default=True,
+    help="Embedding model: minilm (default), bge-small, mpnet (optional packages), hashing (fast, low quality).",
+)
+@click.option(
+    "--themes", "n_themes", default=None, type=int, help="Target number of themes (default: automatic)."
+)
+@click.option("--seed", default=42, show_default=True, help="Random seed: same input and seed, same result.")
+@click.option("--models-dir", default="models", show_default=True, type=click.Path(file_okay=False))
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def analyse(db_path, embedder, n_themes, seed, models_dir, quiet):
+    """Embed, theme, tag and map every stakeholder point to the framework's principles."""
+    from nlp.embed import load_embedder
+    from nlp.pipeline import Analyser
+
+    db = _open(db_path)
+    analyser = Analyser(
+        load_embedder(embedder), seed=seed, n_themes=n_themes, models_dir=Path(models_dir), progress=not quiet
+    )
+    report = analyser.run(db)
+    click.echo(
+        f"run {report.run_id}: {report.points} points ({report.skipped_duplicates} duplicate-group copies "
+        f"counted once), {report.themes} themes in {report.groups} groups, "
+        f"unthemed {report.outliers_before} -> {report.outliers_after}, "
+        f"{report.mapped} mapped to principles, {report.no_principle} fit no principle"
+    )
+    click.echo("seconds: " + ", ".join(f"{k} {v}" for k, v in report.seconds.items()))
+
+
+@cli.command()
+@db_option
+@click.option(
+    "--text-file", required=True, type=click.File("r", encoding="utf-8"), help="The submission ('-' = stdin)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def check(db_path, text_file, as_json):
+    """Was my point captured? Where each point of a submission landed, with evidence."""
+    from dataclasses import asdict
+
+    from nlp.check import check_submission, latest_run
+    from nlp.embed import load_embedder
+
+    db = _open(db_path)
+    _, _, embedder_name = latest_run(db)
+    result = check_submission(db, text_file.read(), load_embedder(embedder_name))
+    if as_json:
+        click.echo(json.dumps([asdict(p) for p in result.points], indent=2, ensure_ascii=False))
+        return
+    for i, p in enumerate(result.points, 1):
+        click.echo(f"{i}. [{p.status}] {p.text}")
+        click.echo(f"   theme: {p.theme_label or '-'}")
+        for _, code, text, score in p.principles:
+            click.echo(f"   principle {code} ({score:.2f}): {text[:90]}")
+        click.echo(f"   evidence: {p.evidence}")
+        for m in p.matches[:2]:
+            click.echo(
+                f"   ~ response {m.response_id} ({m.score:.2f}, {m.organisation or 'unattributed'}): {m.text[:90]}"
+            )
+    click.echo(", ".join(f"{k}: {v}" for k, v in sorted(result.counts.items())))
+
+
+@cli.command()
+@db_option
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="File to write.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "docx", "csv", "xlsx"]),
+    default=None,
+    help="Default: from the file extension.",
+)
+def report(db_path, out_path, fmt):
+    """Write the summary-of-responses report (HTML/DOCX) or all points with every tag (CSV/XLSX)."""
+    from web import report as reports
+
+    fmt = fmt or Path(out_path).suffix.lstrip(".").lower()
+    writers = {
+        "html": reports.write_html,
+        "docx": reports.write_docx,
+        "csv": reports.write_points_csv,
+        "xlsx": reports.write_points_xlsx,
+    }
+    if fmt not in writers:
+        raise click.BadParameter(
+            f"cannot tell the format of {out_path!r}; pass --format", param_hint="--format"
+        )
+    writers[fmt](_open(db_path), out_path)
+    click.echo(f"wrote {out_path}")
+
+
+@cli.command()
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(db_path, host, port):
+    """Serve the web app (production WSGI server from werkzeug, never debug mode)."""
+    from werkzeug.serving import run_simple
+
+    from web import create_app
+
+    _open(db_path).close()  # create and migrate before serving
+    app = create_app({"DATABASE": str(Path(db_path).resolve())})
+    click.echo(f"Fairhearing on http://{host}:{port}/  (Ctrl+C to stop)")
+    run_simple(host, port, app, use_debugger=False, use_reloader=False, threaded=True)
+
+
+@cli.group()
+def user() -> None:
+    """Analyst accounts (viewers need none)."""
+
+
+@user.command("add")
+@click.argument("name")
+@db_option
+@click.password_option(help="Password (asked for when not given).")
+def user_add(name, db_path, password):
+    """Create an analyst account with a hashed password."""
+    from store.users import create_user
+
+    create_user(_open(db_path), name, password)
+    click.echo(f"analyst {name!r} created")
+
+
+@cli.command()
+@db_option
+@click.option("--embedder", default="minilm", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Stop after analysing.")
+@click.pass_context
+def demo(ctx, db_path, embedder, host, port, no_serve):
+    """Ingest the bundled DWP corpus, analyse it, and serve it."""
+    ctx.invoke(ingest, paths=(BUNDLED_CORPUS,), db_path=db_path)
+    ctx.invoke(analyse, db_path=db_path, embedder=embedder)
+    if not no_serve:
+        ctx.invoke(serve, db_path=db_path, host=host, port=port)
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-""""Was my point captured?": where each point of a submission landed, and whether it shows.
+""" "Was my point captured?": where each point of a submission landed, and whether it shows.
 
 The submission is split into points like any response. Each point is embedded and matched
 against every analysed point (cosine over cached embeddings). Its theme is the one its closest
@@ -95,7 +95,9 @@ def latest_run(db: sqlite_utils.Database) -> tuple[int, str, str]:
     return row[0], row[1], params.get("embedder", "minilm")
 
 
-def check_submission(db: sqlite_utils.Database, text: str, embedder, index: PointIndex | None = None) -> CheckResult:
+def check_submission(
+    db: sqlite_utils.Database, text: str, embedder, index: PointIndex | None = None
+) -> CheckResult:
     """Check each point of ``text`` against the latest analysis. ``embedder`` must match the run's."""
     run_id, model, _ = latest_run(db)
     index = index or PointIndex(db, run_id, model)
@@ -143,7 +145,9 @@ def check_submission(db: sqlite_utils.Database, text: str, embedder, index: Poin
     return CheckResult(points=out, run_id=run_id)
 
 
-def _principles(db: sqlite_utils.Database, weighted: list[tuple[int, float]]) -> list[tuple[int, str, str, float]]:
+def _principles(
+    db: sqlite_utils.Database, weighted: list[tuple[int, float]]
+) -> list[tuple[int, str, str, float]]:
     if not weighted:
         return []
     weight = dict(weighted)

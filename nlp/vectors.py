@@ -24,5 +24,7 @@ def load_vectors(db: sqlite_utils.Database, hashes: list[str], model: str) -> np
 
 def latest_model(db: sqlite_utils.Database) -> str | None:
     """The embedder name of the latest finished analysis run."""
-    row = db.execute("SELECT embedder FROM analysis_runs WHERE status = 'done' ORDER BY id DESC LIMIT 1").fetchone()
+    row = db.execute(
+        "SELECT embedder FROM analysis_runs WHERE status = 'done' ORDER BY id DESC LIMIT 1"
+    ).fetchone()
     return row[0] if row else None

@@ -20,5 +20,7 @@ COUNTS = {
 
 def database_stats(db: sqlite_utils.Database) -> dict[str, int | dict[str, int]]:
     out: dict[str, int | dict[str, int]] = {k: db.execute(sql).fetchone()[0] for k, sql in COUNTS.items()}
-    out["by_format"] = dict(db.execute("SELECT format, COUNT(*) FROM sources GROUP BY format ORDER BY format"))
+    out["by_format"] = dict(
+        db.execute("SELECT format, COUNT(*) FROM sources GROUP BY format ORDER BY format")
+    )
     return out

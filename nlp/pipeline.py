@@ -1,0 +1,271 @@
+"""The analysis stage: stored points in; themes, tags and principle maps out.
+
+``Analyser`` takes each stage as an argument with a sensible default (BERTopic-style):
+the embedder, the theme modeller, the tagger and the principle mapper. ``run`` reads as the
+pipeline: select points → embed (cached) → themes → tags → principles → replay analyst edits.
+Each run is a row of ``analysis_runs``; its results replace the previous run's in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import sqlite_utils
+from tqdm import tqdm
+
+from fairhearing.errors import AnalysisError
+from store.schema import now
+
+log = logging.getLogger(__name__)
+
+COLLAPSED_KINDS = ("exact", "near", "campaign")  # a template group shares only part of its text
+
+
+@dataclass
+class PointRow:
+    id: int
+    text: str
+    text_hash: str
+    question: str | None
+
+
+@dataclass
+class RunReport:
+    run_id: int
+    points: int
+    skipped_duplicates: int
+    themes: int
+    groups: int
+    outliers_before: int
+    outliers_after: int
+    mapped: int
+    no_principle: int
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def select_points(db: sqlite_utils.Database) -> tuple[list[PointRow], int]:
+    """Points of stakeholder responses, a collapsed duplicate group's non-representatives left out."""
+    rows = db.execute(
+        f"""SELECT p.id, p.clean_text, p.text_hash, r.question
+            FROM points p JOIN responses r ON r.id = p.response_id
+            LEFT JOIN duplicate_groups g ON g.id = r.duplicate_group
+            WHERE r.role = 'stakeholder'
+              AND (g.id IS NULL OR g.kind NOT IN ({",".join("?" * len(COLLAPSED_KINDS))})
+                   OR g.representative_id = r.id)
+            ORDER BY p.id""",
+        list(COLLAPSED_KINDS),
+    ).fetchall()
+    total = db.execute(
+        "SELECT COUNT(*) FROM points p JOIN responses r ON r.id = p.response_id WHERE r.role = 'stakeholder'"
+    ).fetchone()[0]
+    return [PointRow(*r) for r in rows], total - len(rows)
+
+
+class Analyser:
+    """Analysis with swappable stages; ``None`` means the default for each."""
+
+    def __init__(
+        self,
+        embedder=None,
+        theme_modeller=None,
+        tagger_factory: Callable | None = None,
+        mapper_factory: Callable | None = None,
+        *,
+        seed: int = 42,
+        n_themes: int | None = None,
+        models_dir: Path = Path("models"),
+        progress: bool = True,
+    ) -> None:
+        self.embedder = embedder
+        self.theme_modeller = theme_modeller
+        self.tagger_factory = tagger_factory
+        self.mapper_factory = mapper_factory
+        self.seed = seed
+        self.n_themes = n_themes
+        self.models_dir = Path(models_dir)
+        self.progress = progress
+
+    # --- stages -----------------------------------------------------------------------------
+    def _embedder(self):
+        if self.embedder is None:
+            from nlp.embed import load_embedder
+
+            self.embedder = load_embedder("minilm")
+        return self.embedder
+
+    def _embed_fn(self) -> Callable[[list[str]], np.ndarray]:
+        emb = self._embedder()
+        return lambda texts: emb.encode(list(texts))
+
+    def embed(self, db: sqlite_utils.Database, points: list[PointRow]) -> np.ndarray:
+        from nlp.embedding_cache import embed_texts
+
+        vectors = embed_texts(
+            db, self._embedder(), [(p.text_hash, p.text) for p in points], progress=self.progress
+        )
+        return np.vstack([vectors[p.text_hash] for p in points]).astype(np.float32)
+
+    def themes(self, texts: list[str], embeddings: np.ndarray):
+        if self.theme_modeller is None:
+            from nlp.themes import ThemeModeller
+
+            self.theme_modeller = ThemeModeller(seed=self.seed, nr_topics=self.n_themes)
+        return self.theme_modeller.fit(texts, embeddings)
+
+    def tags(self, texts: list[str], embeddings: np.ndarray):
+        if self.tagger_factory is None:
+            from nlp.tags import default_tagger
+
+            tagger = default_tagger(self._embedder().name, self._embed_fn(), models_dir=self.models_dir)
+        else:
+            tagger = self.tagger_factory()
+        return tagger.predict(texts, embeddings)
+
+    def principles(self, db: sqlite_utils.Database, points: list[PointRow], embeddings: np.ndarray):
+        """Map each point with the framework that applies to its question (else the general ones)."""
+        from nlp.mapping import PrincipleMapper, load_framework
+
+        frameworks = db.execute("SELECT id, question FROM frameworks ORDER BY id").fetchall()
+        by_question = {q: fid for fid, q in frameworks if q}
+        general = [fid for fid, q in frameworks if not q]
+        result: dict[int, list[tuple[int, float]]] = {p.id: [] for p in points}
+        groups: dict[tuple[int, ...], list[int]] = {}
+        for i, p in enumerate(points):
+            fids = (by_question[p.question],) if p.question in by_question else tuple(general)
+            groups.setdefault(fids, []).append(i)
+        for fids, idx in groups.items():
+            for fid in fids:
+                mapper = self.mapper_factory() if self.mapper_factory else PrincipleMapper()
+                mapper.fit(load_framework(db, fid), self._embed_fn())
+                mapped = mapper.map([points[i].text for i in idx], embeddings[idx])
+                for i, ranked in zip(idx, mapped, strict=True):
+                    result[points[i].id].extend(ranked)
+        return {pid: sorted(r, key=lambda kv: (-kv[1], kv[0])) for pid, r in result.items()}
+
+    # --- the pipeline -----------------------------------------------------------------------
+    def run(self, db: sqlite_utils.Database) -> RunReport:
+        import time
+
+        points, skipped = select_points(db)
+        if not points:
+            raise AnalysisError("FH-E300", "no stakeholder points to analyse; ingest responses first")
+        emb = self._embedder()
+        cur = db.execute(
+            "INSERT INTO analysis_runs (started_at, status, embedder, seed, params) VALUES (?, 'running', ?, ?, ?)",
+            [
+                now(),
+                emb.name,
+                self.seed,
+                json.dumps({"embedder": _loader_name(emb), "n_themes": self.n_themes}),
+            ],
+        )
+        run_id = cur.lastrowid
+        seconds: dict[str, float] = {}
+        try:
+            steps = tqdm(total=4, desc="analyse", disable=not self.progress, unit="stage")
+            t = time.perf_counter()
+            embeddings = self.embed(db, points)
+            seconds["embed"] = time.perf_counter() - t
+            steps.update()
+            texts = [p.text for p in points]
+            t = time.perf_counter()
+            themes = self.themes(texts, embeddings)
+            seconds["themes"] = time.perf_counter() - t
+            steps.update()
+            t = time.perf_counter()
+            tags = self.tags(texts, embeddings)
+            seconds["tags"] = time.perf_counter() - t
+            steps.update()
+            t = time.perf_counter()
+            mapped = self.principles(db, points, embeddings)
+            seconds["principles"] = time.perf_counter() - t
+            steps.update()
+            steps.close()
+            report = self._write(db, run_id, points, themes, tags, mapped, skipped, seconds)
+            self._save_models(run_id)
+        except BaseException:
+            db.execute(
+                "UPDATE analysis_runs SET status = 'failed', finished_at = ? WHERE id = ?", [now(), run_id]
+            )
+            raise
+        return report
+
+    def _write(self, db, run_id, points, themes, tags, mapped, skipped, seconds) -> RunReport:
+        from nlp.theme_store import write_themes
+
+        with db.atomic():
+            db.execute("DELETE FROM point_principles")
+            db.execute("DELETE FROM point_analysis")
+            theme_ids = write_themes(db, run_id, themes)
+            db.conn.executemany(
+                """INSERT INTO point_analysis (point_id, run_id, theme_id, theme_score, sentiment, sentiment_score,
+                                               type, type_score, no_principle)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [
+                    (
+                        p.id,
+                        run_id,
+                        theme_ids.get(int(themes.topics[i])),
+                        float(themes.scores[i]),
+                        tags[i].sentiment,
+                        float(tags[i].sentiment_score),
+                        tags[i].type,
+                        float(tags[i].type_score),
+                        int(not mapped[p.id]),
+                    )
+                    for i, p in enumerate(points)
+                ],
+            )
+            db.conn.executemany(
+                "INSERT INTO point_principles (point_id, principle_id, score, rank) VALUES (?, ?, ?, ?)",
+                [
+                    (pid, prid, float(score), rank)
+                    for pid, ranked in mapped.items()
+                    for rank, (prid, score) in enumerate(ranked)
+                ],
+            )
+            _replay_edits(db, run_id)
+            # older runs' themes go; their analyst edits live on as replayable operations
+            db.execute("DELETE FROM themes WHERE run_id <> ?", [run_id])
+            no_principle = sum(1 for p in points if not mapped[p.id])
+            report = RunReport(
+                run_id=run_id,
+                points=len(points),
+                skipped_duplicates=skipped,
+                themes=sum(1 for t in themes.themes),
+                groups=len(themes.groups),
+                outliers_before=themes.outliers_before,
+                outliers_after=themes.outliers_after,
+                mapped=len(points) - no_principle,
+                no_principle=no_principle,
+                seconds={k: round(v, 2) for k, v in seconds.items()},
+            )
+            db.execute(
+                "UPDATE analysis_runs SET status = 'done', finished_at = ?, stats = ? WHERE id = ?",
+                [now(), json.dumps(report.__dict__), run_id],
+            )
+        return report
+
+    def _save_models(self, run_id: int) -> None:
+        if self.theme_modeller is not None and hasattr(self.theme_modeller, "save"):
+            try:
+                self.theme_modeller.save(self.models_dir / "themes")
+            except Exception as e:  # noqa: BLE001 - a failed save must not lose the stored analysis
+                log.warning("could not save the theme model under %s: %s", self.models_dir, e)
+
+
+def _loader_name(embedder) -> str:
+    return getattr(embedder, "loader_name", None) or embedder.name.split("-")[0].split("@")[0]
+
+
+def _replay_edits(db: sqlite_utils.Database, run_id: int) -> None:
+    try:
+        from store.edits import replay
+    except ImportError:  # the web stage is optional for analysis
+        return
+    replay(db, run_id)

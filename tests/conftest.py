@@ -1,0 +1,43 @@
+"""Shared fixtures: cheap databases (in memory or a tmp file) and the bundled corpus."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = ROOT / "corpora" / "dwp-seeds"
+POLIS = ROOT / "corpora" / "polis-opendata" / "polis_comments_all.csv"
+
+
+@pytest.fixture
+def mem_db():
+    from store.db import open_db
+
+    return open_db(memory=True)
+
+
+@pytest.fixture
+def file_db(tmp_path):
+    from store.db import open_db
+
+    db = open_db(tmp_path / "test.db")
+    yield db
+    db.close()
+
+
+@pytest.fixture(scope="session")
+def seeds_db(tmp_path_factory):
+    """A database with the five DWP seeds ingested (shared, read-only by convention)."""
+    from ingest.pipeline import ingest_paths
+    from store.db import open_db
+
+    db = open_db(tmp_path_factory.mktemp("seeds") / "seeds.db")
+    reports = ingest_paths(db, [SEEDS])
+    assert all(r.status == "added" for r in reports), [r.error for r in reports]
+    return db

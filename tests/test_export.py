@@ -1,0 +1,41 @@
+"""The JSONL export holds its contract on the seeds."""
+
+from __future__ import annotations
+
+from store.export import export_jsonl
+from tests.conftest import SEEDS
+from tests.export_contract import contract_problems, load
+
+
+def _sources():
+    return {p.name: p.read_text(encoding="utf-8") for p in SEEDS.iterdir()}
+
+
+def test_export_contract_on_seeds(seeds_db, tmp_path):
+    counts = export_jsonl(seeds_db, tmp_path)
+    assert set(counts) == {"responses.jsonl", "points.jsonl", "principles.jsonl"}
+    assert counts["responses.jsonl"] > 100 and counts["principles.jsonl"] > 40
+    assert contract_problems(tmp_path, _sources()) == []
+
+
+def test_export_fields_typed(seeds_db, tmp_path):
+    export_jsonl(seeds_db, tmp_path)
+    responses = load(tmp_path / "responses.jsonl")
+    assert all(isinstance(r["truncated"], bool) for r in responses)
+    roles = {r["role"] for r in responses}
+    assert roles == {"stakeholder", "moderator", "post"}
+    replies = [r for r in responses if r["reply_to"] is not None]
+    ids = {r["id"] for r in responses}
+    assert replies and all(r["reply_to"] in ids for r in replies)
+
+
+def test_contract_checker_catches_a_bad_offset(seeds_db, tmp_path):
+    export_jsonl(seeds_db, tmp_path)
+    lines = (tmp_path / "points.jsonl").read_text(encoding="utf-8").splitlines()
+    import json
+
+    rec = json.loads(lines[0])
+    rec["start"], rec["end"] = 0, 5
+    lines[0] = json.dumps(rec)
+    (tmp_path / "points.jsonl").write_text("\n".join(lines), encoding="utf-8")
+    assert contract_problems(tmp_path, _sources())
