@@ -30,7 +30,17 @@ def _open(db_path: str):
     return open_db(db_path)
 
 
-@click.group()
+class _Group(click.Group):
+    """Turns Fairhearing's coded errors into a one-line message and exit code 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except FairhearingError as e:
+            raise click.ClickException(str(e)) from None
+
+
+@click.group(cls=_Group)
 @click.version_option(package_name="fairhearing")
 def cli() -> None:
     """Fairhearing: analyse consultation responses locally."""
@@ -273,17 +283,7 @@ def demo(ctx, db_path, embedder, host, port, no_serve):
 
 
 def main() -> None:
-    try:
-        cli(standalone_mode=False)
-    except FairhearingError as e:
-        click.echo(f"Error: {e}", err=True)
-        sys.exit(1)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(1)
-    except click.ClickException as e:
-        e.show()
-        sys.exit(e.exit_code)
+    cli()
 
 
 if __name__ == "__main__":

@@ -183,6 +183,8 @@ def ingest_paths(
     options: ReadOptions | None = None,
 ) -> list[IngestReport]:
     """Ingest files and folders; then recompute duplicate groups if anything changed."""
+    if fmt:
+        get_reader(fmt)  # an unknown --format is the user's error, before any file is read
     reports = [
         ingest_file(db, f, consultation=consultation, fmt=fmt, options=options) for f in iter_files(paths)
     ]

@@ -260,7 +260,13 @@ class Analyser:
 
 
 def _loader_name(embedder) -> str:
-    return getattr(embedder, "loader_name", None) or embedder.name.split("-")[0].split("@")[0]
+    """The ``load_embedder`` name that recreates ``embedder`` (for check-my-point and search)."""
+    from nlp.embed import EMBEDDERS
+
+    for key in EMBEDDERS:
+        if embedder.name.startswith(key) or key in embedder.name:
+            return key
+    return embedder.name
 
 
 def _replay_edits(db: sqlite_utils.Database, run_id: int) -> None:

@@ -33,7 +33,7 @@ def readers() -> dict[str, Reader]:
     out: dict[str, Reader] = {}
     for mod in _MODULES:
         module = importlib.import_module(f"ingest.formats.{mod}")
-        for reader in getattr(module, "READERS", [module.READER]):
+        for reader in getattr(module, "READERS", None) or [module.READER]:
             out[reader.name] = reader
     return out
 
@@ -53,6 +53,8 @@ def detect(data: bytes, filename: str) -> Reader:
         if score > 0 and (best is None or score > best[0]):
             best = (score, reader)
     if best is None:
+        if b"\x00" in data[:8192]:
+            raise IngestError("FH-E103", "file looks binary and matches no known binary format", file=filename)
         raise IngestError("FH-E105", "could not detect the format; pass --format", file=filename)
     return best[1]
 

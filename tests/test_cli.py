@@ -1,0 +1,100 @@
+"""The CLI is a thin layer: exit codes, messages naming file and line, and the commands' output."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from fairhearing.cli import cli
+from tests.conftest import SEEDS
+
+
+def run(*args):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_ingest_and_export(tmp_path):
+    db = str(tmp_path / "c.db")
+    r = run("ingest", str(SEEDS / "000_8ef29a6578c7ff4a.txt"), "--db", db)
+    assert r.exit_code == 0, r.output
+    assert "added" in r.output and "numbered-comments: 11 responses" in r.output
+    again = run("ingest", str(SEEDS / "000_8ef29a6578c7ff4a.txt"), "--db", db)
+    assert "unchanged" in again.output
+    out = tmp_path / "export"
+    r = run("export", "--db", db, "--out", str(out))
+    assert r.exit_code == 0
+    assert "responses.jsonl: 11" in r.output
+    assert (out / "points.jsonl").exists()
+    stats = json.loads(run("stats", "--db", db).output)
+    assert stats["responses"] == 11 and stats["moderator_notices"] == 1
+
+
+def test_bad_input_exit_code_and_message(tmp_path):
+    db = str(tmp_path / "c.db")
+    bad = tmp_path / "broken.csv"
+    bad.write_text('id,comment\n1,"fine text here"\n2,"unterminated\n', encoding="utf-8")
+    r = CliRunner().invoke(cli, ["ingest", str(bad), "--db", db])
+    assert r.exit_code == 1
+    assert "broken.csv" in r.output and "FH-E110" in r.output and "row" in r.output
+
+
+def test_forced_format_and_unknown_format(tmp_path):
+    db = str(tmp_path / "c.db")
+    f = tmp_path / "note.dat"
+    f.write_text("A single response about payments.", encoding="utf-8")
+    assert run("ingest", str(f), "--db", db, "--format", "text").exit_code == 0
+    r = CliRunner().invoke(cli, ["ingest", str(f), "--db", db, "--format", "nope"])
+    assert r.exit_code == 1 and "FH-E106" in r.output
+
+
+def test_spreadsheet_columns_named_by_user(tmp_path):
+    db = str(tmp_path / "c.db")
+    f = tmp_path / "survey.csv"
+    f.write_text(
+        "ref,Org,Q1 What do you think?\n"
+        "a1,Shaw Trust,We are concerned that payment by results will exclude small charities.\n"
+        "a2,,I think the timescale is far too short for providers to prepare.\n",
+        encoding="utf-8",
+    )
+    r = run(
+        "ingest",
+        str(f),
+        "--db",
+        db,
+        "--id-column",
+        "ref",
+        "--text-column",
+        "Q1 What do you think?",
+        "--meta-column",
+        "organisation=Org",
+    )
+    assert r.exit_code == 0, r.output
+    from store.db import open_db
+
+    rows = open_db(db).execute("SELECT organisation, question FROM responses ORDER BY id").fetchall()
+    assert rows[0] == ("Shaw Trust", "Q1 What do you think?")
+    bad = CliRunner().invoke(cli, ["ingest", str(f), "--db", str(tmp_path / "d.db"), "--text-column", "Nope"])
+    assert bad.exit_code == 1 and "FH-E112" in bad.output
+
+
+def test_formats_lists_readers():
+    out = run("formats").output.split()
+    for name in (
+        "numbered-comments",
+        "flattened-comments",
+        "event-notes",
+        "blog-thread",
+        "framework",
+        "csv",
+        "xlsx",
+        "json",
+        "jsonl",
+        "html",
+        "docx",
+        "pdf",
+        "text",
+        "codebook-csv",
+        "codebook-yaml",
+    ):
+        assert name in out
