@@ -128,16 +128,15 @@ class Analyser:
 
     def principles(self, db: sqlite_utils.Database, points: list[PointRow], embeddings: np.ndarray):
         """Map each point with the framework that applies to its question (else the general ones)."""
-        from nlp.mapping import PrincipleMapper, load_framework
+        from nlp.mapping import PrincipleMapper, load_framework, select_frameworks
 
-        frameworks = db.execute("SELECT id, question FROM frameworks ORDER BY id").fetchall()
-        by_question = {q: fid for fid, q in frameworks if q}
-        general = [fid for fid, q in frameworks if not q]
         result: dict[int, list[tuple[int, float]]] = {p.id: [] for p in points}
         groups: dict[tuple[int, ...], list[int]] = {}
+        per_question: dict[str | None, tuple[int, ...]] = {}
         for i, p in enumerate(points):
-            fids = (by_question[p.question],) if p.question in by_question else tuple(general)
-            groups.setdefault(fids, []).append(i)
+            if p.question not in per_question:
+                per_question[p.question] = tuple(select_frameworks(db, p.question))
+            groups.setdefault(per_question[p.question], []).append(i)
         for fids, idx in groups.items():
             for fid in fids:
                 mapper = self.mapper_factory() if self.mapper_factory else PrincipleMapper()
