@@ -41,3 +41,20 @@ def seeds_db(tmp_path_factory):
     reports = ingest_paths(db, [SEEDS])
     assert all(r.status == "added" for r in reports), [r.error for r in reports]
     return db
+
+
+@pytest.fixture(scope="session")
+def analysed_db(seeds_db, tmp_path_factory):
+    """The seeds, analysed with the fast hashing embedder (a copy: ``seeds_db`` stays un-analysed)."""
+    from nlp.embed import load_embedder
+    from nlp.pipeline import Analyser
+    from store.db import open_db
+
+    path = tmp_path_factory.mktemp("analysed") / "analysed.db"
+    target = open_db(path)
+    seeds_db.conn.backup(target.conn)
+    report = Analyser(
+        load_embedder("hashing"), models_dir=tmp_path_factory.mktemp("models"), progress=False
+    ).run(target)
+    target.report = report
+    return target

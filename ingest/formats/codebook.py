@@ -72,12 +72,24 @@ def _name(filename: str) -> str:
 
 def _delimiter(text: str, filename: str) -> str:
     """The delimiter under which the header names a group and an item column."""
-    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    first = _first_line(text)
     order = ("\t", ",", ";") if filename.lower().endswith(".tsv") else (",", "\t", ";")
     for delim in order:
-        if all(_header_columns(next(csv.reader([first], delimiter=delim), []))):
+        if all(_header_columns(_split_header(first, delim))):
             return delim
     return order[0]
+
+
+def _first_line(text: str) -> str:
+    lines = text.lstrip("\ufeff").splitlines()
+    return lines[0] if lines else ""
+
+
+def _split_header(line: str, delimiter: str) -> list[str]:
+    try:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error:
+        return []
 
 
 def _csv_rows(text: str, filename: str) -> list[list[str]]:
@@ -105,8 +117,7 @@ class CodebookCsvReader:
         if b"\x00" in data[:4096] or not filename.lower().endswith((".csv", ".tsv", ".txt")):
             return 0.0
         text = data[:65536].decode("utf-8", errors="replace").lstrip("\ufeff")
-        first = text.split("\n", 1)[0]
-        header = next(csv.reader([first], delimiter=_delimiter(text, filename)), [])
+        header = _split_header(_first_line(text), _delimiter(text, filename))
         if not all(_header_columns(header)):
             return 0.0
         return 0.95 if data.count(b"\n") <= MAX_SNIFF_ROWS else 0.3

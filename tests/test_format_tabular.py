@@ -1,0 +1,344 @@
+"""The CSV and XLSX readers: the real Polis export, made-up survey exports, and bad input."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from fairhearing.errors import IngestError
+from ingest.formats.base import ReadOptions
+from ingest.formats.tabular import READERS, plan_columns
+from ingest.model import ParseResult
+
+CSV, XLSX = READERS
+POLIS = Path(__file__).resolve().parents[1] / "corpora" / "polis-opendata" / "polis_comments_all.csv"
+
+SURVEY = (
+    "Response ID,Are you responding as an individual or on behalf of an organisation?,"
+    "Organisation name,Region,Q1: What should change about the Work Programme?,"
+    "Q2: Do you have any other comments?,Submitted\r\n"
+    '101,Individual,,North East,"Advisers change too often, so nobody knows my case.",No,2024-01-03\r\n'
+    '102,On behalf of an organisation,Shaw Trust,London,"Contracts are too short to invest in staff.",'
+    '"We said ""longer contracts"" last year,\r\nand nothing changed.",2024-01-04\r\n'
+    '103,An individual,,Wales,,"The online forms are hard to use with a screen reader.",2024-01-05\r\n'
+    '104,Organisation,Mencap,Scotland,"Payment by results leaves disabled people parked.",,2024-01-06\r\n'
+)
+
+
+def _csv(text: str, name: str = "survey.csv", **opts: object) -> ParseResult:
+    return CSV.read(text.encode("utf-8"), name, ReadOptions(**opts))  # type: ignore[arg-type]
+
+
+def _check_spans(res: ParseResult) -> None:
+    for r in res.responses:
+        body = res.text[r.start : r.end]
+        assert 0 <= r.start < r.end <= len(res.text)
+        assert body == body.strip()
+
+
+# --- the Polis export -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def polis() -> tuple[ParseResult, list[list[str]]]:
+    data = POLIS.read_bytes()
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    return CSV.read(data, POLIS.name, ReadOptions()), rows
+
+
+def test_polis_text_is_the_file_and_every_comment_is_found(polis) -> None:
+    res, rows = polis
+    body = rows[1:]
+    assert len(body) == 11082
+    assert res.text == POLIS.read_bytes().decode("utf-8")  # CRLF line ends kept
+    assert res.format == "csv"
+    # 6 of the 11,082 comment cells are empty or placeholders: "", ".", ".", "-", "na", "None"
+    assert len(res.responses) == 11076
+    found = {x.meta["row"] for x in res.responses}
+    skipped = [r[8] for i, r in enumerate(body, start=2) if i not in found]
+    assert sorted(skipped) == sorted(["", ".", ".", "-", "na", "None"])
+    _check_spans(res)
+
+
+def test_polis_spans_hold_the_comment_and_metadata_comes_from_its_row(polis) -> None:
+    res, rows = polis
+    header = rows[0]
+    col = {h: i for i, h in enumerate(header)}
+    for r in res.responses:
+        row = rows[r.meta["row"] - 1]
+        assert res.text[r.start : r.end].replace('""', '"') == row[col["comment_body"]].strip()
+        assert r.question == row[col["topic"]]
+        assert r.author == row[col["author_id"]]
+        assert r.meta["agrees"] == row[col["agrees"]]
+        assert r.meta["conversation"] == row[col["conversation"]]
+        assert r.meta["respondent_id"] == f"{row[col['conversation']]}:{row[col['comment_id']]}"
+    first = res.responses[0]
+    assert res.text[first.start : first.end] == "Not sure I believe any of this..."
+    assert first.meta["row"] == 2 and first.question == "$15/hour"
+    assert set(first.meta) >= {"timestamp", "disagrees", "moderated", "topic", "source_path"}
+    assert "comment_body" not in first.meta and "comment_id" not in first.meta
+
+
+def test_polis_comment_body_is_the_only_free_text_column(polis) -> None:
+    _, rows = polis
+    header, body = rows[0], rows[1:]
+    columns = [[r[i] for r in body] for i in range(len(header))]
+    layout = plan_columns(header, columns, ReadOptions(), "polis.csv")
+    assert [header[i] for i in layout.text] == ["comment_body"]
+    assert header[layout.question_col] == "topic"
+    assert (header[layout.id_col], header[layout.group_col]) == ("comment_id", "conversation")
+    assert header[layout.fields["author"]] == "author_id"
+
+
+def test_polis_quoted_cells_with_doubled_quotes_span_their_raw_content(polis) -> None:
+    res, _ = polis
+    quoted = [r for r in res.responses if '""' in res.text[r.start : r.end]]
+    assert quoted, "the export has comments with quotation marks"
+    for r in quoted:
+        assert res.text[r.start - 1] == '"' or res.text[r.start - 1].isspace()
+
+
+# --- made-up survey exports --------------------------------------------------------------
+
+
+def test_survey_gives_one_response_per_answered_question() -> None:
+    res = _csv(SURVEY)
+    _check_spans(res)
+    got = [(r.meta["respondent_id"], r.question[:3], res.text[r.start : r.end][:24]) for r in res.responses]
+    assert got == [
+        ("101", "Q1:", "Advisers change too ofte"),
+        ("101", "Q2:", "No"),
+        ("102", "Q1:", "Contracts are too short "),
+        ("102", "Q2:", 'We said ""longer contrac'),
+        ("103", "Q2:", "The online forms are har"),
+        ("104", "Q1:", "Payment by results leave"),
+    ]
+    assert res.responses[0].question == "Q1: What should change about the Work Programme?"
+
+
+def test_survey_metadata_columns() -> None:
+    res = _csv(SURVEY)
+    by_id = {(r.meta["respondent_id"], r.question[:2]): r for r in res.responses}
+    shaw = by_id[("102", "Q2")]
+    assert shaw.organisation == "Shaw Trust" and shaw.respondent_type == "organisation"
+    assert shaw.meta["Region"] == "London" and shaw.meta["Submitted"] == "2024-01-04"
+    assert shaw.meta["row"] == 3  # header is row 1; rows count records, not lines
+    assert (
+        res.text[shaw.start : shaw.end] == 'We said ""longer contracts"" last year,\r\nand nothing changed.'
+    )
+    ind = by_id[("101", "Q1")]
+    assert ind.organisation is None and ind.respondent_type == "individual" and ind.author is None
+    assert by_id[("104", "Q1")].meta["row"] == 5
+    assert "Organisation name" not in shaw.meta
+
+
+def test_user_named_columns_override_detection() -> None:
+    res = _csv(
+        SURVEY,
+        text_columns=["Q2: Do you have any other comments?"],
+        id_column="Submitted",
+        meta_columns={"location": "Region", "question": "Region"},
+    )
+    assert [r.meta["respondent_id"] for r in res.responses] == ["2024-01-03", "2024-01-04", "2024-01-05"]
+    assert [r.question for r in res.responses] == ["North East", "London", "Wales"]
+    assert res.responses[0].meta["Region"] == "North East"  # location has no field of its own
+    # names match regardless of case and spacing
+    res = _csv(SURVEY, text_columns=["q2:  do you have ANY other comments?"])
+    assert [res.text[r.start : r.end] for r in res.responses][0] == "No"
+
+
+def test_options_question_applies_to_a_single_text_column() -> None:
+    text = "id,comment\n1,The scheme should fund local advice services properly.\n"
+    assert _csv(text).responses[0].question == "comment"
+    assert _csv(text, question="What should change?").responses[0].question == "What should change?"
+
+
+def test_unknown_column_names_the_file_and_lists_the_columns() -> None:
+    with pytest.raises(IngestError) as e:
+        _csv(SURVEY, text_columns=["Q3"])
+    assert e.value.code == "FH-E112" and e.value.file == "survey.csv"
+    assert "'Region'" in e.value.message and "'Response ID'" in e.value.message
+    with pytest.raises(IngestError) as e:
+        _csv(SURVEY, meta_columns={"shoe_size": "Region"})
+    assert e.value.code == "FH-E112"
+
+
+def test_no_free_text_column() -> None:
+    with pytest.raises(IngestError) as e:
+        _csv("id,score,region\n1,5,Wales\n2,3,London\n")
+    assert e.value.code == "FH-E111" and "'score'" in e.value.message
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "id,comment\n", "id,comment\n1,\n2,N/A\n"])
+def test_nothing_to_read(text: str) -> None:
+    with pytest.raises(IngestError) as e:
+        _csv(text, text_columns=["comment"] if "1," in text else None)
+    assert e.value.code == "FH-E140"
+
+
+def test_topic_column_becomes_the_question_only_when_it_groups_rows() -> None:
+    comments = [
+        "Jobcentres should open later in the evening.",
+        "More training for advisers on mental health.",
+        "Travel costs to interviews should be refunded quickly.",
+        "Sanctions make people afraid to ask for help.",
+    ]
+    grouped = "topic,comment\n" + "".join(
+        f"{t},{c}\n" for t, c in zip(["Access", "Access", "Support", "Support"], comments, strict=True)
+    )
+    assert [r.question for r in _csv(grouped).responses] == ["Access", "Access", "Support", "Support"]
+    unique = "topic,comment\n" + "".join(f"T{i},{c}\n" for i, c in enumerate(comments))
+    res = _csv(unique)
+    assert {r.question for r in res.responses} == {"comment"}
+    assert res.responses[1].meta["topic"] == "T1"
+
+
+def test_delimiters_bom_and_ragged_rows() -> None:
+    semi = "\ufeffid;comment;org\n1;Funding must follow the person, not the provider.;Mind\n2;Shorter forms please, they take an hour.\n"
+    res = _csv(semi)
+    assert [res.text[r.start : r.end] for r in res.responses] == [
+        "Funding must follow the person, not the provider.",
+        "Shorter forms please, they take an hour.",
+    ]
+    assert res.responses[0].organisation == "Mind" and res.responses[1].organisation is None
+    assert res.text == semi
+    tsv = "id\tcomment\n1\tAdvisers, forms, and phone lines all need work.\n"
+    res = _csv(tsv, name="survey.tsv")
+    assert res.text[res.responses[0].start : res.responses[0].end].startswith("Advisers, forms")
+    trailing = "id,comment\n1,People need support that lasts beyond six months.,\n"
+    assert len(_csv(trailing).responses) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "row"),
+    [
+        ("id,comment\n1,Fine answer with enough words here.\n2,Too,many,fields\n", 3),
+        ('id,comment\n1,Fine answer with enough words here.\n2,"never closed\n3,x\n', 3),
+        ('id,comment\n1,"closed" then more text here\n', 2),
+        ("id,comment\n1,Fine answer with enough words here.\n2,bad \x00 byte in this row\n", 3),
+    ],
+)
+def test_malformed_csv_names_the_row(text: str, row: int) -> None:
+    with pytest.raises(IngestError) as e:
+        _csv(text)
+    assert e.value.code == "FH-E110" and e.value.row == row and e.value.file == "survey.csv"
+    assert f"row {row}" in str(e.value)
+
+
+def test_csv_sniff() -> None:
+    assert CSV.sniff(b"anything", "x.csv") >= 0.9
+    assert CSV.sniff(SURVEY.encode(), "export") > 0
+    prose = b"Dear Sir,\nI write about the scheme, which I think is poor.\nIt is slow.\nThanks, Jane\n"
+    assert CSV.sniff(prose, "letter") == 0
+
+
+# --- XLSX ----------------------------------------------------------------------------------
+
+
+def _workbook(sheets: dict[str, list[list[object]]]) -> bytes:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for row in rows:
+            ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_xlsx_survey() -> None:
+    data = _workbook(
+        {
+            "Responses": [
+                ["Consultation export, January 2024"],
+                [],
+                ["ID", "Organisation", "Respondent type", "Q1 What works well?", "Q2 What should change?", "Date"],
+                [7, "Shaw Trust", "Organisation", "Local partnerships with employers work well.",
+                 "  Longer contracts so we can keep staff.  ", dt.datetime(2024, 1, 3, 9, 30)],
+                [8, None, "Individual", None, "My adviser changed five times in a year.", dt.date(2024, 1, 4)],
+            ],
+            "Notes": [["note"], ["short"]],
+        }
+    )  # fmt: skip
+    res = XLSX.read(data, "survey.xlsx", ReadOptions())
+    _check_spans(res)
+    assert res.format == "xlsx"
+    assert [res.text[r.start : r.end] for r in res.responses] == [
+        "Local partnerships with employers work well.",
+        "Longer contracts so we can keep staff.",
+        "My adviser changed five times in a year.",
+    ]
+    assert res.text.startswith("[Responses row 4, Q1 What works well?]\nLocal partnerships")
+    first, _, last = res.responses
+    assert first.organisation == "Shaw Trust" and first.respondent_type == "organisation"
+    assert first.meta == {"Date": "2024-01-03T09:30:00", "row": 4, "respondent_id": "7", "sheet": "Responses"}
+    assert last.question == "Q2 What should change?" and last.respondent_type == "individual"
+    assert last.meta["Date"] == "2024-01-04T00:00:00" and last.meta["row"] == 5
+
+
+def test_xlsx_header_with_a_blank_name_is_still_the_header() -> None:
+    data = _workbook(
+        {"S": [["Export 2024"], ["id", "comment", None, "org"],
+               [1, "Contracts should be longer than they are now.", "x", "Mind"],
+               [2, "Shorter forms for everyone who applies.", "y", "Scope"]]}
+    )  # fmt: skip
+    res = XLSX.read(data, "s.xlsx", ReadOptions())
+    assert [(r.question, r.organisation, r.meta["row"]) for r in res.responses] == [
+        ("comment", "Mind", 3),
+        ("comment", "Scope", 4),
+    ]
+    assert res.responses[0].meta["column 3"] == "x"
+
+
+def test_xlsx_named_column_missing() -> None:
+    data = _workbook({"S": [["id", "comment"], [1, "The system needs fewer handoffs between staff."]]})
+    with pytest.raises(IngestError) as e:
+        XLSX.read(data, "s.xlsx", ReadOptions(text_columns=["answer"]))
+    assert e.value.code == "FH-E112" and "'comment'" in e.value.message
+
+
+@pytest.mark.parametrize(
+    "data", [b"not a zip at all", b"PK\x03\x04" + b"\x00" * 40, b"PK\x05\x06" + b"\x00" * 18]
+)
+def test_xlsx_corrupt(data: bytes) -> None:
+    with pytest.raises(IngestError) as e:
+        XLSX.read(data, "bad.xlsx", ReadOptions())
+    assert e.value.code == "FH-E130"
+
+
+def test_xlsx_truncated_or_damaged_is_an_ingest_error() -> None:
+    data = _workbook({"S": [["id", "comment"], [1, "The system needs fewer handoffs between staff."]]})
+    for damaged in (data[: len(data) // 2], data[:200] + b"\xff" * 50 + data[250:]):
+        with pytest.raises(IngestError) as e:
+            XLSX.read(damaged, "bad.xlsx", ReadOptions())
+        assert e.value.code == "FH-E130"
+
+
+def test_xlsx_zip_bomb_is_refused_before_parsing() -> None:
+    buf = io.BytesIO()
+    import zipfile
+
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        zf.writestr("xl/workbook.xml", "<workbook/>")
+        zf.writestr("xl/worksheets/sheet1.xml", b"<" + b"a" * (30 * 1024 * 1024) + b"/>")
+    data = buf.getvalue()
+    assert len(data) < 100_000
+    with pytest.raises(IngestError) as e:
+        XLSX.read(data, "bomb.xlsx", ReadOptions())
+    assert e.value.code == "FH-E130" and "zip bomb" in e.value.message
+    with pytest.raises(IngestError) as e:
+        XLSX.read(data, "bomb.xlsx", ReadOptions(max_bytes=10 * 1024 * 1024))
+    assert "limit" in e.value.message
+
+
+def test_xlsx_sniff() -> None:
+    data = _workbook({"S": [["id"]]})
+    assert XLSX.sniff(data, "upload") >= 0.8
+    assert XLSX.sniff(b"PK\x03\x04word/document.xml", "upload") == 0
