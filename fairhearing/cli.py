@@ -217,20 +217,21 @@ def check(db_path, text_file, as_json):
 )
 def report(db_path, out_path, fmt):
     """Write the summary-of-responses report (HTML/DOCX) or all points with every tag (CSV/XLSX)."""
-    from web import report as reports
+    from web import exports, report
 
     fmt = fmt or Path(out_path).suffix.lstrip(".").lower()
     writers = {
-        "html": reports.write_html,
-        "docx": reports.write_docx,
-        "csv": reports.write_points_csv,
-        "xlsx": reports.write_points_xlsx,
+        "html": report.write_html,
+        "docx": report.write_docx,
+        "csv": exports.write_points_csv,
+        "xlsx": exports.write_points_xlsx,
     }
     if fmt not in writers:
         raise click.BadParameter(
             f"cannot tell the format of {out_path!r}; pass --format", param_hint="--format"
         )
-    writers[fmt](_open(db_path), out_path)
+    _open(db_path).close()  # create and migrate first
+    writers[fmt](db_path, out_path)
     click.echo(f"wrote {out_path}")
 
 

@@ -20,7 +20,7 @@ import sqlite_utils
 from fairhearing.errors import AnalysisError
 from ingest.clean import display_text
 from ingest.points import split_points
-from nlp.summaries import theme_summary
+from nlp.summaries import stored_quotes
 from nlp.vectors import load_vectors
 
 MATCH_MIN = 0.55  # a stored point this close says much the same thing
@@ -74,6 +74,7 @@ class PointIndex:
             [run_id],
         ).fetchall()
         self.rows = rows
+        self.summary_vectors: dict[int, np.ndarray | None] = {}  # theme id -> its summary quotes' vectors
         vectors = load_vectors(db, [r[3] for r in rows], model)
         self.vectors = vectors if vectors is not None and len(rows) else np.zeros((0, 1), dtype=np.float32)
 
@@ -81,7 +82,9 @@ class PointIndex:
         if not len(self.rows):
             return []
         sims = self.vectors @ vector
-        top = np.argsort(-sims, kind="stable")[:k]
+        k = min(k, len(sims))
+        top = np.argpartition(-sims, k - 1)[:k]
+        top = top[np.lexsort((top, -sims[top]))]
         return [(int(i), float(sims[i])) for i in top]
 
 
@@ -107,7 +110,6 @@ def check_submission(
         return CheckResult(points=[], run_id=run_id)
     vectors = embedder.encode(texts)
     labels = dict(db.execute("SELECT id, label FROM themes WHERE run_id = ?", [run_id]).fetchall())
-    summaries: dict[int, np.ndarray | None] = {}
     out = []
     for span, clean, vec in zip(spans, texts, vectors, strict=True):
         near = index.nearest(vec, TOP_MATCHES)
@@ -128,7 +130,7 @@ def check_submission(
                 theme_votes[index.rows[i][5]] += s
         theme_id = max(theme_votes, key=lambda t: (theme_votes[t], -t)) if theme_votes else None
         principles = _principles(db, [(m.point_id, m.score) for m in matches])
-        status, evidence = _status(db, vec, theme_id, matches, summaries, model)
+        status, evidence = _status(db, vec, theme_id, matches, index.summary_vectors, model)
         out.append(
             PointCheck(
                 text=clean,
@@ -173,9 +175,8 @@ def _status(db, vec, theme_id, matches, cache, model) -> tuple[str, str]:
     if theme_id is None:
         return "partly", f"{len(matches)} similar points exist but none is in a theme."
     if theme_id not in cache:
-        s = theme_summary(db, theme_id, model, k=5)
-        vecs = load_vectors(db, [_hash(db, q.point_id) for q in s.quotes], model) if s.quotes else None
-        cache[theme_id] = vecs
+        quote_ids = [pid for pid, _ in stored_quotes(db, "theme", theme_id)]
+        cache[theme_id] = load_vectors(db, [_hash(db, pid) for pid in quote_ids], model) if quote_ids else None
     vecs = cache[theme_id]
     best = float((vecs @ vec).max()) if vecs is not None and len(vecs) else 0.0
     if best >= SUMMARY_CAPTURED:

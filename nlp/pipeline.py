@@ -32,6 +32,7 @@ class PointRow:
     text: str
     text_hash: str
     question: str | None
+    response_id: int
 
 
 @dataclass
@@ -51,7 +52,7 @@ class RunReport:
 def select_points(db: sqlite_utils.Database) -> tuple[list[PointRow], int]:
     """Points of stakeholder responses, a collapsed duplicate group's non-representatives left out."""
     rows = db.execute(
-        f"""SELECT p.id, p.clean_text, p.text_hash, r.question
+        f"""SELECT p.id, p.clean_text, p.text_hash, r.question, p.response_id
             FROM points p JOIN responses r ON r.id = p.response_id
             LEFT JOIN duplicate_groups g ON g.id = r.duplicate_group
             WHERE r.role = 'stakeholder'
@@ -185,7 +186,7 @@ class Analyser:
             seconds["principles"] = time.perf_counter() - t
             steps.update()
             steps.close()
-            report = self._write(db, run_id, points, themes, tags, mapped, skipped, seconds)
+            report = self._write(db, run_id, points, embeddings, themes, tags, mapped, skipped, seconds)
             self._save_models(run_id)
         except BaseException:
             db.execute(
@@ -194,7 +195,8 @@ class Analyser:
             raise
         return report
 
-    def _write(self, db, run_id, points, themes, tags, mapped, skipped, seconds) -> RunReport:
+    def _write(self, db, run_id, points, embeddings, themes, tags, mapped, skipped, seconds) -> RunReport:
+        from nlp.summaries import write_summary_quotes
         from nlp.theme_store import write_themes
 
         with db.atomic():
@@ -229,6 +231,15 @@ class Analyser:
                 ],
             )
             _replay_edits(db, run_id)
+            write_summary_quotes(
+                db,
+                run_id,
+                _summary_sets(db, run_id, points),
+                [p.id for p in points],
+                embeddings,
+                [p.text for p in points],
+                [p.response_id for p in points],
+            )
             # older runs' themes go; their analyst edits live on as replayable operations
             db.execute("DELETE FROM themes WHERE run_id <> ?", [run_id])
             no_principle = sum(1 for p in points if not mapped[p.id])
@@ -256,6 +267,29 @@ class Analyser:
                 self.theme_modeller.save(self.models_dir / "themes")
             except Exception as e:  # noqa: BLE001 - a failed save must not lose the stored analysis
                 log.warning("could not save the theme model under %s: %s", self.models_dir, e)
+
+
+def _summary_sets(
+    db: sqlite_utils.Database, run_id: int, points: list[PointRow]
+) -> dict[tuple[str, int], list[int]]:
+    """Point indices per theme, broader group, principle and component (after analyst edits)."""
+    index = {p.id: i for i, p in enumerate(points)}
+    sets: dict[tuple[str, int], list[int]] = {}
+    for pid, theme, group in db.execute(
+        """SELECT pa.point_id, t.id, t.parent_id FROM point_analysis pa JOIN themes t ON t.id = pa.theme_id
+           WHERE pa.run_id = ?""",
+        [run_id],
+    ):
+        sets.setdefault(("theme", theme), []).append(index[pid])
+        if group is not None:
+            sets.setdefault(("theme", group), []).append(index[pid])
+    for pid, principle, component in db.execute(
+        """SELECT pp.point_id, pp.principle_id, pr.component_id FROM point_principles pp
+           JOIN principles pr ON pr.id = pp.principle_id WHERE pp.rank = 0"""
+    ):
+        sets.setdefault(("principle", principle), []).append(index[pid])
+        sets.setdefault(("component", component), []).append(index[pid])
+    return sets
 
 
 def _loader_name(embedder) -> str:

@@ -1,30 +1,20 @@
-"""Reading cached point embeddings back from the ``embeddings`` table."""
+"""Cached point embeddings as one matrix, for readers that know only the model's name."""
 
 from __future__ import annotations
 
 import numpy as np
 import sqlite_utils
 
+from nlp.embedding_cache import load_vectors as load_cached
+from nlp.embedding_cache import stack
+
 
 def load_vectors(db: sqlite_utils.Database, hashes: list[str], model: str) -> np.ndarray | None:
-    """Vectors for ``hashes`` in order (float32 rows); ``None`` if any is missing."""
-    found: dict[str, np.ndarray] = {}
-    unique = list(dict.fromkeys(hashes))
-    for i in range(0, len(unique), 900):
-        chunk = unique[i : i + 900]
-        sql = f"SELECT text_hash, vector FROM embeddings WHERE model = ? AND text_hash IN ({','.join('?' * len(chunk))})"
-        for h, blob in db.execute(sql, [model, *chunk]):
-            found[h] = np.frombuffer(blob, dtype=np.float32)
-    if len(found) < len(unique):
+    """Vectors for ``hashes`` in order (float32 rows); ``None`` if any is not cached."""
+    row = db.execute("SELECT dim FROM embeddings WHERE model = ? LIMIT 1", [model]).fetchone()
+    if row is None:
         return None
-    if not hashes:
-        return np.zeros((0, 0), dtype=np.float32)
-    return np.vstack([found[h] for h in hashes])
-
-
-def latest_model(db: sqlite_utils.Database) -> str | None:
-    """The embedder name of the latest finished analysis run."""
-    row = db.execute(
-        "SELECT embedder FROM analysis_runs WHERE status = 'done' ORDER BY id DESC LIMIT 1"
-    ).fetchone()
-    return row[0] if row else None
+    found = load_cached(db, model, hashes, row[0])
+    if any(h not in found for h in hashes):
+        return None
+    return stack(found, hashes)

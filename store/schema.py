@@ -13,6 +13,7 @@ from collections.abc import Callable
 import sqlite_utils
 
 from fairhearing.errors import FairhearingError
+from store.web_schema import m003_web
 
 Migration = Callable[[sqlite_utils.Database], None]
 
@@ -216,10 +217,26 @@ def _m002_analysis(db: sqlite_utils.Database) -> None:
         db.execute(sql)
 
 
+def _m004_summaries(db: sqlite_utils.Database) -> None:
+    db.execute(
+        """CREATE TABLE summary_quotes (
+            run_id INTEGER NOT NULL REFERENCES analysis_runs(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('theme', 'principle', 'component')),
+            target_id INTEGER NOT NULL,    -- themes.id / principles.id / components.id
+            rank INTEGER NOT NULL,
+            point_id INTEGER NOT NULL REFERENCES points(id) ON DELETE CASCADE,
+            score REAL NOT NULL,           -- centrality: cosine to the set's centroid
+            PRIMARY KEY (run_id, kind, target_id, rank)
+        )"""
+    )
+    db.execute("CREATE INDEX idx_summary_target ON summary_quotes(kind, target_id)")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_ingest", _m001_ingest),
     ("002_analysis", _m002_analysis),
-    ("003_web", __import__("store.web_schema", fromlist=["m003_web"]).m003_web),
+    ("003_web", m003_web),
+    ("004_summaries", _m004_summaries),
 ]
 
 
@@ -251,4 +268,4 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
 
 
 def now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")

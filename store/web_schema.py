@@ -43,3 +43,5 @@ def m003_web(db: sqlite_utils.Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX idx_edits_at ON edits(at)")
+    # theme pages list a theme's points closest first: served straight from this index
+    db.execute("CREATE INDEX idx_pa_theme_score ON point_analysis(theme_id, theme_score)")

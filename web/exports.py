@@ -1,0 +1,117 @@
+"""Downloads: every point with every tag as CSV or XLSX, and the JSONL export as a zip."""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+import zipfile
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, send_file
+
+from store import read
+from web.db import connect, get_db
+
+bp = Blueprint("exports", __name__)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """Text that a spreadsheet would run as a formula gets a leading quote (CSV/formula injection)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+@bp.get("/export/points.csv")
+def points_csv():
+    path = current_app.config["DATABASE"]
+
+    def rows():
+        db = connect(path, readonly=True)  # the request's connection is closed before streaming ends
+        try:
+            buf = io.StringIO()
+            writer = csv.writer(buf)
+            writer.writerow(read.EXPORT_COLUMNS)
+            for i, row in enumerate(read.export_points(db), start=1):
+                writer.writerow([safe_cell(v) for v in row])
+                if i % 500 == 0:
+                    yield buf.getvalue()
+                    buf.seek(0)
+                    buf.truncate()
+            yield buf.getvalue()
+        finally:
+            db.close()
+
+    return Response(
+        rows(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=fairhearing-points.csv"},
+    )
+
+
+@bp.get("/export/points.xlsx")
+def points_xlsx():
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("points")
+    ws.append(read.EXPORT_COLUMNS)
+    for row in read.export_points(get_db()):
+        ws.append([safe_cell(v) for v in row])
+    out = io.BytesIO()
+    wb.save(out)
+    out.seek(0)
+    return send_file(
+        out,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name="fairhearing-points.xlsx",
+    )
+
+
+@bp.get("/export/jsonl.zip")
+def jsonl_zip():
+    try:
+        from store.export import export_jsonl
+    except ImportError:
+        abort(404, description="The JSONL export is not available in this version.")
+    out = io.BytesIO()
+    with tempfile.TemporaryDirectory() as tmp:
+        export_jsonl(get_db(), tmp)
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+            for f in sorted(Path(tmp).glob("*.jsonl")):
+                z.write(f, f.name)
+    out.seek(0)
+    return send_file(
+        out, mimetype="application/zip", as_attachment=True, download_name="fairhearing-jsonl.zip"
+    )
+
+
+def write_points_csv(db_path: str, out_path: str) -> None:
+    """Every point with every tag as CSV (for `fairhearing report --format csv`)."""
+    db = connect(str(db_path), readonly=True)
+    try:
+        with open(out_path, "w", encoding="utf-8", newline="") as f:
+            writer = csv.writer(f)
+            writer.writerow(read.EXPORT_COLUMNS)
+            for row in read.export_points(db):
+                writer.writerow([safe_cell(v) for v in row])
+    finally:
+        db.close()
+
+
+def write_points_xlsx(db_path: str, out_path: str) -> None:
+    from openpyxl import Workbook
+
+    db = connect(str(db_path), readonly=True)
+    try:
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("points")
+        ws.append(read.EXPORT_COLUMNS)
+        for row in read.export_points(db):
+            ws.append([safe_cell(v) for v in row])
+        wb.save(out_path)
+    finally:
+        db.close()

@@ -1,0 +1,47 @@
+"""Small view helpers: bounded integer arguments and pagination."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from flask import request
+
+
+def int_arg(name: str, default: int | None = None, lo: int = 1, hi: int = 10**9) -> int | None:
+    """An integer query argument clamped to [lo, hi]; ``default`` when missing or not a number."""
+    raw = request.args.get(name, "")
+    try:
+        value = int(raw)
+    except ValueError:
+        return default
+    return max(lo, min(hi, value))
+
+
+def int_list(values: list[str]) -> list[int]:
+    out = []
+    for v in values:
+        try:
+            out.append(int(v))
+        except ValueError:
+            continue
+    return out
+
+
+@dataclass
+class Pager:
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.total else 0
+
+    @property
+    def last(self) -> int:
+        return min(self.total, self.page * self.per_page)

@@ -1,0 +1,55 @@
+"""The overview page, the bundled plotly.js, and error pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, abort, render_template, send_file
+from werkzeug.exceptions import HTTPException
+
+from store import read
+from web.db import get_db
+
+bp = Blueprint("overview", __name__)
+
+
+@bp.get("/")
+def index():
+    db = get_db()
+    run = read.run_id(db)
+    return render_template(
+        "overview.html",
+        run=read.current_run(db),
+        counts=read.counts(db),
+        sources=read.sources(db),
+        respondents=read.respondents_by_type(db),
+        themes=read.largest_themes(db, run, 10),
+        sentiment=read.sentiment_split(db, run),
+        charts=read.chart_data(db, run) if run else None,
+    )
+
+
+def plotly_js_path() -> Path:
+    """plotly.min.js from the installed plotly package: served by the app, never from a CDN."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("plotly")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("plotly is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "package_data" / "plotly.min.js"
+
+
+@bp.get("/vendor/plotly.min.js")
+def plotly_js():
+    try:
+        path = plotly_js_path()
+    except FileNotFoundError:
+        abort(404)
+    if not path.exists():
+        abort(404)
+    return send_file(path, mimetype="text/javascript", max_age=86400)
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(e: HTTPException):
+    return render_template("error.html", error=e), e.code

@@ -1,0 +1,60 @@
+"""Themes: the list, and one theme with its summary, quotes, organisations, principles and points."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, render_template
+
+from store import read
+from web.db import get_db
+from web.helpers import Pager, int_arg
+from web.semantic import cached
+
+bp = Blueprint("themes", __name__)
+
+
+@bp.get("/themes")
+def index():
+    db = get_db()
+    rows = read.themes(db, read.run_id(db))
+    groups = [t for t in rows if t["level"] > 0]
+    return render_template(
+        "themes.html", themes=[t for t in rows if t["level"] == 0], groups=groups, run=read.current_run(db)
+    )
+
+
+@bp.get("/themes/<int:theme_id>")
+def show(theme_id: int):
+    db = get_db()
+    # the theme's aggregates are the same on every page of its points: cached until the data changes
+    parts = cached(
+        ("theme", current_app.config["DATABASE"], theme_id),
+        read.data_version(db),
+        lambda: _summary(db, theme_id),
+    )
+    if parts is None:
+        abort(404, description="No such theme in the current analysis.")
+    theme = parts["theme"]
+    per_page = current_app.config["PER_PAGE"]
+    page = int_arg("page", 1)
+    points, total = read.theme_points(db, theme_id, page, per_page)
+    return render_template(
+        "theme.html",
+        **parts,
+        points=points,
+        pager=Pager(page, per_page, total),
+        choices=read.theme_choices(db, theme["run_id"]),
+        current=read.run_id(db) == theme["run_id"],
+    )
+
+
+def _summary(db, theme_id: int) -> dict | None:
+    theme = read.theme(db, theme_id)
+    if theme is None:
+        return None
+    return {
+        "theme": theme,
+        "quotes": read.theme_quotes(db, theme_id),
+        "organisations": read.theme_organisations(db, theme_id),
+        "principles": read.theme_principles(db, theme_id),
+        "subthemes": read.subthemes(db, theme_id),
+    }
