@@ -23,6 +23,7 @@ CODES: dict[str, str] = {
     "FH-E300": "analysis has not been run on this database",
     "FH-E301": "an optional dependency is missing",
     "FH-E302": "model package is not installed",
+    "FH-E303": "unknown embedder name",
 }
 
 

@@ -115,7 +115,9 @@ class Analyser:
         if self.theme_modeller is None:
             from nlp.themes import ThemeModeller
 
-            self.theme_modeller = ThemeModeller(seed=self.seed, nr_topics=self.n_themes)
+            self.theme_modeller = ThemeModeller(
+                embedder=self._embedder(), seed=self.seed, nr_topics=self.n_themes
+            )
         return self.theme_modeller.fit(texts, embeddings)
 
     def tags(self, texts: list[str], embeddings: np.ndarray):
@@ -294,12 +296,7 @@ def _summary_sets(
 
 def _loader_name(embedder) -> str:
     """The ``load_embedder`` name that recreates ``embedder`` (for check-my-point and search)."""
-    from nlp.embed import EMBEDDERS
-
-    for key in EMBEDDERS:
-        if embedder.name.startswith(key) or key in embedder.name:
-            return key
-    return embedder.name
+    return getattr(embedder, "loader_name", embedder.name)
 
 
 def _replay_edits(db: sqlite_utils.Database, run_id: int) -> None:

@@ -1,0 +1,576 @@
+"""Themes: BERTopic over precomputed embeddings, with outlier reduction and a two-level hierarchy.
+
+``ThemeModeller(...).fit(texts, embeddings)`` returns a ``ThemeResult``: a theme number per text
+(-1 = outlier), a score (cosine similarity to the theme's centroid), the themes (number, label,
+keywords, size) and broader groups of themes. Every stage is a constructor argument with a default:
+
+1. UMAP to 5 dimensions (cosine, ``random_state=seed``; 200 epochs above 5,000 texts).
+2. HDBSCAN, leaf cluster selection (``min_cluster_size`` grows with the square root of the corpus,
+   or ``min_topic_size``). On MiniLM vectors of Polis comments the usual "eom" selection made one
+   cluster of about half the corpus (5,000 comments: 2,339 of them; 11,081: 5,567, though 53 themes
+   after a float-level change to the input); "leaf" gave 35-38 and 53-61 specific themes. It leaves
+   more outliers (about 40% there), which step 4 moves to their nearest theme.
+3. A target ``nr_topics``, when given, is met exactly: surplus themes are merged (Ward
+   agglomeration of their embedding centroids); if HDBSCAN found too few, KMeans on the UMAP
+   output makes that many instead. If HDBSCAN finds nothing at all, KMeans makes about sqrt(n/2).
+4. Outliers are moved to the nearest theme (BERTopic ``reduce_outliers``, strategy "embeddings");
+   the counts before and after are reported.
+5. Keywords: c-TF-IDF over a (1, 2)-gram vocabulary learnt on the documents (``min_df`` grows with
+   the corpus), refined by KeyBERTInspired then MaximalMarginalRelevance when an embedder is given
+   (both embed candidate words), plain c-TF-IDF otherwise. Labels come from ``nlp.theme_labels``.
+6. Groups: theme centroids clustered (Ward) into about sqrt(n_themes) groups, labelled from the
+   c-TF-IDF of their themes' documents.
+
+Small corpora (fewer than ``min_docs`` texts, 30 by default) skip UMAP/HDBSCAN, which are unreliable
+there: Ward agglomeration of the embeddings (``nr_topics`` or about sqrt(n/2) themes) with c-TF-IDF
+keywords. Ward needs no seed; on 18-27 synthetic texts it kept topics apart better than KMeans, and
+on 10-29 real seed bullets it split more evenly than average linkage (which left singletons).
+The result is deterministic for a given input and seed. BERTopic (10-20 s to import) is imported
+only inside ``fit`` and when loading a saved BERTopic model; ``load`` and ``assign`` do not need it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from nlp.embed import Embedder, available_cores, normalise_rows
+from nlp.theme_labels import TOP_K, bigram_counts, detect_casing, make_label, unique_labels
+
+TOKEN_PATTERN = r"(?u)\b[^\W\d_][^\W\d_]+\b"  # words of two or more letters
+FORMAT_VERSION = 1
+_LABEL_SAMPLE = 2000  # texts per theme scanned for label bigrams
+
+
+@dataclass
+class Theme:
+    topic: int
+    label: str
+    keywords: list[str]
+    size: int
+    group: int
+
+
+@dataclass
+class ThemeGroup:
+    group: int
+    label: str
+    keywords: list[str]
+    topics: list[int]
+    size: int
+
+
+@dataclass
+class ThemeResult:
+    topics: np.ndarray  # theme number per text, -1 = outlier
+    scores: np.ndarray  # cosine similarity to the assigned (or, for outliers, nearest) theme centroid
+    themes: list[Theme]
+    groups: list[ThemeGroup]
+    outliers_before: int = 0
+    outliers_after: int = 0
+    method: str = "bertopic"  # or "small-corpus", or "no-words" (texts without a single word)
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def theme(self, topic: int) -> Theme:
+        return next(t for t in self.themes if t.topic == topic)
+
+    def summary(self) -> dict[str, Any]:
+        """Everything but the per-text arrays, JSON-ready."""
+        return {
+            "method": self.method,
+            "outliers_before": self.outliers_before,
+            "outliers_after": self.outliers_after,
+            "params": self.params,
+            "themes": [asdict(t) for t in self.themes],
+            "groups": [asdict(g) for g in self.groups],
+        }
+
+
+def default_min_cluster_size(n: int) -> int:
+    return max(5, round(0.5 * math.sqrt(n)))
+
+
+def default_min_df(n: int) -> int:
+    return 1 if n < 300 else max(2, n // 5000)
+
+
+def default_n_clusters(n: int) -> int:
+    """Themes for the small-corpus and no-cluster fallbacks: about sqrt(n/2)."""
+    return max(1, min(n, round(math.sqrt(n / 2))))
+
+
+def _backend(embedder: Embedder) -> Any:
+    """Wrap an ``Embedder`` as a BERTopic backend (for the keyword representations)."""
+    from bertopic.backend import BaseEmbedder
+
+    class _Backend(BaseEmbedder):
+        def embed(self, documents: list[str], verbose: bool = False) -> np.ndarray:
+            return embedder.encode([str(d) for d in documents])
+
+    return _Backend()
+
+
+def _ctfidf(counts: sparse.csr_matrix, top_n: int) -> list[list[int]]:
+    """Top term columns per row of class-by-term counts, weighted as BERTopic's c-TF-IDF."""
+    counts = sparse.csr_matrix(counts, dtype=np.float64)
+    df = np.asarray(counts.sum(axis=0)).ravel()
+    avg = max(1.0, float(counts.sum(axis=1).mean()))
+    idf = np.log(1 + avg / np.where(df > 0, df, 1))
+    rows = []
+    for i in range(counts.shape[0]):
+        row = counts.getrow(i)
+        if row.nnz == 0:
+            rows.append([])
+            continue
+        weights = np.sqrt(row.data / row.data.sum()) * idf[row.indices]
+        order = np.lexsort((row.indices, -weights))[:top_n]
+        rows.append([int(row.indices[j]) for j in order])
+    return rows
+
+
+def _label(keywords: list[str], texts: list[str], casing: dict[str, str]) -> str:
+    words = {w for kw in keywords[:TOP_K] for w in kw.lower().split()}
+    return make_label(
+        keywords,
+        casing=casing,
+        bigrams=bigram_counts(texts, words),
+        near_pairs=bigram_counts(texts, words, max_gap=1),
+    )
+
+
+def _as_matrix(embeddings: np.ndarray, n: int) -> np.ndarray:
+    """Validated, L2-normalised float32 rows, one per text."""
+    matrix = np.asarray(embeddings, dtype=np.float32)
+    if n == 0 and matrix.size == 0:
+        return matrix.reshape(0, matrix.shape[-1] if matrix.ndim == 2 else 0)
+    if matrix.ndim != 2 or matrix.shape[0] != n:
+        raise ValueError(f"expected one embedding row per text ({n}), got shape {matrix.shape}")
+    return normalise_rows(matrix)
+
+
+def _renumber(topics: np.ndarray) -> np.ndarray:
+    """Number themes 0.. by size, largest first (ties: earliest first member); -1 stays."""
+    labels = [t for t in np.unique(topics) if t != -1]
+    first = {t: int(np.flatnonzero(topics == t)[0]) for t in labels}
+    order = sorted(labels, key=lambda t: (-int((topics == t).sum()), first[t]))
+    mapping = {old: new for new, old in enumerate(order)}
+    return np.array([mapping.get(int(t), -1) for t in topics], dtype=int)
+
+
+def _centroids(topics: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
+    k = int(topics.max()) + 1 if len(topics) else 0
+    if k <= 0:
+        return np.zeros((0, embeddings.shape[1]), dtype=np.float32)
+    return normalise_rows(np.vstack([embeddings[topics == t].mean(axis=0) for t in range(k)]))
+
+
+def _agglomerate(vectors: np.ndarray, n_clusters: int) -> np.ndarray:
+    """Ward agglomeration of (unit) vectors into ``n_clusters``: deterministic, and more even than
+    average linkage, which on real theme centroids tends to make one group of nearly everything."""
+    from sklearn.cluster import AgglomerativeClustering
+
+    distinct = len(np.unique(np.round(vectors, 6), axis=0)) if len(vectors) else 0
+    n_clusters = max(1, min(n_clusters, distinct))
+    if n_clusters == 1:
+        return np.zeros(len(vectors), dtype=int)
+    return AgglomerativeClustering(n_clusters=n_clusters, linkage="ward").fit_predict(vectors)
+
+
+def _kmeans(points: np.ndarray, n_clusters: int, seed: int) -> np.ndarray:
+    from sklearn.cluster import KMeans
+
+    distinct = len(np.unique(np.round(points, 6), axis=0))
+    n_clusters = max(1, min(n_clusters, distinct))
+    if n_clusters == 1:
+        return np.zeros(len(points), dtype=int)
+    return KMeans(n_clusters=n_clusters, random_state=seed, n_init=4).fit_predict(points)
+
+
+class ThemeModeller:
+    """Fit themes on texts with precomputed embeddings; save, load, and assign new texts."""
+
+    def __init__(
+        self,
+        *,
+        embedder: Embedder | None = None,
+        umap_model: Any = None,
+        hdbscan_model: Any = None,
+        vectorizer_model: Any = None,
+        representation_model: Any = "default",
+        nr_topics: int | None = None,
+        min_topic_size: int | None = None,
+        n_groups: int | None = None,
+        seed: int = 42,
+        min_docs: int = 30,
+        reduce_outliers: bool = True,
+        top_n_words: int = 10,
+        verbose: bool = False,
+    ) -> None:
+        if nr_topics is not None and nr_topics < 1:
+            raise ValueError("nr_topics must be at least 1")
+        self.embedder = embedder
+        self.umap_model = umap_model
+        self.hdbscan_model = hdbscan_model
+        self.vectorizer_model = vectorizer_model
+        self.representation_model = representation_model
+        self.nr_topics = nr_topics
+        self.min_topic_size = min_topic_size
+        self.n_groups = n_groups
+        self.seed = seed
+        self.min_docs = max(2, min_docs)
+        self.reduce_outliers = reduce_outliers
+        self.top_n_words = top_n_words
+        self.verbose = verbose
+        self.result: ThemeResult | None = None
+        self.topic_model: Any = None  # the fitted BERTopic model, when BERTopic was used
+        self.centroids = np.zeros((0, 0), dtype=np.float32)
+        self.group_centroids = np.zeros((0, 0), dtype=np.float32)
+        self.embedder_name = embedder.name if embedder is not None else None
+
+    # ----- stage defaults -------------------------------------------------------------------------
+
+    def _umap(self, n: int) -> Any:
+        if self.umap_model is not None:
+            return self.umap_model
+        from umap import UMAP
+
+        return UMAP(
+            n_neighbors=min(15, n - 1),
+            n_components=5,
+            min_dist=0.0,
+            metric="cosine",
+            random_state=self.seed,
+            n_jobs=1,  # what random_state implies anyway; said here to avoid UMAP's warning
+            low_memory=True,
+            n_epochs=200 if n > 5000 else None,
+        )
+
+    def _hdbscan(self, n: int) -> Any:
+        if self.hdbscan_model is not None:
+            return self.hdbscan_model
+        from hdbscan import HDBSCAN
+
+        size = self.min_topic_size or default_min_cluster_size(n)
+        return HDBSCAN(
+            min_cluster_size=size,
+            min_samples=min(size, 10),
+            metric="euclidean",
+            cluster_selection_method="leaf",
+            prediction_data=True,
+            core_dist_n_jobs=available_cores(),
+        )
+
+    def _vectorizer(self, texts: list[str]) -> Any:
+        """The c-TF-IDF vectorizer: a vocabulary with a document-level ``min_df``, fixed for BERTopic.
+
+        (BERTopic fits its vectorizer on one joined document per topic, where ``min_df`` would count
+        topics; learning the vocabulary on the documents first gives ``min_df`` its usual meaning.)
+        """
+        from sklearn.base import clone
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        if self.vectorizer_model is not None:
+            return clone(self.vectorizer_model)
+        for min_df, stop_words in ((default_min_df(len(texts)), "english"), (1, "english"), (1, None)):
+            probe = CountVectorizer(
+                stop_words=stop_words, ngram_range=(1, 2), min_df=min_df, token_pattern=TOKEN_PATTERN
+            )
+            try:
+                probe.fit(texts)
+            except ValueError:  # empty vocabulary: only stop words, or nothing frequent enough
+                continue
+            vocab = sorted(probe.vocabulary_)
+            return CountVectorizer(
+                stop_words=stop_words, ngram_range=(1, 2), token_pattern=TOKEN_PATTERN, vocabulary=vocab
+            )
+        return None
+
+    def _representation(self) -> Any:
+        if self.representation_model != "default":
+            return self.representation_model
+        if self.embedder is None:
+            return None  # both refinements below embed candidate words
+        from bertopic.representation import KeyBERTInspired, MaximalMarginalRelevance
+
+        return [
+            # 50 candidates, not BERTopic's 100: embedding them is most of this step's time
+            KeyBERTInspired(top_n_words=self.top_n_words, nr_candidate_words=50, random_state=self.seed),
+            MaximalMarginalRelevance(diversity=0.3, top_n_words=self.top_n_words),
+        ]
+
+    # ----- fitting --------------------------------------------------------------------------------
+
+    def fit(self, texts: list[str], embeddings: np.ndarray) -> ThemeResult:
+        """Fit themes; deterministic for the same texts, embeddings and seed."""
+        texts = [str(t) for t in texts]
+        embeddings = _as_matrix(embeddings, len(texts))
+        n = len(texts)
+        self.topic_model = None
+        vectorizer = self._vectorizer(texts) if n else None
+        if n == 0:
+            topics, before, after, method = np.zeros(0, dtype=int), 0, 0, "small-corpus"
+        elif n < self.min_docs:
+            k = self.nr_topics or default_n_clusters(n)
+            topics, before, after, method = _agglomerate(embeddings, k), 0, 0, "small-corpus"
+        elif vectorizer is None:  # not one word in any text (numbers, emoji): nothing for c-TF-IDF
+            k = self.nr_topics or default_n_clusters(n)
+            topics, before, after, method = _kmeans(embeddings, k, self.seed), 0, 0, "no-words"
+        else:
+            topics, before, after = self._fit_bertopic(texts, embeddings, vectorizer)
+            method = "bertopic"
+        topics = self._merge_to_target(_renumber(np.asarray(topics, dtype=int)), embeddings)
+        self.centroids = _centroids(topics, embeddings)
+        counts, terms = self._doc_counts(texts, vectorizer)
+        if self.topic_model is not None:
+            self._update_bertopic(texts, topics, vectorizer)
+            keywords = [
+                [w for w, _ in self.topic_model.get_topic(t) or [] if w] for t in range(len(self.centroids))
+            ]
+        else:
+            keywords = self._keywords(topics, counts, terms, len(self.centroids))
+        self.result = self._assemble(
+            texts, embeddings, topics, keywords, counts, terms, before, after, method
+        )
+        return self.result
+
+    def _fit_bertopic(
+        self, texts: list[str], embeddings: np.ndarray, vectorizer: Any
+    ) -> tuple[np.ndarray, int, int]:
+        from bertopic import BERTopic
+        from bertopic.vectorizers import ClassTfidfTransformer
+
+        n = len(texts)
+        model = BERTopic(
+            embedding_model=_backend(self.embedder) if self.embedder is not None else None,
+            umap_model=self._umap(n),
+            hdbscan_model=self._hdbscan(n),
+            vectorizer_model=vectorizer,
+            ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
+            representation_model=None,  # applied once, on the final themes (_update_bertopic)
+            top_n_words=self.top_n_words,
+            calculate_probabilities=False,
+            language="multilingual",  # only stops BERTopic's English cleaning, which strips "-", "'" and "/"
+            verbose=self.verbose,
+        )
+        topics = np.asarray(model.fit_transform(texts, embeddings)[0], dtype=int)
+        self.topic_model = model
+        n_found = len(set(topics.tolist()) - {-1})
+        target = self.nr_topics
+        if n_found == 0 or (target is not None and n_found < target):
+            reduced = getattr(model.umap_model, "embedding_", None)
+            if reduced is None:
+                reduced = model.umap_model.transform(embeddings)
+            k = target or default_n_clusters(n)
+            return _kmeans(np.asarray(reduced), k, self.seed), 0, 0
+        before = int((topics == -1).sum())
+        if before and self.reduce_outliers:
+            topics = np.asarray(
+                model.reduce_outliers(texts, topics.tolist(), strategy="embeddings", embeddings=embeddings),
+                dtype=int,
+            )
+        return topics, before, int((topics == -1).sum())
+
+    def _merge_to_target(self, topics: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
+        k = int(topics.max()) + 1 if len(topics) else 0
+        if self.nr_topics is None or k <= self.nr_topics:
+            return topics
+        merged = _agglomerate(_centroids(topics, embeddings), self.nr_topics)
+        return _renumber(np.array([merged[t] if t >= 0 else -1 for t in topics], dtype=int))
+
+    def _update_bertopic(self, texts: list[str], topics: np.ndarray, vectorizer: Any) -> None:
+        """Recompute keywords for the final themes, with the representation chain, inside BERTopic."""
+        from bertopic.vectorizers import ClassTfidfTransformer
+
+        model = self.topic_model
+        model.topics_ = topics.tolist()  # set here, not passed: passing topics makes BERTopic warn
+        model.update_topics(
+            texts,
+            top_n_words=self.top_n_words,
+            vectorizer_model=vectorizer,
+            ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
+            representation_model=self._representation(),
+        )
+        # Topic vectors = the centroids used by ``assign``, so BERTopic's own transform agrees.
+        rows = (
+            [self.centroids] if -1 not in topics else [np.zeros((1, self.centroids.shape[1])), self.centroids]
+        )
+        model.topic_embeddings_ = np.vstack(rows).astype(np.float32)
+
+    def _doc_counts(self, texts: list[str], vectorizer: Any) -> tuple[sparse.csr_matrix | None, list[str]]:
+        if vectorizer is None:
+            return None, []
+        from sklearn.base import clone
+
+        vec = clone(vectorizer)
+        counts = vec.fit_transform(texts)
+        return sparse.csr_matrix(counts), [str(t) for t in vec.get_feature_names_out()]
+
+    def _keywords(
+        self, labels: np.ndarray, counts: sparse.csr_matrix | None, terms: list[str], k: int
+    ) -> list[list[str]]:
+        """c-TF-IDF top terms per class, for ``k`` classes numbered 0..k-1 (-1 rows ignored)."""
+        if counts is None or k == 0:
+            return [[] for _ in range(k)]
+        keep = labels >= 0
+        member = sparse.csr_matrix(
+            (np.ones(int(keep.sum())), (labels[keep], np.flatnonzero(keep))), shape=(k, len(labels))
+        )
+        return [[terms[j] for j in row] for row in _ctfidf(member @ counts, self.top_n_words)]
+
+    def _assemble(
+        self,
+        texts: list[str],
+        embeddings: np.ndarray,
+        topics: np.ndarray,
+        keywords: list[list[str]],
+        counts: sparse.csr_matrix | None,
+        terms: list[str],
+        before: int,
+        after: int,
+        method: str,
+    ) -> ThemeResult:
+        k = len(self.centroids)
+        sizes = [int((topics == t).sum()) for t in range(k)]
+        words = {w for kws in keywords for kw in kws for w in kw.split()}
+        casing = detect_casing(texts, vocab=words)
+        labels = []
+        for t in range(k):
+            members = [texts[i] for i in np.flatnonzero(topics == t)[:_LABEL_SAMPLE]]
+            label = _label(keywords[t], members, casing)
+            labels.append(label or f"Theme {t + 1}")
+        labels = unique_labels(labels, keywords, casing)
+
+        n_groups = self.n_groups or max(1, round(math.sqrt(k)))
+        group_of = (
+            _renumber(np.asarray(_agglomerate(self.centroids, min(n_groups, k)), dtype=int)) if k else []
+        )
+        group_of = np.asarray(group_of, dtype=int)
+        doc_group = np.array([group_of[t] if t >= 0 else -1 for t in topics], dtype=int)
+        n_g = int(group_of.max()) + 1 if k else 0
+        group_keywords = self._keywords(doc_group, counts, terms, n_g)
+        groups = []
+        for g in range(n_g):
+            members = [int(t) for t in np.flatnonzero(group_of == g)]
+            if len(members) == 1:
+                label = labels[members[0]]
+            else:
+                texts_g = [texts[i] for i in np.flatnonzero(doc_group == g)[:_LABEL_SAMPLE]]
+                label = _label(group_keywords[g], texts_g, casing) or f"Group {g + 1}"
+            groups.append(ThemeGroup(g, label, group_keywords[g], members, sum(sizes[t] for t in members)))
+        for group, label in zip(
+            groups, unique_labels([g.label for g in groups], group_keywords, casing), strict=True
+        ):
+            group.label = label
+        self.group_centroids = (
+            _centroids(doc_group, embeddings) if n_g else np.zeros((0, embeddings.shape[1]))
+        )
+
+        themes = [Theme(t, labels[t], keywords[t], sizes[t], int(group_of[t])) for t in range(k)]
+        if k:
+            sims = embeddings @ self.centroids.T
+            scores = np.where(
+                topics >= 0, sims[np.arange(len(topics)), np.maximum(topics, 0)], sims.max(axis=1)
+            )
+        else:
+            scores = np.zeros(len(topics), dtype=np.float32)
+        params = {
+            "seed": self.seed,
+            "nr_topics": self.nr_topics,
+            "min_topic_size": self.min_topic_size,
+            "n": len(texts),
+        }
+        return ThemeResult(topics, scores.astype(np.float32), themes, groups, before, after, method, params)
+
+    # ----- using a fitted model -------------------------------------------------------------------
+
+    def assign(
+        self, texts: list[str], embeddings: np.ndarray, *, min_score: float | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Theme and score for new texts: the nearest theme centroid by cosine (-1 below ``min_score``)."""
+        if self.result is None:
+            raise ValueError("fit or load a model first")
+        embeddings = _as_matrix(embeddings, len(texts))
+        if len(texts) == 0 or len(self.centroids) == 0:
+            return np.full(len(texts), -1, dtype=int), np.zeros(len(texts), dtype=np.float32)
+        if embeddings.shape[1] != self.centroids.shape[1]:
+            raise ValueError(
+                f"embeddings have {embeddings.shape[1]} columns, the model {self.centroids.shape[1]}"
+            )
+        sims = embeddings @ self.centroids.T
+        topics = sims.argmax(axis=1).astype(int)
+        scores = sims.max(axis=1).astype(np.float32)
+        if min_score is not None:
+            topics[scores < min_score] = -1
+        return topics, scores
+
+    def save(self, path: str | Path) -> Path:
+        """Write ``themes.json`` (labels, keywords, hierarchy), ``centroids.safetensors`` and, when
+        BERTopic was used, its safetensors serialization under ``bertopic/``."""
+        from safetensors.numpy import save_file
+
+        if self.result is None:
+            raise ValueError("nothing to save: fit first")
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        meta = {"format": FORMAT_VERSION, "embedder": self.embedder_name, **self.result.summary()}
+        (path / "themes.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8")
+        tensors = {"themes": self.centroids, "groups": np.asarray(self.group_centroids, dtype=np.float32)}
+        save_file(
+            {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in tensors.items()},
+            path / "centroids.safetensors",
+        )
+        if self.topic_model is not None:
+            # True (not a name): no embedding-model pointer is written, and BERTopic does not warn.
+            self.topic_model.save(
+                path / "bertopic", serialization="safetensors", save_ctfidf=True, save_embedding_model=True
+            )
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> ThemeModeller:
+        """Load a saved model for ``assign`` (BERTopic is not imported; see ``load_bertopic``)."""
+        from safetensors.numpy import load_file
+
+        path = Path(path)
+        meta = json.loads((path / "themes.json").read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT_VERSION:
+            raise ValueError(f"{path}: unknown theme model format {meta.get('format')!r}")
+        tensors = load_file(path / "centroids.safetensors")
+        params = meta.get("params", {})
+        model = cls(
+            seed=params.get("seed", 42),
+            nr_topics=params.get("nr_topics"),
+            min_topic_size=params.get("min_topic_size"),
+        )
+        model.embedder_name = meta.get("embedder")
+        model.centroids = tensors["themes"]
+        model.group_centroids = tensors["groups"]
+        model.result = ThemeResult(
+            topics=np.zeros(0, dtype=int),
+            scores=np.zeros(0, dtype=np.float32),
+            themes=[Theme(**t) for t in meta["themes"]],
+            groups=[ThemeGroup(**g) for g in meta["groups"]],
+            outliers_before=meta["outliers_before"],
+            outliers_after=meta["outliers_after"],
+            method=meta["method"],
+            params=params,
+        )
+        return model
+
+    @staticmethod
+    def load_bertopic(path: str | Path, embedder: Embedder | None = None) -> Any:
+        """The saved BERTopic model (for its own tools and plots), or None for a small-corpus fit."""
+        folder = Path(path) / "bertopic"
+        if not folder.exists():
+            return None
+        from bertopic import BERTopic
+
+        return BERTopic.load(
+            str(folder), embedding_model=_backend(embedder) if embedder is not None else None
+        )

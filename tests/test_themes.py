@@ -1,0 +1,313 @@
+"""Theme labels (pure) and the theme modeller (BERTopic path, small-corpus path, save/load/assign)."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nlp.embed import HashingEmbedder
+from nlp.theme_labels import bigram_counts, detect_casing, make_label, unique_labels
+from nlp.themes import ThemeModeller
+
+SEEDS = Path(__file__).resolve().parents[1] / "corpora" / "dwp-seeds"
+
+# ----- labels ------------------------------------------------------------------------------------
+
+
+def test_label_from_the_brief():
+    texts = ["TUPE applies when staff transfer.", "Under TUPE, staff transfer with their pensions.", "tupe"]
+    casing = detect_casing(texts)
+    bigrams = bigram_counts(texts, ["tupe", "staff", "transfer"])
+    assert casing["tupe"] == "TUPE"
+    assert bigrams[("staff", "transfer")] == 2
+    label = make_label(["tupe", "staff", "transfer", "tupe applies"], casing=casing, bigrams=bigrams)
+    assert label == "TUPE and staff transfer"
+
+
+def test_label_prefers_representative_bigram_and_never_repeats_words():
+    kws = ["work", "programme", "work programme", "providers", "provider", "contracts"]
+    assert make_label(kws, casing={"programme": "Programme"}) == "Work Programme and providers"
+    # "provider" is the same word as "providers": the second phrase moves on
+    assert make_label(["providers", "provider", "payments"]) == "Providers and payments"
+    # a bigram whose other word is not a keyword is passed over for the unigram
+    assert make_label(["tupe", "tupe applies", "pensions"], casing={"tupe": "TUPE"}) == "TUPE and pensions"
+
+
+def test_label_shapes():
+    assert make_label([]) == ""
+    assert make_label(["", "2010", "  "]) == ""  # nothing wordy
+    assert make_label(["funding"]) == "Funding"
+    long = make_label(["payment results", "cash flow", "contract length"], max_words=5)
+    assert long == "Payment results and cash flow"
+    assert len(make_label(["alpha beta", "gamma delta", "epsilon"], max_words=3).split()) <= 3
+    words = make_label(["jobcentre plus", "jobcentre", "plus", "advisers", "referrals"]).lower().split()
+    assert len(words) == len(set(words))
+
+
+def test_casing_detection():
+    texts = [
+        "The DWP said so. DWP staff agreed, and the dwp site was down.",
+        "Ask Jobcentre Plus. Staff at Jobcentre Plus were helpful.",
+        "Jobcentre staff know. Every staff member was there.",
+    ]
+    casing = detect_casing(texts)
+    assert casing["dwp"] == "DWP"  # upper-case in 2 of 3 uses
+    assert casing["jobcentre"] == "Jobcentre"  # capitalised mid-sentence; the sentence-initial use is ignored
+    assert "staff" not in casing and "the" not in casing
+    assert set(detect_casing(texts, vocab=["dwp"])) == {"dwp"}
+
+
+def test_unique_labels_adds_a_distinguishing_keyword():
+    labels = unique_labels(
+        ["Funding", "Funding", "Advisers"], [["funding", "rural"], ["funding", "cuts"], ["advisers"]]
+    )
+    assert labels == ["Funding: rural", "Funding: cuts", "Advisers"]
+
+
+# ----- modeller ----------------------------------------------------------------------------------
+
+TOPICS = {
+    "tupe": (
+        ["TUPE", "staff transfer", "pension rights", "employment terms", "transferred staff"],
+        ["protects", "applies to", "must cover", "should guarantee", "worries"],
+    ),
+    "contracts": (
+        ["contract payments", "payment by results", "cash flow", "contract length", "upfront funding"],
+        ["delays", "undermines", "needs review of", "hurts", "depends on"],
+    ),
+    "jobcentre": (
+        [
+            "Jobcentre Plus advisers",
+            "referral process",
+            "eligibility checks",
+            "benefit claimants",
+            "work coaches",
+        ],
+        ["slows", "should improve", "is confusing for", "needs training on", "fails"],
+    ),
+}
+FILLER = ["in our experience", "across the region", "for small charities", "this year", "in rural areas"]
+
+
+def synthetic(per_topic: int = 40, seed: int = 0) -> tuple[list[str], list[int]]:
+    """Three obvious topics: sentences built from each topic's own phrases."""
+    rng = random.Random(seed)
+    texts, truth = [], []
+    for index, (nouns, verbs) in enumerate(TOPICS.values()):
+        for _ in range(per_topic):
+            a, b = rng.sample(nouns, 2)
+            texts.append(f"{a[0].upper()}{a[1:]} {rng.choice(verbs)} {b} {rng.choice(FILLER)}.")
+            truth.append(index)
+    return texts, truth
+
+
+def purity(truth: list[int], topics: np.ndarray) -> float:
+    """Share of texts whose theme is the majority theme of their true topic (1.0: no topic is split)."""
+    pairs = Counter(zip(truth, topics.tolist(), strict=True))
+    best = {t: max(n for (tt, _), n in pairs.items() if tt == t) for t in set(truth)}
+    return sum(best.values()) / len(truth)
+
+
+def topic_of_theme(truth: list[int], topics: np.ndarray) -> dict[int, int]:
+    """The true topic most of each theme's texts come from."""
+    truth_arr = np.array(truth)
+    return {
+        int(t): Counter(truth_arr[topics == t].tolist()).most_common(1)[0][0] for t in set(topics.tolist())
+    }
+
+
+def homogeneity(truth: list[int], topics: np.ndarray) -> float:
+    """Share of texts whose theme's majority true topic is theirs (1.0: no theme mixes topics)."""
+    owner = topic_of_theme(truth, topics)
+    return sum(owner[int(t)] == tt for t, tt in zip(topics.tolist(), truth, strict=True)) / len(truth)
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    texts, truth = synthetic()
+    embedder = HashingEmbedder()
+    return texts, truth, embedder, embedder.encode(texts)
+
+
+@pytest.fixture(scope="module")
+def fitted(corpus):
+    texts, _, embedder, vectors = corpus
+    modeller = ThemeModeller(embedder=embedder, seed=7)
+    return modeller, modeller.fit(texts, vectors)
+
+
+def test_themes_separate_obvious_topics(corpus, fitted):
+    texts, truth, _, _ = corpus
+    _, result = fitted
+    assert result.method == "bertopic"
+    assert len(result.themes) >= 3  # HDBSCAN (leaf) may split a topic into sub-themes...
+    assert homogeneity(truth, result.topics) >= 0.95  # ...but no theme mixes two topics
+    assert set(topic_of_theme(truth, result.topics).values()) == {0, 1, 2}
+    assert result.outliers_before > 0 and result.outliers_after == 0  # outliers moved to themes
+    k = len(result.themes)
+    assert [t.topic for t in result.themes] == list(range(k))
+    assert [t.size for t in result.themes] == [int((result.topics == t).sum()) for t in range(k)]
+    assert sorted(t.size for t in result.themes)[::-1] == [t.size for t in result.themes]  # largest first
+    for theme in result.themes:
+        assert theme.label and len(theme.label.split()) <= 5 and theme.keywords
+        words = [w for w in theme.label.lower().split() if w != "and"]
+        assert len(set(words)) == len(words)
+    assert len({t.label for t in result.themes}) == k
+    assert np.all(result.scores <= 1.0001) and np.all(result.scores >= -1.0001)
+
+
+def test_labels_name_the_topics(corpus, fitted):
+    texts, truth, _, _ = corpus
+    _, result = fitted
+    owner = topic_of_theme(truth, result.topics)
+    labels = {
+        topic: " / ".join(t.label for t in result.themes if owner[t.topic] == topic) for topic in range(3)
+    }
+    assert "Jobcentre Plus" in labels[2]  # cased as written in the texts
+    assert re.search(r"TUPE|[Ss]taff|[Pp]ension|[Ee]mployment", labels[0])
+    assert re.search(r"[Pp]ayment|[Cc]ontract|[Ff]unding|[Cc]ash", labels[1])
+
+
+def test_hierarchy_groups_cover_every_theme_once(corpus, fitted):
+    _, truth, _, _ = corpus
+    _, result = fitted
+    assert 1 <= len(result.groups) <= len(result.themes)
+    # here the broader groups recover the three topics the themes split
+    assert len(result.groups) == 3
+    doc_group = np.array([result.theme(int(t)).group for t in result.topics])
+    assert homogeneity(truth, doc_group) >= 0.95 and purity(truth, doc_group) >= 0.95
+    members = sorted(t for g in result.groups for t in g.topics)
+    assert members == [t.topic for t in result.themes]
+    for group in result.groups:
+        assert group.label
+        assert group.size == sum(result.theme(t).size for t in group.topics)
+        assert all(result.theme(t).group == group.group for t in group.topics)
+
+
+def test_same_input_and_seed_give_same_result(corpus, fitted):
+    texts, _, embedder, vectors = corpus
+    _, first = fitted
+    again = ThemeModeller(embedder=embedder, seed=7).fit(texts, vectors)
+    np.testing.assert_array_equal(first.topics, again.topics)
+    np.testing.assert_array_equal(first.scores, again.scores)
+    assert [t.label for t in first.themes] == [t.label for t in again.themes]
+    assert [g.topics for g in first.groups] == [g.topics for g in again.groups]
+
+
+@pytest.mark.parametrize("target", [2, 3, 20])
+def test_target_number_of_themes_is_honoured(corpus, target):
+    texts, truth, embedder, vectors = corpus
+    result = ThemeModeller(embedder=embedder, seed=7, nr_topics=target).fit(texts, vectors)
+    assert len(result.themes) == target  # fewer than HDBSCAN found: merged; more: KMeans
+    assert set(result.topics.tolist()) - {-1} == set(range(target))
+    if target == 3:
+        assert purity(truth, result.topics) >= 0.95 and homogeneity(truth, result.topics) >= 0.95
+
+
+def test_save_load_assign_round_trip(tmp_path, corpus, fitted):
+    texts, truth, embedder, vectors = corpus
+    modeller, result = fitted
+    path = modeller.save(tmp_path / "models" / "themes")
+    assert (path / "themes.json").exists() and (path / "centroids.safetensors").exists()
+    assert (path / "bertopic" / "topics.json").exists()
+
+    loaded = ThemeModeller.load(path)
+    assert loaded.embedder_name == "hashing-256@1"
+    assert [(t.topic, t.label, t.keywords, t.size, t.group) for t in loaded.result.themes] == [
+        (t.topic, t.label, t.keywords, t.size, t.group) for t in result.themes
+    ]
+    assert [g.label for g in loaded.result.groups] == [g.label for g in result.groups]
+
+    new_texts, new_truth = synthetic(per_topic=5, seed=99)
+    new_vectors = embedder.encode(new_texts)
+    topics, scores = loaded.assign(new_texts, new_vectors)
+    original_topics, original_scores = modeller.assign(new_texts, new_vectors)
+    np.testing.assert_array_equal(topics, original_topics)
+    np.testing.assert_allclose(scores, original_scores, rtol=1e-6)
+    owner = topic_of_theme(truth, result.topics)
+    hits = sum(owner[int(topics[i])] == t for i, t in enumerate(new_truth))
+    assert hits >= 0.9 * len(new_texts)  # new sentences land in a theme of their topic
+    unsure, _ = loaded.assign(new_texts, new_vectors, min_score=1.01)
+    assert set(unsure.tolist()) == {-1}
+
+    bertopic_model = ThemeModeller.load_bertopic(path)
+    predicted, _ = bertopic_model.transform(new_texts, new_vectors)
+    np.testing.assert_array_equal(np.asarray(predicted), topics)  # BERTopic's own transform agrees
+
+
+def test_assign_before_fit_and_wrong_width_fail(corpus, fitted):
+    with pytest.raises(ValueError, match="fit or load"):
+        ThemeModeller().assign(["x"], np.ones((1, 256)))
+    modeller, _ = fitted
+    with pytest.raises(ValueError, match="columns"):
+        modeller.assign(["x"], np.ones((1, 384)))
+
+
+def test_tiny_corpus_falls_back_to_agglomeration(tmp_path):
+    texts, truth = synthetic(per_topic=6, seed=3)
+    embedder = HashingEmbedder()
+    vectors = embedder.encode(texts)
+    result = ThemeModeller(seed=1).fit(texts, vectors)
+    assert result.method == "small-corpus"
+    assert len(result.themes) == 3  # about sqrt(18 / 2)
+    assert purity(truth, result.topics) >= 0.8
+    assert result.outliers_before == result.outliers_after == 0
+    assert all(t.label and t.keywords for t in result.themes)
+    assert ThemeModeller(seed=1, nr_topics=2).fit(texts, vectors).topics.max() == 1
+
+    modeller = ThemeModeller(seed=1)
+    modeller.fit(texts, vectors)
+    path = modeller.save(tmp_path / "small")
+    assert not (path / "bertopic").exists()
+    loaded = ThemeModeller.load(path)
+    np.testing.assert_array_equal(loaded.assign(texts, vectors)[0], modeller.assign(texts, vectors)[0])
+    assert ThemeModeller.load_bertopic(path) is None
+
+
+def test_degenerate_corpora():
+    embedder = HashingEmbedder()
+    empty = ThemeModeller().fit([], np.zeros((0, 256)))
+    assert empty.themes == [] and empty.groups == [] and len(empty.topics) == 0
+    one = ThemeModeller().fit(
+        ["Only one response about TUPE."], embedder.encode(["Only one response about TUPE."])
+    )
+    assert one.topics.tolist() == [0] and len(one.themes) == 1 and one.themes[0].label
+    stop = ["the and of", "and the of", "of the and"]  # nothing but stop words
+    result = ThemeModeller().fit(stop, embedder.encode(stop))
+    assert len(result.topics) == 3 and all(t.label for t in result.themes)
+    numbers = [f"{i} {i * 7 % 13} 2024" for i in range(40)]  # not one word: no c-TF-IDF, still themes
+    result = ThemeModeller(nr_topics=3).fit(numbers, embedder.encode(numbers))
+    assert result.method == "no-words" and len(result.themes) == 3
+    assert [t.label for t in result.themes] == ["Theme 1", "Theme 2", "Theme 3"]
+
+
+def _seed_bullets() -> list[str]:
+    text = (SEEDS / "002_a782d7f36bd06b08.txt").read_text(encoding="utf-8")
+    return [line[2:].strip(" ;") for line in text.splitlines() if line.startswith("- ") and len(line) > 20]
+
+
+@pytest.mark.slow
+def test_real_minilm_on_seed_bullets():
+    """MiniLM embeddings of the WORKSTEP event bullets (seed 002): the Ofsted bullets share a theme."""
+    from nlp.embed import load_embedder
+
+    bullets = _seed_bullets()
+    assert len(bullets) >= 50
+    embedder = load_embedder("minilm")
+    vectors = embedder.encode(bullets)
+    assert vectors.shape == (len(bullets), 384)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, rtol=1e-4)
+    result = ThemeModeller(embedder=embedder, seed=42).fit(bullets, vectors)
+    assert result.method == "bertopic" and len(result.themes) >= 2
+    ofsted = [i for i, b in enumerate(bullets) if "Ofsted" in b]
+    assert len(ofsted) >= 5
+    top, count = Counter(result.topics[ofsted].tolist()).most_common(1)[0]
+    assert count >= 0.6 * len(ofsted)
+    assert "Ofsted" in " ".join(result.theme(top).keywords + [result.theme(top).label]).title()
+    for theme in result.themes:
+        assert 1 <= len(theme.label.split()) <= 5
