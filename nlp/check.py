@@ -147,9 +147,8 @@ def check_submission(
     return CheckResult(points=out, run_id=run_id)
 
 
-def _principles(
-    db: sqlite_utils.Database, weighted: list[tuple[int, float]]
-) -> list[tuple[int, str, str, float]]:
+def _principles(db: sqlite_utils.Database, weighted: list[tuple[int, float]]) -> list[tuple[int, str, str, float]]:
+    """Principles of the matched points: each scored by its best (similarity × mapping score)."""
     if not weighted:
         return []
     weight = dict(weighted)
@@ -159,13 +158,12 @@ def _principles(
         f"SELECT point_id, principle_id, score FROM point_principles WHERE point_id IN ({','.join('?' * len(ids))})",
         ids,
     ):
-        score[prid] += weight[pid] * s
-    total = sum(weight.values())
+        score[prid] = max(score[prid], weight[pid] * s)
     best = sorted(score.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
     out = []
     for prid, s in best:
         code, text = db.execute("SELECT code, text FROM principles WHERE id = ?", [prid]).fetchone()
-        out.append((prid, code, text, round(s / total, 4)))
+        out.append((prid, code, text, round(s, 4)))
     return out
 
 

@@ -99,9 +99,19 @@ class Analyser:
             self.embedder = load_embedder("minilm")
         return self.embedder
 
-    def _embed_fn(self) -> Callable[[list[str]], np.ndarray]:
+    def _embed_fn(self, db: sqlite_utils.Database | None = None) -> Callable[[list[str]], np.ndarray]:
+        """Embed texts; with ``db``, through the embedding cache (framework texts embed once)."""
         emb = self._embedder()
-        return lambda texts: emb.encode(list(texts))
+        if db is None:
+            return lambda texts: emb.encode(list(texts))
+        from nlp.embedding_cache import embed_texts, stack
+        from store.ingest_store import text_hash
+
+        def embed(texts: list[str]) -> np.ndarray:
+            hashes = [text_hash(t) for t in texts]
+            return stack(embed_texts(db, emb, list(zip(hashes, texts, strict=True))), hashes)
+
+        return embed
 
     def embed(self, db: sqlite_utils.Database, points: list[PointRow]) -> np.ndarray:
         from nlp.embedding_cache import embed_texts
@@ -143,7 +153,7 @@ class Analyser:
         for fids, idx in groups.items():
             for fid in fids:
                 mapper = self.mapper_factory() if self.mapper_factory else PrincipleMapper()
-                mapper.fit(load_framework(db, fid), self._embed_fn())
+                mapper.fit(load_framework(db, fid), self._embed_fn(db))
                 mapped = mapper.map([points[i].text for i in idx], embeddings[idx])
                 for i, ranked in zip(idx, mapped, strict=True):
                     result[points[i].id].extend(ranked)

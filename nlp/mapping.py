@@ -1,0 +1,582 @@
+"""Map each point to the framework's principles: a ranked list with probabilities, or none.
+
+Principles are abstract ("risk/reward fairly assigned across the supply chains"), comments are
+concrete ("payment 30 days net"), so plain cosine is weak. ``PrincipleMapper`` represents every
+principle by several views — its text; the text under its component's name and headline; its own
+sentences and folded sub-bullets (and any examples the framework ships); the component's context
+(e.g. the strategy's summary of earlier responses) and respondent pull-quotes — and scores every
+(point, principle) pair with the features of ``nlp.mapping_features`` (cosines, best cosine to the
+examples, glossary-expanded TF-IDF) combined by a logistic model into P(principle relevant | point).
+
+Training uses no hand-labelled points: each principle sentence, held out with the principle's views
+rebuilt without it, is a positive for that principle (and for a principle that repeats it) and a
+negative for the rest; context sentences and pull-quotes, held out, are positives for their
+component's best-matching principle; analyst feedback adds real pairs (confirm = positive, other
+principles negative). "No principle fits" is the threshold that maximises micro-F1 of "top 3 at or
+above it" on those training queries. Analyst verdicts also act on near neighbours: the closer a
+point is to a confirmed (rejected) point of a principle, the more that principle's probability is
+lifted towards 1 (cut towards 0).
+
+Every feature is absolute (cosines, not "minus the best"), so an off-topic point scores low
+everywhere. Probabilities are calibrated on the self-supervised task; on real comments they run low
+(see evals/README.md), which leaves ranking and the none decision as measured there.
+
+Both mappers take precomputed point embeddings (any ``nlp.embed`` embedder) and an ``embed``
+callable for the framework's own texts; a framework comes from ``load_framework`` (the database)
+or ``MapperFramework.from_parse_result`` (a reader's output).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import sqlite_utils
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from ingest.model import ParseResult
+from nlp.mapping_features import (
+    FEATURES,
+    ExampleSet,
+    LexicalIndex,
+    assemble,
+    component_best,
+    sentences,
+    units,
+)
+
+Embed = Callable[[list[str]], np.ndarray]
+Ranked = list[tuple[int, float]]
+
+
+@dataclass
+class MapperComponent:
+    name: str
+    headline: str | None = None
+    context: str | None = None  # the framework's own summary of responses under this heading
+    is_annex: bool = False
+    examples: list[str] = field(default_factory=list)  # respondent pull-quotes printed with it
+
+
+@dataclass
+class MapperPrinciple:
+    id: int
+    component: int  # index into MapperFramework.components
+    text: str
+    code: str = ""
+    kind: str = "principle"
+    description: str | None = None
+    examples: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Feedback:
+    """An analyst's verdict on one (point, principle) pair: ``confirm`` or ``reject``."""
+
+    point_text: str
+    principle_id: int
+    verdict: str
+    point_hash: str | None = None
+
+
+@dataclass
+class MapperFramework:
+    name: str
+    components: list[MapperComponent]
+    principles: list[MapperPrinciple]
+    id: int | None = None
+    question: str | None = None
+    feedback: list[Feedback] = field(default_factory=list)
+
+    def without_examples(self) -> MapperFramework:
+        """A copy with no pull-quotes, context, shipped examples or feedback (principle text only)."""
+        return replace(
+            self,
+            components=[replace(c, context=None, examples=[]) for c in self.components],
+            principles=[replace(p, examples=[]) for p in self.principles],
+            feedback=[],
+        )
+
+    @classmethod
+    def from_parse_result(cls, parsed: ParseResult, first_id: int = 1) -> MapperFramework:
+        """Build from a reader's result: principles numbered from ``first_id``; pull-quotes are the
+        responses whose ``meta["component"]`` names a component."""
+        if parsed.framework is None:
+            raise ValueError("the parse result holds no framework")
+        fw = parsed.framework
+        comps = [
+            MapperComponent(c.name, c.headline, c.context, c.is_annex, examples=[]) for c in fw.components
+        ]
+        index = {_norm(c.name): i for i, c in enumerate(comps)}
+        for r in parsed.responses:
+            ci = index.get(_norm(str(r.meta.get("component", ""))))
+            if ci is not None:
+                comps[ci].examples.append(parsed.text[r.start : r.end])
+        principles = []
+        for ci, c in enumerate(fw.components):
+            for pi, p in enumerate(c.principles):
+                principles.append(
+                    MapperPrinciple(
+                        id=first_id + len(principles),
+                        component=ci,
+                        text=p.text,
+                        code=f"{ci + 1}.{pi + 1}",
+                        kind=p.kind,
+                        description=p.description,
+                        examples=list(p.examples),
+                    )
+                )
+        return cls(fw.name, comps, principles, question=fw.question)
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def _select(scores: np.ndarray, ids: Sequence[int], top_k: int, threshold: float) -> list[Ranked]:
+    """Best-first (principle id, score) pairs among the top ``top_k`` that reach ``threshold``."""
+    out = []
+    for row in scores:
+        order = np.argsort(-row, kind="stable")[:top_k]
+        out.append([(int(ids[j]), float(row[j])) for j in order if row[j] >= threshold])
+    return out
+
+
+def _principle_text(p: MapperPrinciple) -> str:
+    return f"{p.text}\n{p.description}" if p.description else p.text
+
+
+def _enriched(p: MapperPrinciple, c: MapperComponent) -> str:
+    head = f"{c.name}: {c.headline}" if c.headline else c.name
+    return f"{head}\n{_principle_text(p)}"
+
+
+class CosineBaseline:
+    """Cosine between a point and each principle's text, clipped to [0, 1], with a fixed threshold."""
+
+    def __init__(self, threshold: float = 0.35) -> None:
+        self.threshold = threshold
+        self.principle_ids: list[int] = []
+        self._vectors = np.zeros((0, 0), np.float32)
+
+    def fit(
+        self, framework: MapperFramework, embed: Embed, feedback: Sequence[Feedback] = ()
+    ) -> CosineBaseline:
+        self.principle_ids = [p.id for p in framework.principles]
+        self._vectors = np.asarray(embed([_principle_text(p) for p in framework.principles]), np.float32)
+        return self
+
+    def scores(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
+        return np.clip(np.asarray(embeddings, np.float32) @ self._vectors.T, 0.0, 1.0)
+
+    def map(self, texts: Sequence[str], embeddings: np.ndarray, top_k: int = 3) -> list[Ranked]:
+        return _select(self.scores(texts, embeddings), self.principle_ids, top_k, self.threshold)
+
+
+class _Owners:
+    """Integer ids for example texts, equal for equal (normalised) texts: the leave-one-out key."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, int] = {}
+
+    def __call__(self, text: str) -> int:
+        return self._ids.setdefault(_norm(text), len(self._ids))
+
+
+@dataclass
+class _HeldOut:
+    """A principle sentence as a training query, with the principle's views rebuilt without it."""
+
+    principle: int
+    text: str
+    vector: np.ndarray
+    text_vec: np.ndarray
+    enr_vec: np.ndarray
+    lex: float
+
+
+@dataclass
+class _Evidence:
+    """What a fitted mapper compares points with, and the material for its training queries."""
+
+    comp: np.ndarray  # component index per principle
+    n_comp: int
+    text: np.ndarray  # (P, d) principle texts
+    enr: np.ndarray  # (P, d) principle texts under their component's name and headline
+    ex_p: ExampleSet  # per principle: its sentences and shipped examples
+    ex_c: ExampleSet  # per component: respondent pull-quotes
+    ctx: ExampleSet  # per component: sentences of its context
+    confirmed: ExampleSet  # per principle: analyst-confirmed points
+    rejected: ExampleSet  # per principle: analyst-rejected points
+    lexical: LexicalIndex
+    owner: _Owners
+    unit_vecs: np.ndarray
+    unit_of: np.ndarray  # principle index per unit vector
+    held_out: list[_HeldOut]
+    component_queries: list[tuple[int, str, np.ndarray]]  # context sentences and pull-quotes
+    feedback_queries: list[tuple[str, np.ndarray, list[int]]]  # point, vector, confirmed principles
+
+
+def _build_evidence(
+    framework: MapperFramework, feedback: list[Feedback], embed: Embed, max_units: int, use_glossary: bool
+) -> _Evidence:
+    comps, princ = framework.components, framework.principles
+    pos_of = {p.id: j for j, p in enumerate(princ)}
+    p_units = [(j, u) for j, p in enumerate(princ) for u in (units(p.text) or [p.text])]
+    n_units = np.bincount([j for j, _ in p_units], minlength=len(princ))
+    ctx = [(ci, s) for ci, c in enumerate(comps) for s in sentences(c.context)]
+    quotes = [(ci, q) for ci, c in enumerate(comps) for q in c.examples if q.strip()]
+    shipped = [(j, e) for j, p in enumerate(princ) for e in p.examples if e.strip()]
+    confirmed = [(pos_of[f.principle_id], f.point_text) for f in feedback if f.verdict == "confirm"]
+    rejected = [(pos_of[f.principle_id], f.point_text) for f in feedback if f.verdict == "reject"]
+    fb_points = list({_norm(f.point_text): f.point_text for f in feedback}.values())
+    seen: dict[int, int] = {}
+    minus = []  # (unit row, principle text without it, enriched text without it)
+    for k, (j, u) in enumerate(p_units):
+        seen[j] = seen.get(j, 0) + 1
+        if n_units[j] > 1 and seen[j] <= max_units:
+            p, c = princ[j], comps[princ[j].component]
+            minus.append((k, _without(_principle_text(p), u), _without(_enriched(p, c), u)))
+    vec = _embed_blocks(
+        embed,
+        {
+            "text": [_principle_text(p) for p in princ],
+            "enr": [_enriched(p, comps[p.component]) for p in princ],
+            "units": [u for _, u in p_units],
+            "ctx": [s for _, s in ctx],
+            "quotes": [q for _, q in quotes],
+            "shipped": [e for _, e in shipped],
+            "confirmed": [t for _, t in confirmed],
+            "rejected": [t for _, t in rejected],
+            "feedback": fb_points,
+            "minus_text": [m[1] for m in minus],
+            "minus_enr": [m[2] for m in minus],
+        },
+    )
+    own = _Owners()
+    lexical = LexicalIndex([_lex_doc(p, comps[p.component]) for p in princ], use_glossary=use_glossary)
+    held_out = []
+    for (k, minus_text, _), text_vec, enr_vec in zip(minus, vec["minus_text"], vec["minus_enr"], strict=True):
+        j, u = p_units[k]
+        doc = _lex_doc(replace(princ[j], text=minus_text, description=None), comps[princ[j].component])
+        held_out.append(_HeldOut(j, u, vec["units"][k], text_vec, enr_vec, lexical.scores_against(u, doc)))
+    confirmed_of: dict[str, list[int]] = {}
+    for j, t in confirmed:
+        confirmed_of.setdefault(_norm(t), []).append(j)
+    return _Evidence(
+        comp=np.array([p.component for p in princ], np.int64),
+        n_comp=len(comps),
+        text=vec["text"],
+        enr=vec["enr"],
+        ex_p=_examples(own, [vec["units"], vec["shipped"]], [*p_units, *shipped]),
+        ex_c=_examples(own, [vec["quotes"]], quotes),
+        ctx=_examples(own, [vec["ctx"]], ctx),
+        confirmed=_examples(own, [vec["confirmed"]], confirmed),
+        rejected=_examples(own, [vec["rejected"]], rejected),
+        lexical=lexical,
+        owner=own,
+        unit_vecs=vec["units"],
+        unit_of=np.array([j for j, _ in p_units], np.int64),
+        held_out=held_out,
+        component_queries=[
+            (c, t, v) for (c, t), v in zip([*ctx, *quotes], [*vec["ctx"], *vec["quotes"]], strict=True)
+        ],
+        feedback_queries=[
+            (t, v, confirmed_of.get(_norm(t), [])) for t, v in zip(fb_points, vec["feedback"], strict=True)
+        ],
+    )
+
+
+def _examples(own: _Owners, blocks: list[np.ndarray], rows: list[tuple[int, str]]) -> ExampleSet:
+    vectors = np.vstack(blocks).astype(np.float32)
+    return ExampleSet(
+        vectors, np.array([g for g, _ in rows], np.int64), np.array([own(t) for _, t in rows], np.int64)
+    )
+
+
+def _embed_blocks(embed: Embed, blocks: dict[str, list[str]]) -> dict[str, np.ndarray]:
+    """Embed every block in one call (each distinct text once) and slice the result back."""
+    unique = list(dict.fromkeys(t for block in blocks.values() for t in block))
+    vecs = np.asarray(embed(unique), dtype=np.float32)
+    at = {t: i for i, t in enumerate(unique)}
+    return {
+        name: vecs[[at[t] for t in block]].reshape(len(block), vecs.shape[1])
+        for name, block in blocks.items()
+    }
+
+
+@dataclass
+class _Training:
+    """Training queries: vector, text, the owner it may not see, labels (1 / 0 / -1 unknown), weight."""
+
+    vectors: list[np.ndarray] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    exclude: list[int] = field(default_factory=list)
+    labels: list[np.ndarray] = field(default_factory=list)
+    weights: list[float] = field(default_factory=list)
+    overrides: list[tuple[int, _HeldOut]] = field(default_factory=list)
+
+    def add(self, vector: np.ndarray, text: str, exclude: int, labels: np.ndarray, weight: float) -> int:
+        self.vectors.append(vector)
+        self.texts.append(text)
+        self.exclude.append(exclude)
+        self.labels.append(labels)
+        self.weights.append(weight)
+        return len(self.texts) - 1
+
+
+class PrincipleMapper:
+    """Calibrated P(principle relevant | point) from several principle views and a logistic model.
+
+    Options: ``use_glossary`` (the lexical feature's domain-term expansion); ``max_units`` (held-out
+    sentences per principle used as training queries); ``feedback_weight`` (weight of an analyst-
+    labelled pair against a self-supervised one); ``duplicate_cos`` (a held-out sentence is also a
+    positive for another principle with a sentence this close: the Code of Conduct repeats the
+    strategy); ``near_from``/``near_full`` (cosine to a confirmed or rejected point at which its
+    verdict starts to pull, and at which it decides).
+    """
+
+    fallback_threshold = 0.35
+
+    def __init__(
+        self,
+        *,
+        use_glossary: bool = True,
+        C: float = 1.0,
+        max_units: int = 6,
+        feedback_weight: float = 1.0,
+        duplicate_cos: float = 0.85,
+        near_from: float = 0.75,
+        near_full: float = 0.95,
+        top_k: int = 3,
+    ) -> None:
+        self.use_glossary = use_glossary
+        self.C = C
+        self.max_units = max_units
+        self.feedback_weight = feedback_weight
+        self.duplicate_cos = duplicate_cos
+        self.near_from = near_from
+        self.near_full = near_full
+        self.top_k = top_k
+        self.principle_ids: list[int] = []
+        self.threshold = self.fallback_threshold
+        self.model = None
+        self._ev: _Evidence | None = None
+
+    def fit(
+        self, framework: MapperFramework, embed: Embed, feedback: Sequence[Feedback] = ()
+    ) -> PrincipleMapper:
+        """Fit on ``framework`` with its own feedback plus ``feedback`` (a later verdict on the same
+        point and principle wins). Feedback on unknown principles is ignored."""
+        known = {p.id for p in framework.principles}
+        verdicts: dict[tuple[str, int], Feedback] = {}
+        for f in [*framework.feedback, *feedback]:
+            if f.principle_id in known and f.verdict in ("confirm", "reject") and f.point_text.strip():
+                verdicts[(_norm(f.point_text), f.principle_id)] = f
+        self.principle_ids = [p.id for p in framework.principles]
+        self.model, self.threshold, self._ev = None, self.fallback_threshold, None
+        if not self.principle_ids:
+            return self
+        ev = self._ev = _build_evidence(
+            framework, list(verdicts.values()), embed, self.max_units, self.use_glossary
+        )
+        train = self._training(ev)
+        if not train.texts:
+            return self
+        feats = self._features(
+            np.vstack(train.vectors), train.texts, np.array(train.exclude), train.overrides
+        )
+        labels = np.vstack(train.labels)
+        first = len(ev.held_out)
+        for k, (c, _, _) in enumerate(ev.component_queries):  # pseudo-label: the component's best match
+            members = np.flatnonzero(ev.comp == c)
+            match = feats[first + k, members][:, [FEATURES.index("cos_enr"), FEATURES.index("lex")]].sum(
+                axis=1
+            )
+            labels[first + k, members] = -1.0
+            labels[first + k, members[int(np.argmax(match))]] = 1.0
+        keep = labels >= 0
+        if len(np.unique(labels[keep])) < 2:
+            return self
+        weights = np.repeat(np.array(train.weights, np.float32)[:, None], labels.shape[1], axis=1)
+        model = make_pipeline(StandardScaler(), LogisticRegression(C=self.C, max_iter=2000))
+        model.fit(feats[keep], labels[keep], logisticregression__sample_weight=weights[keep])
+        self.model = model
+        self.threshold = _best_threshold(self._predict(feats), labels, self.top_k)
+        return self
+
+    def _training(self, ev: _Evidence) -> _Training:
+        """Held-out sentences, then context sentences and pull-quotes (labelled once their features
+        exist), then analyst-labelled points."""
+        n_p = len(self.principle_ids)
+        train = _Training()
+        for h in ev.held_out:
+            labels = np.zeros(n_p, np.float32)
+            labels[ev.unit_of[ev.unit_vecs @ h.vector >= self.duplicate_cos]] = 1.0
+            labels[h.principle] = 1.0
+            i = train.add(h.vector, h.text, ev.owner(h.text), labels, 1.0)
+            train.overrides.append((i, h))
+        for _, text, v in ev.component_queries:
+            train.add(v, text, ev.owner(text), np.zeros(n_p, np.float32), 1.0)
+        for text, v, confirmed in ev.feedback_queries:
+            labels = np.zeros(n_p, np.float32)
+            labels[confirmed] = 1.0
+            train.add(v, text, ev.owner(text), labels, self.feedback_weight)
+        return train
+
+    # --- scoring -----------------------------------------------------------------------------
+    def _features(
+        self,
+        queries: np.ndarray,
+        texts: Sequence[str],
+        exclude: np.ndarray | None = None,
+        overrides: Sequence[tuple[int, _HeldOut]] = (),
+    ) -> np.ndarray:
+        ev = self._ev
+        assert ev is not None
+        parts = {
+            "cos_text": queries @ ev.text.T,
+            "cos_enr": queries @ ev.enr.T,
+            "ex_p": ev.ex_p.group_max(queries, len(self.principle_ids), exclude, fill=np.nan),
+            "ex_c": ev.ex_c.group_max(queries, ev.n_comp, exclude, fill=np.nan)[:, ev.comp],
+            "ctx": ev.ctx.group_max(queries, ev.n_comp, exclude, fill=np.nan)[:, ev.comp],
+            "lex": ev.lexical.scores(list(texts)),
+        }
+        for i, h in overrides:
+            parts["cos_text"][i, h.principle] = float(queries[i] @ h.text_vec)
+            parts["cos_enr"][i, h.principle] = float(queries[i] @ h.enr_vec)
+            parts["lex"][i, h.principle] = h.lex
+        for name, stand_in in (("ex_p", "cos_text"), ("ex_c", "cos_enr"), ("ctx", "cos_enr")):
+            parts[name] = np.where(np.isnan(parts[name]), parts[stand_in], parts[name])
+        parts["comp_best"] = component_best(parts["cos_enr"], ev.comp)
+        return assemble(parts)
+
+    def _predict(self, feats: np.ndarray) -> np.ndarray:
+        n, n_p, n_f = feats.shape
+        if self.model is None:
+            return np.clip(feats[:, :, FEATURES.index("cos_enr")], 0.0, 1.0)
+        return self.model.predict_proba(feats.reshape(n * n_p, n_f))[:, 1].reshape(n, n_p)
+
+    def scores(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
+        """(n, P) probabilities in ``principle_ids`` order, analyst verdicts on near neighbours applied:
+        the closer the nearest confirmed (rejected) point of a principle, the more its probability
+        is lifted towards 1 (cut towards 0), from cosine ``near_from`` to ``near_full``."""
+        emb = np.asarray(embeddings, np.float32)
+        if len(texts) != len(emb):
+            raise ValueError(f"{len(texts)} texts but {len(emb)} embeddings")
+        n_p = len(self.principle_ids)
+        if not len(emb) or self._ev is None:
+            return np.zeros((len(emb), n_p), np.float32)
+        probs = self._predict(self._features(emb, texts))
+        good = self._ev.confirmed.group_max(emb, n_p, fill=-1.0)
+        bad = self._ev.rejected.group_max(emb, n_p, fill=-1.0)
+        span = max(self.near_full - self.near_from, 1e-6)
+        lift = np.clip((good - self.near_from) / span, 0.0, 1.0)
+        cut = np.clip((bad - self.near_from) / span, 0.0, 1.0)
+        probs = np.where(good > bad, probs + (1.0 - probs) * lift, probs * (1.0 - cut))
+        return probs.astype(np.float32)
+
+    def map(self, texts: Sequence[str], embeddings: np.ndarray, top_k: int = 3) -> list[Ranked]:
+        """Per point, best first, up to ``top_k`` (principle id, probability) at or above the
+        threshold; an empty list means no principle fits."""
+        return _select(self.scores(texts, embeddings), self.principle_ids, top_k, self.threshold)
+
+
+def _without(text: str, unit: str) -> str:
+    return re.sub(r"[ \t]+", " ", text.replace(unit, " ")).strip()
+
+
+def _lex_doc(p: MapperPrinciple, c: MapperComponent) -> str:
+    return " ".join(x for x in (_principle_text(p), c.name, c.headline or "") if x)
+
+
+def _best_threshold(probs: np.ndarray, labels: np.ndarray, top_k: int) -> float:
+    """The threshold maximising micro-F1 of "top_k at or above it" on the labelled training pairs."""
+    order = np.argsort(-probs, axis=1, kind="stable")[:, :top_k]
+    in_top = np.zeros_like(probs, dtype=bool)
+    np.put_along_axis(in_top, order, True, axis=1)
+    known = labels >= 0
+    gold = (labels == 1) & known
+    best_t, best_f1 = PrincipleMapper.fallback_threshold, -1.0
+    for t in np.round(np.arange(0.05, 0.951, 0.01), 2):
+        pred = in_top & (probs >= t) & known
+        f1 = 2 * float((pred & gold).sum()) / max(int(pred.sum() + gold.sum()), 1)
+        if f1 > best_f1:
+            best_t, best_f1 = float(t), f1
+    return best_t
+
+
+# --- the database side -----------------------------------------------------------------------
+def load_framework(db: sqlite_utils.Database, framework_id: int) -> MapperFramework:
+    """A stored framework with its components, principles, pull-quotes and analyst feedback."""
+    row = db.execute(
+        "SELECT name, source_id, question FROM frameworks WHERE id = ?", [framework_id]
+    ).fetchone()
+    if row is None:
+        raise ValueError(f"no framework with id {framework_id}")
+    name, source_id, question = row
+    comp_rows = db.execute(
+        "SELECT id, name, headline, context, is_annex FROM components WHERE framework_id = ? ORDER BY idx, id",
+        [framework_id],
+    ).fetchall()
+    comps = [MapperComponent(n, h, ctx, bool(a)) for _, n, h, ctx, a in comp_rows]
+    comp_index = {cid: i for i, (cid, *_) in enumerate(comp_rows)}
+    by_name = {_norm(c.name): i for i, c in enumerate(comps)}
+    principles = [
+        MapperPrinciple(pid, comp_index[cid], text, code, kind, desc, _json_list(examples))
+        for pid, cid, code, kind, text, desc, examples in db.execute(
+            """SELECT p.id, p.component_id, p.code, p.kind, p.text, p.description, p.examples
+               FROM principles p JOIN components c ON c.id = p.component_id
+               WHERE p.framework_id = ? ORDER BY c.idx, p.idx, p.id""",
+            [framework_id],
+        )
+    ]
+    if source_id is not None:
+        for clean_text, meta in db.execute(
+            "SELECT clean_text, meta FROM responses WHERE source_id = ? ORDER BY idx", [source_id]
+        ):
+            component = _json_dict(meta).get("component")
+            ci = by_name.get(_norm(str(component))) if component else None
+            if ci is not None and clean_text.strip():
+                comps[ci].examples.append(clean_text)
+    feedback = [
+        Feedback(text, pid, verdict, point_hash)
+        for text, pid, verdict, point_hash in db.execute(
+            """SELECT f.point_text, f.principle_id, f.verdict, f.point_hash FROM mapping_feedback f
+               JOIN principles p ON p.id = f.principle_id WHERE p.framework_id = ? ORDER BY f.id""",
+            [framework_id],
+        )
+    ]
+    return MapperFramework(name, comps, principles, id=framework_id, question=question, feedback=feedback)
+
+
+def select_frameworks(db: sqlite_utils.Database, question: str | None) -> list[int]:
+    """Framework ids to map a point with: the codebook whose question matches the point's question
+    (case and spacing ignored), else every framework that belongs to no question."""
+    rows = db.execute("SELECT id, question FROM frameworks ORDER BY id").fetchall()
+    if question:
+        own = [fid for fid, q in rows if q and _norm(q) == _norm(question)]
+        if own:
+            return own
+    return [fid for fid, q in rows if not q]
+
+
+def _json_list(raw: str | None) -> list[str]:
+    try:
+        value = json.loads(raw or "[]")
+    except json.JSONDecodeError:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def _json_dict(raw: str | None) -> dict:
+    try:
+        value = json.loads(raw or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}

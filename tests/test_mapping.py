@@ -1,0 +1,371 @@
+"""The principle mapper (synthetic framework, hashing embedder), framework loading, coverage SQL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nlp.coverage import contested_principles, coverage_matrix, themes_outside_framework, uncovered_principles
+from nlp.embed import HashingEmbedder
+from nlp.mapping import (
+    CosineBaseline,
+    Feedback,
+    MapperComponent,
+    MapperFramework,
+    MapperPrinciple,
+    PrincipleMapper,
+    load_framework,
+    select_frameworks,
+)
+from nlp.mapping_features import expand, units
+
+SEEDS = Path(__file__).resolve().parents[1] / "corpora" / "dwp-seeds"
+STRATEGY = SEEDS / "004_e8bb6e121e9bd43b.txt"
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    return HashingEmbedder()
+
+
+def synthetic() -> MapperFramework:
+    comps = [
+        MapperComponent("Payments", "How and when suppliers are paid."),
+        MapperComponent("Staff", "The people who deliver the service."),
+        MapperComponent(
+            "Quality", "How the service is checked.", context="Respondents asked for public reports."
+        ),
+    ]
+    texts = [
+        (
+            0,
+            "Suppliers will be paid promptly.\nInvoices are settled within thirty days of receipt.\nLate payment of an invoice earns interest.",
+        ),
+        (
+            0,
+            "Payment rates reflect how hard the work is.\nHarder cases attract higher fees.\nFees are reviewed every year.",
+        ),
+        (
+            1,
+            "Staff transfer between contractors follows employment law.\nEmployees keep their terms when a contract moves to a new employer.",
+        ),
+        (
+            1,
+            "Contractors train their staff every year.\nTraining budgets for staff are published.\nNew staff receive an induction.",
+        ),
+        (
+            2,
+            "Services are inspected by an independent inspectorate.\nInspection reports are published in full.",
+        ),
+        (
+            2,
+            "Customers can complain and are told the outcome.\nComplaints are answered within ten working days.",
+        ),
+    ]
+    principles = [MapperPrinciple(100 + i, c, t, code=f"{c + 1}.{i + 1}") for i, (c, t) in enumerate(texts)]
+    return MapperFramework("Synthetic", comps, principles)
+
+
+def fit(mapper, embedder, feedback=()):
+    return mapper.fit(synthetic(), embedder.encode, list(feedback))
+
+
+def ranked(mapper, embedder, text: str, top_k: int = 3):
+    return mapper.map([text], embedder.encode([text]), top_k=top_k)[0]
+
+
+def test_units_split_lines_and_sentences():
+    assert units("First line has words.\n- Second line is here. Third sentence is here too.\nshort") == [
+        "First line has words.",
+        "Second line is here.",
+        "Third sentence is here too.",
+    ]
+
+
+def test_glossary_expands_domain_terms():
+    assert "staff transfer" in expand("Will TUPE apply?")
+    assert "hardest to help" in expand("providers creaming and parking clients")
+    assert "timing of payments" in expand("payment terms should be 30 days net")
+    assert expand("nothing special here") == "nothing special here"
+
+
+def test_map_is_best_first_with_scores_in_unit_interval(embedder):
+    mapper = fit(PrincipleMapper(), embedder)
+    texts = ["Invoices must be settled within thirty days", "Staff training budgets should be published"]
+    scores = mapper.scores(texts, embedder.encode(texts))
+    assert scores.shape == (2, 6)
+    assert np.all((scores >= 0) & (scores <= 1))
+    for row in mapper.map(texts, embedder.encode(texts), top_k=3):
+        assert 1 <= len(row) <= 3
+        assert [s for _, s in row] == sorted((s for _, s in row), reverse=True)
+        assert all(0 <= s <= 1 and s >= mapper.threshold for _, s in row)
+
+
+def test_relevant_points_rank_their_principle_first(embedder):
+    mapper = fit(PrincipleMapper(), embedder)
+    assert ranked(mapper, embedder, "Invoices should be settled within thirty days")[0][0] == 100
+    assert ranked(mapper, embedder, "Will employees keep their terms when the contract moves?")[0][0] == 102
+    assert (
+        ranked(mapper, embedder, "Complaints should be answered quickly and customers told the outcome")[0][0]
+        == 105
+    )
+
+
+def test_off_topic_point_maps_to_no_principle(embedder):
+    mapper = fit(PrincipleMapper(), embedder)
+    assert ranked(mapper, embedder, "Rain stopped play at the cricket ground on Saturday afternoon.") == []
+
+
+def test_confirmation_moves_a_near_duplicate_to_the_confirmed_principle(embedder):
+    # feedback_weight=0: the model is not retrained on the verdict, so the neighbour rule alone acts
+    point = "Suppliers want their money sooner than the contract allows"
+    twin = "Suppliers want their money sooner than the contract allows."
+    before = fit(PrincipleMapper(), embedder)
+    top_before = ranked(before, embedder, twin, top_k=6)
+    assert top_before and top_before[0][0] != 101
+    after = fit(PrincipleMapper(feedback_weight=0.0), embedder, [Feedback(point, 101, "confirm")])
+    top_after = ranked(after, embedder, twin, top_k=6)
+    assert top_after[0][0] == 101
+    assert dict(top_after)[101] > dict(top_before).get(101, 0.0)
+
+
+def test_rejection_demotes_the_rejected_principle_for_near_duplicates(embedder):
+    # feedback_weight=0: the model is not retrained on the verdict, so the neighbour rule alone acts
+    point = "Invoices should be settled within thirty days"
+    twin = "Invoices should be settled within thirty days!"
+    before = fit(PrincipleMapper(), embedder)
+    assert ranked(before, embedder, twin)[0][0] == 100
+    after = fit(PrincipleMapper(feedback_weight=0.0), embedder, [Feedback(point, 100, "reject")])
+    scores_before = before.scores([twin], embedder.encode([twin]))[0]
+    scores_after = after.scores([twin], embedder.encode([twin]))[0]
+    assert scores_after[0] < scores_before[0] / 2
+    assert all(pid != 100 for pid, _ in ranked(after, embedder, twin))
+
+
+def test_a_framework_too_small_to_train_on_falls_back_to_cosine(embedder):
+    fw = MapperFramework(
+        "Tiny",
+        [MapperComponent("Values")],
+        [MapperPrinciple(1, 0, "act with integrity;"), MapperPrinciple(2, 0, "the the of and;")],
+    )
+    mapper = PrincipleMapper().fit(fw, embedder.encode)
+    assert mapper.model is None and mapper.threshold == PrincipleMapper.fallback_threshold
+    assert ranked(mapper, embedder, "Providers must act with integrity")[0][0] == 1
+
+
+def test_feedback_on_unknown_principles_is_ignored(embedder):
+    mapper = fit(PrincipleMapper(), embedder, [Feedback("anything at all", 999, "confirm")])
+    assert mapper.principle_ids == [100, 101, 102, 103, 104, 105]
+
+
+def test_cosine_baseline_has_the_same_api(embedder):
+    base = CosineBaseline(threshold=0.0).fit(synthetic(), embedder.encode)
+    text = ["Invoices are settled within thirty days"]
+    row = base.map(text, embedder.encode(text), top_k=2)[0]
+    assert len(row) == 2 and row[0][0] == 100 and row[0][1] >= row[1][1]
+    strict = CosineBaseline(threshold=1.01).fit(synthetic(), embedder.encode)
+    assert strict.map(text, embedder.encode(text)) == [[]]
+
+
+def test_without_examples_drops_context_quotes_and_feedback():
+    fw = synthetic()
+    fw.components[0].examples.append("a pull-quote")
+    fw.feedback.append(Feedback("a point", 100, "confirm"))
+    plain = fw.without_examples()
+    assert plain.feedback == [] and all(not c.examples and not c.context for c in plain.components)
+    assert fw.components[2].context and fw.feedback  # the original is untouched
+
+
+def test_from_parse_result_on_the_commissioning_strategy():
+    from ingest.formats.base import ReadOptions
+    from ingest.formats.framework import READER
+
+    parsed = READER.read(STRATEGY.read_bytes(), STRATEGY.name, ReadOptions())
+    fw = MapperFramework.from_parse_result(parsed)
+    names = [c.name for c in fw.components]
+    assert names[:7] == [
+        "Market structure",
+        "Market development and stewardship",
+        "Provider capabilities",
+        "Commercial strategy",
+        "Performance management",
+        "DWP capability",
+        "Customer experience",
+    ]
+    assert "TUPE" in names and len(fw.principles) > 90
+    assert len(fw.components[1].examples) == 2  # ERSA and St Mungo's pull-quotes
+    assert fw.components[3].context and "cherry picking" in fw.components[3].context
+    assert len({p.id for p in fw.principles}) == len(fw.principles)
+
+
+# --- the database side --------------------------------------------------------------------
+def _framework_db(db, *, question=None, name="FW"):
+    """A consultation with one framework source holding a pull-quote; returns the framework id."""
+    cid = db.execute("INSERT OR IGNORE INTO consultations (name, created_at) VALUES ('c', 'now')").lastrowid
+    cid = db.execute("SELECT id FROM consultations WHERE name = 'c'").fetchone()[0] or cid
+    sid = db.execute(
+        """INSERT INTO sources (consultation_id, name, sha256, format, text, size, ingested_at)
+           VALUES (?, ?, 'x', 'framework', 'text', 4, 'now')""",
+        [cid, f"{name}.txt"],
+    ).lastrowid
+    db.execute(
+        """INSERT INTO responses (source_id, idx, role, start, "end", text, clean_text, meta, section)
+           VALUES (?, 0, 'stakeholder', 0, 4, 'q', 'Pay us faster please', ?, 'Payments')""",
+        [sid, json.dumps({"component": "Payments", "kind": "pull-quote"})],
+    )
+    fid = db.execute(
+        "INSERT INTO frameworks (consultation_id, source_id, name, question) VALUES (?, ?, ?, ?)",
+        [cid, sid, name, question],
+    ).lastrowid
+    for ci, (comp, texts) in enumerate(
+        [
+            ("Payments", ["Suppliers will be paid promptly.", "Rates reflect difficulty."]),
+            ("Staff", ["Staff are trained."]),
+        ]
+    ):
+        comp_id = db.execute(
+            "INSERT INTO components (framework_id, idx, name, headline, context) VALUES (?, ?, ?, 'h', ?)",
+            [fid, ci, comp, "summary" if ci == 0 else None],
+        ).lastrowid
+        for pi, text in enumerate(texts):
+            db.execute(
+                """INSERT INTO principles (framework_id, component_id, idx, code, kind, text, examples)
+                   VALUES (?, ?, ?, ?, 'principle', ?, ?)""",
+                [fid, comp_id, pi, f"{ci + 1}.{pi + 1}", text, json.dumps(["an example"] if pi == 0 else [])],
+            )
+    return fid
+
+
+def test_load_framework_reads_components_quotes_examples_and_feedback(mem_db):
+    fid = _framework_db(mem_db)
+    pid = mem_db.execute("SELECT id FROM principles WHERE code = '1.2'").fetchone()[0]
+    mem_db.execute(
+        """INSERT INTO mapping_feedback (point_hash, point_text, principle_id, verdict, who, at)
+           VALUES ('h1', 'Pay more for hard cases', ?, 'confirm', 'ana', 'now')""",
+        [pid],
+    )
+    fw = load_framework(mem_db, fid)
+    assert [c.name for c in fw.components] == ["Payments", "Staff"]
+    assert fw.components[0].examples == ["Pay us faster please"] and fw.components[0].context == "summary"
+    assert [p.code for p in fw.principles] == ["1.1", "1.2", "2.1"]
+    assert fw.principles[0].examples == ["an example"] and fw.principles[2].component == 1
+    assert fw.feedback == [Feedback("Pay more for hard cases", pid, "confirm", "h1")]
+    with pytest.raises(ValueError):
+        load_framework(mem_db, 999)
+
+
+def test_mapper_fits_a_stored_framework(mem_db, embedder):
+    fw = load_framework(mem_db, _framework_db(mem_db))
+    mapper = PrincipleMapper().fit(fw, embedder.encode)
+    row = ranked(mapper, embedder, "Suppliers should be paid promptly")
+    assert row and row[0][0] == fw.principles[0].id
+
+
+def test_select_frameworks_prefers_the_question_codebook(mem_db):
+    general = _framework_db(mem_db, name="general")
+    own = _framework_db(mem_db, name="codebook", question="How can DWP support you?")
+    assert select_frameworks(mem_db, "how can DWP  support you?") == [own]
+    assert select_frameworks(mem_db, "Another question") == [general]
+    assert select_frameworks(mem_db, None) == [general]
+
+
+@pytest.fixture
+def analysed_db(mem_db):
+    """Two themes, four points; P1.1 has 3 points (2 negative), P1.2 one, P2.1 none; theme B unmapped."""
+    db = mem_db
+    _framework_db(db)
+    p11, p12, p21 = (
+        db.execute("SELECT id FROM principles WHERE code = ?", [c]).fetchone()[0]
+        for c in ("1.1", "1.2", "2.1")
+    )
+    sid = db.execute("SELECT id FROM sources").fetchone()[0]
+    rid = db.execute(
+        """INSERT INTO responses (source_id, idx, role, start, "end", text, clean_text)
+           VALUES (?, 1, 'stakeholder', 0, 4, 'r', 'r')""",
+        [sid],
+    ).lastrowid
+    run = db.execute(
+        "INSERT INTO analysis_runs (started_at, status, embedder, seed) VALUES ('now', 'done', 'hashing', 0)"
+    ).lastrowid
+    theme_a = db.execute(
+        "INSERT INTO themes (run_id, level, label, auto_label) VALUES (?, 0, 'pay', 'pay')", [run]
+    ).lastrowid
+    theme_b = db.execute(
+        "INSERT INTO themes (run_id, level, label, auto_label) VALUES (?, 0, 'weather', 'weather')", [run]
+    ).lastrowid
+    rows = [  # theme, sentiment, principles
+        (theme_a, "negative", [p11]),
+        (theme_a, "negative", [p11, p12]),
+        (theme_a, "positive", [p11]),
+        (theme_b, "neutral", []),
+        (theme_b, "negative", []),
+        (theme_b, "neutral", [p12]),
+    ]
+    for i, (theme, sentiment, principles) in enumerate(rows):
+        pt = db.execute(
+            """INSERT INTO points (response_id, source_id, idx, start, "end", text, clean_text, text_hash)
+               VALUES (?, ?, ?, 0, 1, 't', 't', ?)""",
+            [rid, sid, i, f"h{i}"],
+        ).lastrowid
+        db.execute(
+            "INSERT INTO point_analysis (point_id, run_id, theme_id, sentiment, no_principle) VALUES (?, ?, ?, ?, ?)",
+            [pt, run, theme, sentiment, int(not principles)],
+        )
+        for rank, pr in enumerate(principles):
+            db.execute(
+                "INSERT INTO point_principles (point_id, principle_id, score, rank) VALUES (?, ?, 0.5, ?)",
+                [pt, pr, rank],
+            )
+    return db, run, (p11, p12, p21), (theme_a, theme_b)
+
+
+def test_coverage_matrix_counts_points_per_principle_and_theme(analysed_db):
+    db, run, (p11, p12, p21), (theme_a, theme_b) = analysed_db
+    cov = coverage_matrix(db, run)
+    assert [p["id"] for p in cov.principles] == [p11, p12, p21]
+    assert [t["id"] for t in cov.themes] == [theme_a, theme_b]
+    assert cov.counts == [[3, 0], [1, 1], [0, 0]]
+    assert {(r["code"], r["theme"], r["points"]) for r in cov.rows()} == {
+        ("1.1", "pay", 3),
+        ("1.2", "pay", 1),
+        ("1.2", "weather", 1),
+    }
+
+
+def test_uncovered_and_contested_principles(analysed_db):
+    db, _, (p11, p12, p21), _ = analysed_db
+    assert [p["id"] for p in uncovered_principles(db)] == [p21]
+    contested = contested_principles(db)
+    assert [(c["id"], c["negative"], c["points"]) for c in contested] == [(p11, 2, 3), (p12, 1, 2)]
+
+
+def test_themes_outside_framework(analysed_db):
+    db, run, _, (_, theme_b) = analysed_db
+    outside = themes_outside_framework(db, run)
+    assert [(t["id"], t["points"], t["unmapped"]) for t in outside] == [(theme_b, 3, 2)]
+    assert themes_outside_framework(db) == outside  # the latest run by default
+    assert themes_outside_framework(db, run, min_share=0.7) == []
+
+
+@pytest.mark.slow
+def test_minilm_maps_concrete_points_on_the_strategy():
+    from ingest.formats.base import ReadOptions
+    from ingest.formats.framework import READER
+    from nlp.embed import load_embedder
+
+    embedder = load_embedder("minilm")
+    fw = MapperFramework.from_parse_result(READER.read(STRATEGY.read_bytes(), STRATEGY.name, ReadOptions()))
+    mapper = PrincipleMapper().fit(fw, embedder.encode)
+    code = {p.id: (fw.components[p.component].name, p.text) for p in fw.principles}
+    texts = [
+        "Subcontractors should be paid by the prime within 30 days of invoicing.",
+        "Will staff be transferred to the new provider under TUPE?",
+        "Great goal in the second half, the home fans went wild.",
+    ]
+    out = mapper.map(texts, embedder.encode(texts))
+    assert any(code[pid][1].startswith("Timing of payments") for pid, _ in out[0])
+    assert out[1] and code[out[1][0][0]][0] == "TUPE"
+    assert out[2] == []
