@@ -147,7 +147,9 @@ def check_submission(
     return CheckResult(points=out, run_id=run_id)
 
 
-def _principles(db: sqlite_utils.Database, weighted: list[tuple[int, float]]) -> list[tuple[int, str, str, float]]:
+def _principles(
+    db: sqlite_utils.Database, weighted: list[tuple[int, float]]
+) -> list[tuple[int, str, str, float]]:
     """Principles of the matched points: each scored by its best (similarity × mapping score)."""
     if not weighted:
         return []
@@ -174,7 +176,9 @@ def _status(db, vec, theme_id, matches, cache, model) -> tuple[str, str]:
         return "partly", f"{len(matches)} similar points exist but none is in a theme."
     if theme_id not in cache:
         quote_ids = [pid for pid, _ in stored_quotes(db, "theme", theme_id)]
-        cache[theme_id] = load_vectors(db, [_hash(db, pid) for pid in quote_ids], model) if quote_ids else None
+        cache[theme_id] = (
+            load_vectors(db, [_hash(db, pid) for pid in quote_ids], model) if quote_ids else None
+        )
     vecs = cache[theme_id]
     best = float((vecs @ vec).max()) if vecs is not None and len(vecs) else 0.0
     if best >= SUMMARY_CAPTURED:

@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
+from store import coverage
+
 SENTIMENTS = ("negative", "neutral", "positive")
 POINT_TYPES = ("concern", "suggestion", "question", "support", "experience", "information")
-OUTSIDE_SHARE = 0.5  # a theme is "outside the framework" when at least this share of its points map nowhere
-CONTESTED_SHARE = 0.25  # a principle is contested when both negative and positive points reach this share
-CONTESTED_MIN = 4  # ... and it has at least this many points with a sentiment
 
 
 def _all(db: sqlite_utils.Database, sql: str, params: list | tuple = ()) -> list[dict]:
@@ -378,28 +377,6 @@ def frameworks(db: sqlite_utils.Database) -> list[dict]:
         fw["addressed"] = addressed
         fw["coverage"] = addressed / total if total else 0.0
     return fws
-
-
-def unaddressed_principles(db: sqlite_utils.Database) -> list[dict]:
-    return _all(
-        db,
-        """SELECT pr.id, pr.code, pr.text, c.name AS component FROM principles pr
-           JOIN components c ON c.id = pr.component_id
-           WHERE NOT EXISTS (SELECT 1 FROM point_principles pp WHERE pp.principle_id = pr.id)
-           ORDER BY pr.framework_id, c.idx, pr.idx""",
-    )
-
-
-def themes_outside_framework(db: sqlite_utils.Database, run: int | None) -> list[dict]:
-    """Themes most of whose points map to no principle."""
-    return _all(
-        db,
-        """SELECT t.id, t.label, t.size, SUM(pa.no_principle) AS unmapped, COUNT(*) AS n
-           FROM themes t JOIN point_analysis pa ON pa.theme_id = t.id
-           WHERE t.run_id = ? AND t.level = 0 GROUP BY t.id
-           HAVING SUM(pa.no_principle) >= ? * COUNT(*) ORDER BY n DESC, t.id""",
-        [run, OUTSIDE_SHARE],
-    )
 
 
 def principle(db: sqlite_utils.Database, principle_id: int) -> dict | None:
@@ -860,7 +837,6 @@ def report(db: sqlite_utils.Database, run: int | None, quotes: int = 3, key_poin
            JOIN point_analysis pa ON pa.point_id = pp.point_id WHERE pa.sentiment IS NOT NULL GROUP BY 1, 2"""
     ):
         sent_by_principle.setdefault(prid, {})[s] = n
-    contested = []
     for fw in fws:
         for c in fw["components"]:
             pids = [p["id"] for p in c["principles"]]
@@ -898,27 +874,16 @@ def report(db: sqlite_utils.Database, run: int | None, quotes: int = 3, key_poin
             )
             c["quotes"] = _distinct_quotes(stored + rows, quotes)
             for p in c["principles"]:
-                s = sent_by_principle.get(p["id"], {})
-                neg, pos = s.get("negative", 0), s.get("positive", 0)
-                total = sum(s.values())
-                p["sentiment"] = s
-                if (
-                    total >= CONTESTED_MIN
-                    and neg >= CONTESTED_SHARE * total
-                    and pos >= CONTESTED_SHARE * total
-                ):
-                    contested.append(
-                        {**p, "component": c["name"], "negative": neg, "positive": pos, "total": total}
-                    )
+                p["sentiment"] = sent_by_principle.get(p["id"], {})
     return {
         "counts": counts(db),
         "run": current_run(db),
         "sentiment": sentiment_split(db, run),
         "respondents": respondents_by_type(db),
         "frameworks": fws,
-        "contested": contested,
-        "unaddressed": unaddressed_principles(db),
-        "outside": themes_outside_framework(db, run),
+        "contested": coverage.contested_principles(db),
+        "unaddressed": coverage.uncovered_principles(db),
+        "outside": coverage.themes_outside_framework(db, run) if run else [],
     }
 
 

@@ -254,7 +254,8 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     unknown = [n for n in done if n not in known]
     if unknown:
         raise FairhearingError(
-            "FH-E200", f"database has migrations this version does not know: {', '.join(unknown)}; upgrade Fairhearing"
+            "FH-E200",
+            f"database has migrations this version does not know: {', '.join(unknown)}; upgrade Fairhearing",
         )
     new = []
     for name, fn in MIGRATIONS:

@@ -31,7 +31,9 @@ def test_themes_two_levels_and_sizes_add_up(analysed_db):
     assert any(level == 1 for _, level, _, _ in themes)
     for tid, level, _, size in themes:
         if level == 0:
-            n = analysed_db.execute("SELECT COUNT(*) FROM point_analysis WHERE theme_id = ?", [tid]).fetchone()[0]
+            n = analysed_db.execute(
+                "SELECT COUNT(*) FROM point_analysis WHERE theme_id = ?", [tid]
+            ).fetchone()[0]
             assert n == size
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nlp.coverage import contested_principles, coverage_matrix, themes_outside_framework, uncovered_principles
 from nlp.embed import HashingEmbedder
 from nlp.mapping import (
     CosineBaseline,
@@ -21,6 +20,12 @@ from nlp.mapping import (
     select_frameworks,
 )
 from nlp.mapping_features import expand, units
+from store.coverage import (
+    contested_principles,
+    coverage_matrix,
+    themes_outside_framework,
+    uncovered_principles,
+)
 
 SEEDS = Path(__file__).resolve().parents[1] / "corpora" / "dwp-seeds"
 STRATEGY = SEEDS / "004_e8bb6e121e9bd43b.txt"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template
 
-from store import read
+from store import coverage, read
 from web.db import get_db
 from web.helpers import Pager, int_arg
 
@@ -17,8 +17,8 @@ def index():
     return render_template(
         "framework.html",
         frameworks=read.frameworks(db),
-        unaddressed=read.unaddressed_principles(db),
-        outside=read.themes_outside_framework(db, read.run_id(db)),
+        unaddressed=coverage.uncovered_principles(db),
+        outside=coverage.themes_outside_framework(db, read.run_id(db)) if read.run_id(db) else [],
         run=read.current_run(db),
     )
 

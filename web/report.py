@@ -64,11 +64,10 @@ def build_docx(r: dict) -> bytes:
             _docx_component(doc, comp)
     doc.add_heading("Contested principles", 1)
     if not r["contested"]:
-        doc.add_paragraph("None: no principle drew substantial support and opposition at once.")
+        doc.add_paragraph("None: no point mapped to a principle is negative.")
     for p in r["contested"]:
         doc.add_paragraph(
-            f"{p['code']} {p['text']} ({p['component']}): {p['negative']} negative and {p['positive']} positive "
-            f"of {p['total']} points.",
+            f"{p['code']} {p['text']} ({p['component']}): {p['negative']} negative of {p['points']} points.",
             style="List Bullet",
         )
     doc.add_heading("Gaps", 1)
@@ -80,7 +79,7 @@ def build_docx(r: dict) -> bytes:
     doc.add_heading("Themes outside the framework", 2)
     for t in r["outside"]:
         doc.add_paragraph(
-            f"{t['label']}: {t['n']} points, {t['unmapped']} mapped to no principle", style="List Bullet"
+            f"{t['label']}: {t['points']} points, {t['unmapped']} mapped to no principle", style="List Bullet"
         )
     if not r["outside"]:
         doc.add_paragraph("None.")
