@@ -54,7 +54,9 @@ def detect(data: bytes, filename: str) -> Reader:
             best = (score, reader)
     if best is None:
         if b"\x00" in data[:8192]:
-            raise IngestError("FH-E103", "file looks binary and matches no known binary format", file=filename)
+            raise IngestError(
+                "FH-E103", "file looks binary and matches no known binary format", file=filename
+            )
         raise IngestError("FH-E105", "could not detect the format; pass --format", file=filename)
     return best[1]
 
