@@ -281,20 +281,23 @@ class ThemeModeller:
         from sklearn.base import clone
         from sklearn.feature_extraction.text import CountVectorizer
 
+        self._lemmas = None
         if self.vectorizer_model is not None:
             return clone(self.vectorizer_model)
-        for min_df, stop_words in ((default_min_df(len(texts)), "english"), (1, "english"), (1, None)):
-            probe = CountVectorizer(
-                stop_words=stop_words, ngram_range=(1, 2), min_df=min_df, token_pattern=TOKEN_PATTERN
-            )
+        from nlp.lemmas import LemmaTokenizer
+
+        tokenizers: dict[bool, LemmaTokenizer] = {}
+        for min_df, stop_words in ((default_min_df(len(texts)), True), (1, True), (1, False)):
+            if stop_words not in tokenizers:
+                tokenizers[stop_words] = LemmaTokenizer(texts, TOKEN_PATTERN, stop_words=stop_words)
+            options = {"tokenizer": tokenizers[stop_words], "token_pattern": None, "lowercase": False}
+            probe = CountVectorizer(ngram_range=(1, 2), min_df=min_df, **options)
             try:
                 probe.fit(texts)
             except ValueError:  # empty vocabulary: only stop words, or nothing frequent enough
                 continue
-            vocab = sorted(probe.vocabulary_)
-            return CountVectorizer(
-                stop_words=stop_words, ngram_range=(1, 2), token_pattern=TOKEN_PATTERN, vocabulary=vocab
-            )
+            self._lemmas = tokenizers[stop_words]
+            return CountVectorizer(ngram_range=(1, 2), vocabulary=sorted(probe.vocabulary_), **options)
         return None
 
     def _representation(self) -> Any:
@@ -340,6 +343,9 @@ class ThemeModeller:
             ]
         else:
             keywords = self._keywords(topics, counts, terms, len(self.centroids))
+        if getattr(self, "_lemmas", None) is not None:  # counted by lemma, shown as the texts most often write them
+            keywords = [list(dict.fromkeys(self._lemmas.written(kw) for kw in kws)) for kws in keywords]
+            terms = [self._lemmas.written(t) for t in terms]
         self.result = self._assemble(
             texts, embeddings, topics, keywords, counts, terms, before, after, method
         )

