@@ -262,9 +262,12 @@ def user() -> None:
 @click.password_option(help="Password (asked for when not given).")
 def user_add(name, db_path, password):
     """Create an analyst account with a hashed password."""
-    from store.users import create_user
+    from store.users import UserError, create_user
 
-    create_user(_open(db_path), name, password)
+    try:
+        create_user(_open(db_path), name, password)
+    except UserError as e:
+        raise click.ClickException(str(e)) from None
     click.echo(f"analyst {name!r} created")
 
 

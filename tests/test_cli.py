@@ -98,3 +98,47 @@ def test_formats_lists_readers():
         "codebook-yaml",
     ):
         assert name in out
+
+
+def test_analyse_check_report_user(tmp_path):
+    """The analysis-side commands end to end on two seeds, with the fast hashing embedder."""
+    db = str(tmp_path / "a.db")
+    assert (
+        run(
+            "ingest",
+            str(SEEDS / "000_8ef29a6578c7ff4a.txt"),
+            str(SEEDS / "004_e8bb6e121e9bd43b.txt"),
+            "--db",
+            db,
+        ).exit_code
+        == 0
+    )
+    r = run(
+        "analyse", "--db", db, "--embedder", "hashing", "--quiet", "--models-dir", str(tmp_path / "models")
+    )
+    assert r.exit_code == 0, r.output
+    assert "themes in" in r.output and "mapped to principles" in r.output
+    sub = tmp_path / "submission.txt"
+    seed = (SEEDS / "000_8ef29a6578c7ff4a.txt").read_text(encoding="utf-8")
+    start = seed.index("DWP should lead by example on TUPE")
+    sub.write_text(seed[start : seed.index("\n", start)], encoding="utf-8")  # a point as its author wrote it
+    r = run("check", "--db", db, "--text-file", str(sub), "--json")
+    (point,) = json.loads(r.output)
+    assert point["status"] in ("captured", "partly") and point["matches"]
+    for fmt in ("html", "docx", "csv", "xlsx"):
+        out = tmp_path / f"report.{fmt}"
+        assert run("report", "--db", db, "--out", str(out)).exit_code == 0
+        assert out.stat().st_size > 500
+    assert "Summary of responses" in (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert (tmp_path / "report.docx").read_bytes()[:2] == b"PK"
+    r = run("user", "add", "alice", "--db", db, "--password", "correct horse battery")
+    assert r.exit_code == 0 and "alice" in r.output
+    bad = CliRunner().invoke(cli, ["user", "add", "alice", "--db", db, "--password", "another password"])
+    assert bad.exit_code == 1 and "Error" in bad.output
+
+
+def test_analyse_without_responses_is_a_clear_error(tmp_path):
+    r = CliRunner().invoke(
+        cli, ["analyse", "--db", str(tmp_path / "e.db"), "--embedder", "hashing", "--quiet"]
+    )
+    assert r.exit_code == 1 and "FH-E300" in r.output
