@@ -24,6 +24,20 @@ def safe_cell(value):
     return value
 
 
+def points_csv_chunks(db, every: int = 500):
+    """Every point with every tag as CSV text, in chunks of ``every`` rows (formula cells quoted)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(read.EXPORT_COLUMNS)
+    for i, row in enumerate(read.export_points(db), start=1):
+        writer.writerow([safe_cell(v) for v in row])
+        if i % every == 0:
+            yield buf.getvalue()
+            buf.seek(0)
+            buf.truncate()
+    yield buf.getvalue()
+
+
 @bp.get("/export/points.csv")
 def points_csv():
     path = current_app.config["DATABASE"]
@@ -31,16 +45,7 @@ def points_csv():
     def rows():
         db = connect(path, readonly=True)  # the request's connection is closed before streaming ends
         try:
-            buf = io.StringIO()
-            writer = csv.writer(buf)
-            writer.writerow(read.EXPORT_COLUMNS)
-            for i, row in enumerate(read.export_points(db), start=1):
-                writer.writerow([safe_cell(v) for v in row])
-                if i % 500 == 0:
-                    yield buf.getvalue()
-                    buf.seek(0)
-                    buf.truncate()
-            yield buf.getvalue()
+            yield from points_csv_chunks(db)
         finally:
             db.close()
 
@@ -51,17 +56,22 @@ def points_csv():
     )
 
 
-@bp.get("/export/points.xlsx")
-def points_xlsx():
+def save_points_xlsx(db, target) -> None:
+    """Every point with every tag as an XLSX workbook, written to a path or a binary file."""
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("points")
     ws.append(read.EXPORT_COLUMNS)
-    for row in read.export_points(get_db()):
+    for row in read.export_points(db):
         ws.append([safe_cell(v) for v in row])
+    wb.save(target)
+
+
+@bp.get("/export/points.xlsx")
+def points_xlsx():
     out = io.BytesIO()
-    wb.save(out)
+    save_points_xlsx(get_db(), out)
     out.seek(0)
     return send_file(
         out,
@@ -94,24 +104,14 @@ def write_points_csv(db_path: str, out_path: str) -> None:
     db = connect(str(db_path), readonly=True)
     try:
         with open(out_path, "w", encoding="utf-8", newline="") as f:
-            writer = csv.writer(f)
-            writer.writerow(read.EXPORT_COLUMNS)
-            for row in read.export_points(db):
-                writer.writerow([safe_cell(v) for v in row])
+            f.writelines(points_csv_chunks(db))
     finally:
         db.close()
 
 
 def write_points_xlsx(db_path: str, out_path: str) -> None:
-    from openpyxl import Workbook
-
     db = connect(str(db_path), readonly=True)
     try:
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet("points")
-        ws.append(read.EXPORT_COLUMNS)
-        for row in read.export_points(db):
-            ws.append([safe_cell(v) for v in row])
-        wb.save(out_path)
+        save_points_xlsx(db, out_path)
     finally:
         db.close()
