@@ -18,6 +18,7 @@ from ingest.formats.flattened import (
     self_introduction,
 )
 from ingest.model import ParseResult
+from tests.reader_checks import assert_spans
 
 SEEDS = Path(__file__).resolve().parents[1] / "corpora" / "dwp-seeds"
 PAGE = SEEDS / "001_40ddf6d00e3a02ac.txt"
@@ -67,14 +68,9 @@ def _index(res: ParseResult, first_words: str) -> int:
 
 
 def _assert_spans(res: ParseResult) -> None:
+    assert_spans(res)
     for r in res.responses:
-        body = res.text[r.start : r.end]
-        assert r.start < r.end and body == body.strip()
         assert 0.0 <= r.boundary_confidence <= 1.0
-        for p in r.points or []:
-            point = res.text[p.start : p.end]
-            assert p.start < p.end and point == point.strip()
-            assert r.start <= p.start and p.end <= r.end
 
 
 @pytest.fixture(scope="module")

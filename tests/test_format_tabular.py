@@ -14,6 +14,7 @@ from fairhearing.errors import IngestError
 from ingest.formats.base import ReadOptions
 from ingest.formats.tabular import READERS, plan_columns
 from ingest.model import ParseResult
+from tests.reader_checks import assert_spans
 
 CSV, XLSX = READERS
 POLIS = Path(__file__).resolve().parents[1] / "corpora" / "polis-opendata" / "polis_comments_all.csv"
@@ -35,10 +36,7 @@ def _csv(text: str, name: str = "survey.csv", **opts: object) -> ParseResult:
 
 
 def _check_spans(res: ParseResult) -> None:
-    for r in res.responses:
-        body = res.text[r.start : r.end]
-        assert 0 <= r.start < r.end <= len(res.text)
-        assert body == body.strip()
+    assert_spans(res)
 
 
 # --- the Polis export -------------------------------------------------------------------
