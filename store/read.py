@@ -285,6 +285,22 @@ def theme_organisations(db: sqlite_utils.Database, theme_id: int, limit: int = 5
     )
 
 
+def theme_breakdown(db: sqlite_utils.Database, theme_id: int) -> dict[str, list[dict]]:
+    """The theme's points per source and per question (themes span all of both)."""
+    ids = [_ids(theme_ids(db, theme_id))]
+    return {
+        key: _all(
+            db,
+            f"""SELECT {column} AS name, COUNT(*) AS n FROM point_analysis pa
+                JOIN points p ON p.id = pa.point_id JOIN responses r ON r.id = p.response_id
+                JOIN sources s ON s.id = p.source_id
+                WHERE pa.theme_id IN (SELECT value FROM json_each(?)) GROUP BY 1 ORDER BY n DESC, name""",
+            ids,
+        )
+        for key, column in (("sources", "s.name"), ("questions", "COALESCE(r.question, s.question)"))
+    }
+
+
 def theme_principles(db: sqlite_utils.Database, theme_id: int) -> list[dict]:
     return _all(
         db,

@@ -190,6 +190,21 @@ def test_theme_page_quotes_principles_and_paging(client, sample):
     assert "Merge this theme into" not in html and 'name="point"' not in html
 
 
+def test_theme_page_breaks_down_by_source_and_question(client, app, sample):
+    tid = sample.theme_ids[PAYMENT]
+    html = client.get(f"/themes/{tid}").get_data(as_text=True)
+    db = db_of(app)
+    per_source = db.execute(
+        """SELECT s.name, COUNT(*) FROM point_analysis pa JOIN points p ON p.id = pa.point_id
+           JOIN sources s ON s.id = p.source_id WHERE pa.theme_id = ? GROUP BY 1""",
+        [tid],
+    ).fetchall()
+    assert per_source
+    section = html[html.index("<h2>By source</h2>") : html.index("<h2>By question</h2>")]
+    for name, n in per_source:
+        assert f'{name} <span class="small">({n} points)</span>' in section
+
+
 def test_response_page_highlights_points_by_offset(client, app, sample):
     db = db_of(app)
     rid = sample.response_ids[5]

@@ -55,6 +55,7 @@ def _summary(db, theme_id: int) -> dict | None:
         "theme": theme,
         "quotes": read.theme_quotes(db, theme_id),
         "organisations": read.theme_organisations(db, theme_id),
+        "breakdown": read.theme_breakdown(db, theme_id),
         "principles": read.theme_principles(db, theme_id),
         "subthemes": read.subthemes(db, theme_id),
     }
