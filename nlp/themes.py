@@ -236,6 +236,7 @@ class ThemeModeller:
         self.result: ThemeResult | None = None
         self.topic_model: Any = None  # the fitted BERTopic model, when BERTopic was used
         self.centroids = np.zeros((0, 0), dtype=np.float32)
+        self._lemmas = None  # the lemma tokenizer of the last fit's vectorizer, if it made one
         self.group_centroids = np.zeros((0, 0), dtype=np.float32)
         self.embedder_name = embedder.name if embedder is not None else None
 
@@ -343,7 +344,8 @@ class ThemeModeller:
             ]
         else:
             keywords = self._keywords(topics, counts, terms, len(self.centroids))
-        if getattr(self, "_lemmas", None) is not None:  # counted by lemma, shown as the texts most often write them
+        # counted by lemma, shown as the texts most often write them
+        if self._lemmas is not None:
             keywords = [list(dict.fromkeys(self._lemmas.written(kw) for kw in kws)) for kws in keywords]
             terms = [self._lemmas.written(t) for t in terms]
         self.result = self._assemble(

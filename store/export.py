@@ -14,6 +14,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from store.read import run_id
+
 RESPONSE_SQL = """
 SELECT r.id, s.name AS source, r.start, r."end", r.clean_text AS text, r.role, r.author, r.organisation,
        r.respondent_type, r.org_kind, r.reply_to, r.truncated, r.duplicate_group, g.kind AS duplicate_kind,
@@ -53,11 +55,6 @@ def _rows(db: sqlite_utils.Database, sql: str, params: list | None = None) -> It
         yield dict(zip(cols, row, strict=True))
 
 
-def latest_run(db: sqlite_utils.Database) -> int | None:
-    row = db.execute("SELECT MAX(id) FROM analysis_runs WHERE status = 'done'").fetchone()
-    return row[0] if row else None
-
-
 def _principles_by_point(db: sqlite_utils.Database) -> dict[int, list[dict]]:
     out: dict[int, list[dict]] = {}
     for pid, prid, score in db.execute(
@@ -72,7 +69,7 @@ def export_jsonl(db: sqlite_utils.Database, out_dir: str | Path) -> dict[str, in
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
-    run = latest_run(db)
+    run = run_id(db)
 
     def write(name: str, records: Iterator[dict]) -> None:
         n = 0

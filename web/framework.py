@@ -14,11 +14,12 @@ bp = Blueprint("framework", __name__)
 @bp.get("/framework")
 def index():
     db = get_db()
+    run = read.run_id(db)
     return render_template(
         "framework.html",
         frameworks=read.frameworks(db),
         unaddressed=coverage.uncovered_principles(db),
-        outside=coverage.themes_outside_framework(db, read.run_id(db)) if read.run_id(db) else [],
+        outside=coverage.themes_outside_framework(db, run) if run else [],
         run=read.current_run(db),
     )
 
