@@ -11,6 +11,8 @@ from __future__ import annotations
 import sqlite_utils
 
 from ingest.duplicates import find_duplicates
+from store.ingest_store import generation
+from store.tx import write_tx
 
 TEMPLATE_MIN_WORDS = 25
 KIND_RANK = {"exact": 0, "near": 1, "template": 2, "campaign": 3}
@@ -34,7 +36,12 @@ class _UnionFind:
 
 
 def recompute_duplicates(db: sqlite_utils.Database) -> int:
-    """Rebuild ``duplicate_groups`` and ``responses.duplicate_group``; return the number of groups."""
+    """Rebuild ``duplicate_groups`` and ``responses.duplicate_group``; return the number of groups.
+
+    Groups are computed from a read, then written under the write lock; the stale flag is cleared
+    only if no source was written in between (else the next command recomputes again).
+    """
+    read_generation = generation(db)
     rows = db.execute(
         "SELECT id, source_id, clean_text FROM responses WHERE role = 'stakeholder' ORDER BY id"
     ).fetchall()
@@ -71,7 +78,9 @@ def recompute_duplicates(db: sqlite_utils.Database) -> int:
         root = uf.find(members[0])
         if KIND_RANK[k] >= KIND_RANK[kind.get(root, "exact")]:
             kind[root] = k
-    with db.atomic():
+    with write_tx(db):
+        if generation(db) == read_generation:
+            db.execute("UPDATE store_state SET value = 0 WHERE key = 'duplicates_stale'")
         db.execute("UPDATE responses SET duplicate_group = NULL WHERE duplicate_group IS NOT NULL")
         db.execute("DELETE FROM duplicate_groups")
         for root, members in sorted(groups.items()):
@@ -86,3 +95,17 @@ def recompute_duplicates(db: sqlite_utils.Database) -> int:
                 "UPDATE responses SET duplicate_group = ? WHERE id = ?", [(cur.lastrowid, m) for m in members]
             )
     return len(groups)
+
+
+def duplicates_stale(db: sqlite_utils.Database) -> bool:
+    """Whether sources were written since duplicate groups were last recomputed (e.g. a killed ingest)."""
+    row = db.execute("SELECT value FROM store_state WHERE key = 'duplicates_stale'").fetchone()
+    return bool(row and row[0])
+
+
+def ensure_duplicates(db: sqlite_utils.Database) -> bool:
+    """Recompute duplicate groups if an earlier ingest stopped before doing so; True if it did."""
+    if not duplicates_stale(db):
+        return False
+    recompute_duplicates(db)
+    return True

@@ -17,15 +17,17 @@ import sqlite_utils
 
 from fairhearing.errors import FairhearingError, IngestError
 from ingest import clean, points, respondents
-from ingest.dedupe_store import recompute_duplicates
+from ingest.dedupe_store import ensure_duplicates, recompute_duplicates
 from ingest.formats import ReadOptions, detect, get_reader
 from ingest.model import ParsedResponse, ParseResult
 from store.ingest_store import (
     PreparedResponse,
     consultation_id,
     existing_source,
+    find_consultation,
     write_source,
 )
+from store.tx import write_tx
 
 SKIP_NAMES = {"README.md", "README.txt", "LICENSE", "PROVENANCE.md"}
 
@@ -43,17 +45,22 @@ class IngestReport:
     error: str | None = None
 
 
-def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files named directly, and files under folders (sorted; hidden files and READMEs skipped)."""
+def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, str]]:
+    """(file, source name) for files named directly and files under folders.
+
+    A source's name is its path relative to the folder that was ingested (``a/report.pdf`` and
+    ``b/report.pdf`` are two sources), or the file name for a file named directly. Sorted; hidden
+    files and READMEs skipped.
+    """
     for path in paths:
         path = Path(path)
         if path.is_dir():
             for f in sorted(path.rglob("*")):
                 rel = f.relative_to(path)
                 if f.is_file() and not any(p.startswith(".") for p in rel.parts) and f.name not in SKIP_NAMES:
-                    yield f
+                    yield f, rel.as_posix()
         else:
-            yield path
+            yield path, path.name
 
 
 def read_bytes(path: Path, max_bytes: int) -> bytes:
@@ -130,20 +137,26 @@ def ingest_file(
     consultation: str = "default",
     fmt: str | None = None,
     options: ReadOptions | None = None,
+    name: str | None = None,
 ) -> IngestReport:
-    """Ingest one file; never raises for bad input (the report carries the error)."""
+    """Ingest one file as source ``name`` (default: the file name); never raises for bad input.
+
+    A failure leaves no trace: not even a new consultation is created.
+    """
     options = options or ReadOptions()
-    name = path.name
+    name = name or path.name
     try:
         data = read_bytes(path, options.max_bytes)
         sha = hashlib.sha256(data).hexdigest()
-        cid = consultation_id(db, consultation)
-        old = existing_source(db, cid, name)
+        found = find_consultation(db, consultation)
+        old = existing_source(db, found, name) if found is not None else None
         if old and old[1] == sha:
             return IngestReport(file=str(path), status="unchanged")
         parsed = parse_file(data, name, fmt, options)
         prepared = prepare(parsed, options)
-        with db.atomic():
+        with write_tx(db):
+            cid = consultation_id(db, consultation)
+            old = existing_source(db, cid, name)  # again, under the write lock
             write_source(
                 db,
                 consultation=cid,
@@ -186,8 +199,11 @@ def ingest_paths(
     if fmt:
         get_reader(fmt)  # an unknown --format is the user's error, before any file is read
     reports = [
-        ingest_file(db, f, consultation=consultation, fmt=fmt, options=options) for f in iter_files(paths)
+        ingest_file(db, f, consultation=consultation, fmt=fmt, options=options, name=name)
+        for f, name in iter_files(paths)
     ]
     if any(r.status in ("added", "replaced") for r in reports):
         recompute_duplicates(db)
+    else:
+        ensure_duplicates(db)  # an earlier ingest may have died before recomputing them
     return reports

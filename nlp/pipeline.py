@@ -8,7 +8,6 @@ Each run is a row of ``analysis_runs``; its results replace the previous run's i
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,21 +18,12 @@ import sqlite_utils
 from tqdm import tqdm
 
 from fairhearing.errors import AnalysisError
-from store.schema import now
+from store.runs import PointRow, fail_run, finish_run, reap_dead_runs, select_points, start_run
+from store.tx import write_tx
+
+__all__ = ["Analyser", "PointRow", "RunReport", "select_points"]
 
 log = logging.getLogger(__name__)
-
-COLLAPSED_KINDS = ("exact", "near", "campaign")  # a template group shares only part of its text
-
-
-@dataclass
-class PointRow:
-    id: int
-    text: str
-    text_hash: str
-    question: str | None
-    response_id: int
-
 
 @dataclass
 class RunReport:
@@ -47,24 +37,6 @@ class RunReport:
     mapped: int
     no_principle: int
     seconds: dict[str, float] = field(default_factory=dict)
-
-
-def select_points(db: sqlite_utils.Database) -> tuple[list[PointRow], int]:
-    """Points of stakeholder responses, a collapsed duplicate group's non-representatives left out."""
-    rows = db.execute(
-        f"""SELECT p.id, p.clean_text, p.text_hash, r.question, p.response_id
-            FROM points p JOIN responses r ON r.id = p.response_id
-            LEFT JOIN duplicate_groups g ON g.id = r.duplicate_group
-            WHERE r.role = 'stakeholder'
-              AND (g.id IS NULL OR g.kind NOT IN ({",".join("?" * len(COLLAPSED_KINDS))})
-                   OR g.representative_id = r.id)
-            ORDER BY p.id""",
-        list(COLLAPSED_KINDS),
-    ).fetchall()
-    total = db.execute(
-        "SELECT COUNT(*) FROM points p JOIN responses r ON r.id = p.response_id WHERE r.role = 'stakeholder'"
-    ).fetchone()[0]
-    return [PointRow(*r) for r in rows], total - len(rows)
 
 
 class Analyser:
@@ -163,20 +135,20 @@ class Analyser:
     def run(self, db: sqlite_utils.Database) -> RunReport:
         import time
 
+        from ingest.dedupe_store import ensure_duplicates
+
+        reap_dead_runs(db)
+        ensure_duplicates(db)  # a killed ingest may have left duplicate groups stale
         points, skipped = select_points(db)
         if not points:
             raise AnalysisError("FH-E300", "no stakeholder points to analyse; ingest responses first")
         emb = self._embedder()
-        cur = db.execute(
-            "INSERT INTO analysis_runs (started_at, status, embedder, seed, params) VALUES (?, 'running', ?, ?, ?)",
-            [
-                now(),
-                emb.name,
-                self.seed,
-                json.dumps({"embedder": _loader_name(emb), "n_themes": self.n_themes}),
-            ],
+        run_id = start_run(
+            db,
+            embedder=emb.name,
+            seed=self.seed,
+            params={"embedder": _loader_name(emb), "n_themes": self.n_themes},
         )
-        run_id = cur.lastrowid
         seconds: dict[str, float] = {}
         try:
             steps = tqdm(total=4, desc="analyse", disable=not self.progress, unit="stage")
@@ -200,10 +172,8 @@ class Analyser:
             steps.close()
             report = self._write(db, run_id, points, embeddings, themes, tags, mapped, skipped, seconds)
             self._save_models(run_id)
-        except BaseException:
-            db.execute(
-                "UPDATE analysis_runs SET status = 'failed', finished_at = ? WHERE id = ?", [now(), run_id]
-            )
+        except BaseException as e:
+            fail_run(db, run_id, f"{type(e).__name__}: {e}")
             raise
         return report
 
@@ -211,7 +181,15 @@ class Analyser:
         from nlp.summaries import write_summary_quotes
         from nlp.theme_store import write_themes
 
-        with db.atomic():
+        with write_tx(db):
+            # bound to what was read: if an ingest changed the points since, write nothing
+            now_points, _ = select_points(db)
+            if now_points != points:
+                raise AnalysisError(
+                    "FH-E304",
+                    f"the responses changed while analysis ran ({_changes(points, now_points)}); "
+                    "nothing was written: run `fairhearing analyse` again (cached embeddings make it quicker)",
+                )
             db.execute("DELETE FROM point_principles")
             db.execute("DELETE FROM point_analysis")
             theme_ids = write_themes(db, run_id, themes)
@@ -267,10 +245,7 @@ class Analyser:
                 no_principle=no_principle,
                 seconds={k: round(v, 2) for k, v in seconds.items()},
             )
-            db.execute(
-                "UPDATE analysis_runs SET status = 'done', finished_at = ?, stats = ? WHERE id = ?",
-                [now(), json.dumps(report.__dict__), run_id],
-            )
+            finish_run(db, run_id, report.__dict__)
         return report
 
     def _save_models(self, run_id: int) -> None:
@@ -279,6 +254,14 @@ class Analyser:
                 self.theme_modeller.save(self.models_dir / "themes")
             except Exception as e:  # noqa: BLE001 - a failed save must not lose the stored analysis
                 log.warning("could not save the theme model under %s: %s", self.models_dir, e)
+
+
+def _changes(before: list[PointRow], after: list[PointRow]) -> str:
+    old, new = {p.id: p for p in before}, {p.id: p for p in after}
+    gone = len(old.keys() - new.keys())
+    added = len(new.keys() - old.keys())
+    changed = sum(1 for k in old.keys() & new.keys() if old[k] != new[k])
+    return f"{gone} points gone, {added} new, {changed} changed"
 
 
 def _summary_sets(

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import sqlite_utils
 
 from store.schema import now
+from store.tx import write_tx
 
 MATCH_MIN = 0.3  # share of an edited theme's points that must sit in the new run's theme to match it
 SIGNOFF_MIN = 0.8  # Jaccard similarity of memberships for a sign-off to carry over
@@ -186,7 +187,7 @@ def _clean_label(label: str) -> str:
 
 def rename_theme(db: sqlite_utils.Database, theme_id: int, label: str, who: str) -> int:
     label = _clean_label(label)
-    with db.atomic():
+    with write_tx(db):
         t = _theme(db, theme_id)
         db.execute("UPDATE themes SET label = ? WHERE id = ?", [label, theme_id])
         payload = {
@@ -211,7 +212,7 @@ def merge_themes(db: sqlite_utils.Database, source_id: int, target_id: int, who:
     """Move every point of ``source_id`` into ``target_id`` and delete the source theme."""
     if source_id == target_id:
         raise EditError("cannot merge a theme into itself")
-    with db.atomic():
+    with write_tx(db):
         src, tgt = _theme(db, source_id), _theme(db, target_id)
         if src["level"] != 0 or tgt["level"] != 0 or src["run_id"] != tgt["run_id"]:
             raise EditError("only themes (not groups) of the same run can be merged")
@@ -250,7 +251,7 @@ def recount_group(db: sqlite_utils.Database, group_id: int) -> None:
 def split_theme(db: sqlite_utils.Database, theme_id: int, point_ids: list[int], label: str, who: str) -> int:
     """Move the chosen points of a theme into a new theme labelled ``label``; return the new theme id."""
     label = _clean_label(label)
-    with db.atomic():
+    with write_tx(db):
         t = _theme(db, theme_id)
         if t["level"] != 0:
             raise EditError("only themes (not groups) can be split")
@@ -294,7 +295,7 @@ def _move_within(db: sqlite_utils.Database, theme_id: int, hashes: list[str], ne
 
 def move_points(db: sqlite_utils.Database, point_ids: list[int], theme_id: int, who: str) -> int:
     """Re-assign points (and every other point with the same text) to ``theme_id``."""
-    with db.atomic():
+    with write_tx(db):
         tgt = _theme(db, theme_id)
         if tgt["level"] != 0:
             raise EditError("points can only be moved to a theme, not a group")
@@ -318,7 +319,7 @@ def move_points(db: sqlite_utils.Database, point_ids: list[int], theme_id: int, 
 
 
 def signoff_theme(db: sqlite_utils.Database, theme_id: int, who: str, signed: bool = True) -> int:
-    with db.atomic():
+    with write_tx(db):
         t = _theme(db, theme_id)
         at = now() if signed else None
         db.execute(
@@ -349,7 +350,7 @@ def review_mapping(
     """Confirm or reject a point's principle mapping: writes ``mapping_feedback`` and applies it."""
     if verdict not in ("confirm", "reject"):
         raise EditError("verdict must be confirm or reject")
-    with db.atomic():
+    with write_tx(db):
         row = db.execute("SELECT text_hash, clean_text FROM points WHERE id = ?", [point_id]).fetchone()
         pr = db.execute("SELECT code, text FROM principles WHERE id = ?", [principle_id]).fetchone()
         if row is None or pr is None:
@@ -481,7 +482,7 @@ def replay(db: sqlite_utils.Database, run_id: int) -> list[ReplayResult]:
     twice is harmless. Each outcome is recorded in ``edit_replays`` and returned.
     """
     results = []
-    with db.atomic():
+    with write_tx(db):
         done = {r[0] for r in db.execute("SELECT edit_id FROM edit_replays WHERE run_id = ?", [run_id])}
         rows = db.execute(
             "SELECT id, op, run_id, who, at, payload FROM edits WHERE run_id IS NULL OR run_id != ? ORDER BY id",

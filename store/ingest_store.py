@@ -30,10 +30,17 @@ def text_hash(clean_text: str) -> str:
     return hashlib.sha1(clean_text.encode("utf-8")).hexdigest()
 
 
-def consultation_id(db: sqlite_utils.Database, name: str) -> int:
+def find_consultation(db: sqlite_utils.Database, name: str) -> int | None:
+    """The id of the consultation called ``name``, or None (nothing is created)."""
     row = db.execute("SELECT id FROM consultations WHERE name = ?", [name]).fetchone()
-    if row:
-        return row[0]
+    return row[0] if row else None
+
+
+def consultation_id(db: sqlite_utils.Database, name: str) -> int:
+    """The id of consultation ``name``, created if new (call inside the write transaction)."""
+    found = find_consultation(db, name)
+    if found is not None:
+        return found
     cur = db.execute("INSERT INTO consultations (name, created_at) VALUES (?, ?)", [name, now()])
     return cur.lastrowid
 
@@ -45,8 +52,77 @@ def existing_source(db: sqlite_utils.Database, consultation: int, name: str) -> 
     return (row[0], row[1]) if row else None
 
 
-def _next_id(db: sqlite_utils.Database, table: str) -> int:
-    return (db.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}").fetchone()[0]) + 1
+def bump_generation(db: sqlite_utils.Database, *, duplicates_stale: bool = True) -> int:
+    """Record that responses or points changed (inside the writing transaction); return the new generation.
+
+    ``duplicates_stale`` is set in the same transaction, so a crash before duplicate groups are
+    recomputed is noticed by the next command (``ingest.dedupe_store.ensure_duplicates``).
+    """
+    db.execute("UPDATE store_state SET value = value + 1 WHERE key = 'ingest_generation'")
+    if duplicates_stale:
+        db.execute("UPDATE store_state SET value = 1 WHERE key = 'duplicates_stale'")
+    return generation(db)
+
+
+def generation(db: sqlite_utils.Database) -> int:
+    """How many writes of responses or points the store has seen."""
+    return db.execute("SELECT value FROM store_state WHERE key = 'ingest_generation'").fetchone()[0]
+
+
+def _match_by_text(old: list[tuple[int, str]], new: list[str]) -> dict[int, int]:
+    """Pair new items (by index) with old ids of the same text, first come first served, in order."""
+    pool: dict[str, list[int]] = {}
+    for oid, text in old:
+        pool.setdefault(text, []).append(oid)
+    out = {}
+    for i, text in enumerate(new):
+        ids = pool.get(text)
+        if ids:
+            out[i] = ids.pop(0)
+    return out
+
+
+_RESPONSE_COLUMNS = (
+    "source_id, idx, role, author, organisation, respondent_type, org_kind, reply_to, question, section, "
+    'truncated, start, "end", text, clean_text, boundary_confidence, meta'
+)
+
+
+def _response_values(r: PreparedResponse, source_id: int) -> list:
+    return [
+        source_id,
+        r.idx,
+        r.fields["role"],
+        r.fields.get("author"),
+        r.fields.get("organisation"),
+        r.fields.get("respondent_type"),
+        r.fields.get("org_kind"),
+        None,  # reply_to: set once every response has its id
+        r.fields.get("question"),
+        r.fields.get("section"),
+        int(bool(r.fields.get("truncated"))),
+        r.start,
+        r.end,
+        r.text,
+        r.clean_text,
+        r.fields.get("boundary_confidence"),
+        json.dumps(r.fields.get("meta") or {}, sort_keys=True, default=str),
+    ]
+
+
+def _source_values(name, path, sha256, size, parsed: ParseResult) -> list:
+    return [
+        name,
+        path,
+        sha256,
+        parsed.format,
+        parsed.title,
+        parsed.question,
+        parsed.text,
+        size,
+        json.dumps([p.__dict__ for p in parsed.problems]),
+        now(),
+    ]
 
 
 def write_source(
@@ -61,75 +137,86 @@ def write_source(
     responses: list[PreparedResponse],
     replace_id: int | None,
 ) -> int:
-    """Store a source with its responses, points and framework, replacing ``replace_id``.
+    """Store a source with its responses, points and framework; replace source ``replace_id`` in place.
 
-    The caller wraps this in ``db.atomic()``; any error rolls the whole file back.
+    Ids are never reused (the tables are ``AUTOINCREMENT``). On replacement the source keeps its id,
+    and a response or point whose text is unchanged keeps its id too (its offsets, index and fields
+    are updated); responses and points that are gone are deleted and new ones get new ids, so a
+    cited ``/responses/<id>`` either still shows the same text or no longer exists.
+    The caller wraps this in ``store.tx.write_tx``; any error rolls the whole file back.
     """
-    if replace_id is not None:
-        db.execute("DELETE FROM frameworks WHERE source_id = ?", [replace_id])
-        db.execute("DELETE FROM sources WHERE id = ?", [replace_id])
-    cur = db.execute(
-        """INSERT INTO sources (consultation_id, name, path, sha256, format, title, question, text, size,
-                                problems, ingested_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        [
-            consultation,
-            name,
-            path,
-            sha256,
-            parsed.format,
-            parsed.title,
-            parsed.question,
-            parsed.text,
-            size,
-            json.dumps([p.__dict__ for p in parsed.problems]),
-            now(),
-        ],
-    )
-    source_id = cur.lastrowid
-    first = _next_id(db, "responses")
-    ids = {r.idx: first + i for i, r in enumerate(responses)}
-    db.conn.executemany(
-        """INSERT INTO responses (id, source_id, idx, role, author, organisation, respondent_type, org_kind,
-                                  reply_to, question, section, truncated, start, "end", text, clean_text,
-                                  boundary_confidence, meta)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        [
-            (
-                ids[r.idx],
-                source_id,
-                r.idx,
-                r.fields["role"],
-                r.fields.get("author"),
-                r.fields.get("organisation"),
-                r.fields.get("respondent_type"),
-                r.fields.get("org_kind"),
-                ids.get(r.reply_to_idx) if r.reply_to_idx is not None else None,
-                r.fields.get("question"),
-                r.fields.get("section"),
-                int(bool(r.fields.get("truncated"))),
-                r.start,
-                r.end,
-                r.text,
-                r.clean_text,
-                r.fields.get("boundary_confidence"),
-                json.dumps(r.fields.get("meta") or {}, sort_keys=True, default=str),
+    values = _source_values(name, path, sha256, size, parsed)
+    if replace_id is None:
+        cur = db.execute(
+            """INSERT INTO sources (name, path, sha256, format, title, question, text, size, problems,
+                                    ingested_at, consultation_id)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            [*values, consultation],
+        )
+        source_id = cur.lastrowid
+        old_responses: list[tuple[int, str]] = []
+    else:
+        source_id = replace_id
+        db.execute("DELETE FROM frameworks WHERE source_id = ?", [source_id])
+        db.execute(
+            """UPDATE sources SET name = ?, path = ?, sha256 = ?, format = ?, title = ?, question = ?,
+                                  text = ?, size = ?, problems = ?, ingested_at = ? WHERE id = ?""",
+            [*values, source_id],
+        )
+        old_responses = db.execute(
+            "SELECT id, text FROM responses WHERE source_id = ? ORDER BY idx, id", [source_id]
+        ).fetchall()
+    kept = _match_by_text(old_responses, [r.text for r in responses])
+    gone = sorted(set(oid for oid, _ in old_responses) - set(kept.values()))
+    db.conn.executemany("DELETE FROM responses WHERE id = ?", [(g,) for g in gone])
+    ids: dict[int, int] = {}
+    for i, r in enumerate(responses):
+        vals = _response_values(r, source_id)
+        if i in kept:
+            ids[r.idx] = kept[i]
+            cols = [c.strip() for c in _RESPONSE_COLUMNS.split(",")]
+            db.execute(
+                f"UPDATE responses SET {', '.join(f'{c} = ?' for c in cols)} WHERE id = ?", [*vals, kept[i]]
             )
-            for r in responses
-        ],
-    )
+        else:
+            cur = db.execute(
+                f"INSERT INTO responses ({_RESPONSE_COLUMNS}) VALUES ({', '.join('?' * len(vals))})", vals
+            )
+            ids[r.idx] = cur.lastrowid
     db.conn.executemany(
-        """INSERT INTO points (response_id, source_id, idx, start, "end", text, clean_text, text_hash)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-        [
-            (ids[r.idx], source_id, j, s, e, raw, clean, text_hash(clean))
-            for r in responses
-            for j, (s, e, raw, clean) in enumerate(r.points)
-        ],
+        "UPDATE responses SET reply_to = ? WHERE id = ?",
+        [(ids.get(r.reply_to_idx), ids[r.idx]) for r in responses if r.reply_to_idx is not None],
     )
+    for i, r in enumerate(responses):
+        _write_points(db, source_id, ids[r.idx], r, replaced=i in kept)
     if parsed.framework is not None:
         write_framework(db, parsed.framework, consultation=consultation, source_id=source_id)
+    bump_generation(db)
     return source_id
+
+
+def _write_points(db: sqlite_utils.Database, source_id: int, response_id: int, r: PreparedResponse, *, replaced: bool):
+    """A response's points; on a kept response, points with unchanged text keep their ids."""
+    old = (
+        db.execute("SELECT id, text FROM points WHERE response_id = ? ORDER BY idx, id", [response_id]).fetchall()
+        if replaced
+        else []
+    )
+    kept = _match_by_text(old, [raw for _, _, raw, _ in r.points])
+    gone = sorted(set(oid for oid, _ in old) - set(kept.values()))
+    db.conn.executemany("DELETE FROM points WHERE id = ?", [(g,) for g in gone])
+    for j, (s, e, raw, clean) in enumerate(r.points):
+        if j in kept:
+            db.execute(
+                'UPDATE points SET idx = ?, start = ?, "end" = ?, clean_text = ?, text_hash = ? WHERE id = ?',
+                [j, s, e, clean, text_hash(clean), kept[j]],
+            )
+        else:
+            db.execute(
+                """INSERT INTO points (response_id, source_id, idx, start, "end", text, clean_text, text_hash)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                [response_id, source_id, j, s, e, raw, clean, text_hash(clean)],
+            )
 
 
 def write_framework(

@@ -13,6 +13,8 @@ from collections.abc import Callable
 import sqlite_utils
 
 from fairhearing.errors import FairhearingError
+from store.schema_integrity import m005_integrity
+from store.tx import write_tx
 from store.web_schema import m003_web
 
 Migration = Callable[[sqlite_utils.Database], None]
@@ -237,7 +239,12 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("002_analysis", _m002_analysis),
     ("003_web", m003_web),
     ("004_summaries", _m004_summaries),
+    ("005_integrity", m005_integrity),
 ]
+
+# Migrations that rebuild tables referenced by foreign keys: they run with enforcement off (it cannot
+# change inside a transaction) and must leave ``PRAGMA foreign_key_check`` clean before committing.
+FK_OFF = {"005_integrity"}
 
 
 def applied(db: sqlite_utils.Database) -> list[str]:
@@ -261,9 +268,21 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     for name, fn in MIGRATIONS:
         if name in done:
             continue
-        with db.atomic():
-            fn(db)
-            db["migrations"].insert({"name": name, "applied_at": now()})
+        fk_off = name in FK_OFF
+        if fk_off:
+            fk_was = db.execute("PRAGMA foreign_keys").fetchone()[0]
+            db.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with write_tx(db):
+                fn(db)
+                if fk_off:
+                    bad = db.execute("PRAGMA foreign_key_check").fetchall()
+                    if bad:
+                        raise FairhearingError("FH-E200", f"migration {name} left broken references: {bad[:5]}")
+                db["migrations"].insert({"name": name, "applied_at": now()})
+        finally:
+            if fk_off:
+                db.execute(f"PRAGMA foreign_keys={'ON' if fk_was else 'OFF'}")
         new.append(name)
     return new
 

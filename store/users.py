@@ -12,6 +12,7 @@ import sqlite_utils
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from store.schema import now
+from store.tx import write_tx
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 MIN_PASSWORD = 8
@@ -29,7 +30,7 @@ def create_user(db: sqlite_utils.Database, name: str, password: str) -> int:
         raise UserError(f"password must be at least {MIN_PASSWORD} characters")
     if get_user(db, name) is not None:
         raise UserError(f"user {name!r} already exists")
-    with db.atomic():
+    with write_tx(db):
         cur = db.execute(
             "INSERT INTO users (name, password_hash, active, created_at) VALUES (?, ?, 1, ?)",
             [name, generate_password_hash(password), now()],
@@ -60,7 +61,7 @@ def verify_user(db: sqlite_utils.Database, name: str, password: str) -> bool:
 def set_password(db: sqlite_utils.Database, name: str, password: str) -> None:
     if len(password or "") < MIN_PASSWORD:
         raise UserError(f"password must be at least {MIN_PASSWORD} characters")
-    with db.atomic():
+    with write_tx(db):
         cur = db.execute(
             "UPDATE users SET password_hash = ? WHERE name = ?", [generate_password_hash(password), name]
         )
@@ -69,7 +70,7 @@ def set_password(db: sqlite_utils.Database, name: str, password: str) -> None:
 
 
 def set_active(db: sqlite_utils.Database, name: str, active: bool) -> None:
-    with db.atomic():
+    with write_tx(db):
         cur = db.execute("UPDATE users SET active = ? WHERE name = ?", [int(active), name])
     if cur.rowcount == 0:
         raise UserError(f"no user {name!r}")

@@ -47,11 +47,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     open_db(app.config["DATABASE"]).close()  # create / migrate once, switch the file to WAL
 
+    from web import busy, security
     from web import db as webdb
-    from web import security
 
     webdb.init_app(app)
     security.init_app(app)
+    busy.init_app(app)
 
     from web.analyst import bp as analyst_bp
     from web.check import bp as check_bp

@@ -21,16 +21,24 @@ def get_db() -> sqlite_utils.Database:
     GET requests get a read-only connection.
     """
     if "db" not in g:
-        g.db = connect(current_app.config["DATABASE"], readonly=request.method in ("GET", "HEAD"))
+        g.db = connect(
+            current_app.config["DATABASE"],
+            readonly=request.method in ("GET", "HEAD"),
+            busy_ms=current_app.config.get("WRITE_WAIT_MS", 10_000),
+        )
     return g.db
 
 
-def connect(path: str, *, readonly: bool) -> sqlite_utils.Database:
-    """A connection to an already-migrated database file (no migration, no schema writes)."""
-    conn = sqlite3.connect(path, timeout=30, check_same_thread=False)
+def connect(path: str, *, readonly: bool, busy_ms: int = 10_000) -> sqlite_utils.Database:
+    """A connection to an already-migrated database file (no migration, no schema writes).
+
+    Autocommit mode: writes go through ``store.tx.write_tx`` (``BEGIN IMMEDIATE``), which waits up
+    to ``busy_ms`` for another writer and then answers "busy" (HTTP 503), never "database is locked".
+    """
+    conn = sqlite3.connect(path, timeout=busy_ms / 1000, check_same_thread=False, isolation_level=None)
     db = sqlite_utils.Database(conn)
     db.execute("PRAGMA foreign_keys=ON")
-    db.execute("PRAGMA busy_timeout=30000")
+    db.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
     if readonly:
         db.execute("PRAGMA query_only=ON")
     return db

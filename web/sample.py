@@ -17,6 +17,7 @@ import sqlite_utils
 from ingest.clean import display_text
 from store.ingest_store import text_hash
 from store.schema import now
+from store.tx import write_tx
 
 FRAMEWORK = [
     (
@@ -264,7 +265,7 @@ def build_sample(db: sqlite_utils.Database, n_responses: int = 60, *, seed: int 
         embedder = HashingEmbedder()
     rng = random.Random(seed)
     vary = n_responses > 500  # big samples get a distinct detail per sentence, like real text
-    with db.atomic():
+    with write_tx(db):
         consultation = db.execute(
             "INSERT INTO consultations (name, created_at) VALUES ('sample', ?)", [now()]
         ).lastrowid
