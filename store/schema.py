@@ -2,7 +2,9 @@
 
 Never edit or reorder a migration that has shipped: add a new one at the end. ``migrate``
 applies the ones a database has not seen, each in its own transaction, and records it in
-``migrations``. Nothing here drops a table that holds user data.
+``migrations``. Nothing here drops a table that holds user data; the one exception is SQLite's
+table-rebuild procedure in ``store.schema_integrity`` (copy every row into the new table, check
+the count, then drop the old one, all in one transaction).
 """
 
 from __future__ import annotations

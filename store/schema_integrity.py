@@ -73,7 +73,10 @@ def rebuild_with_autoincrement(db: sqlite_utils.Database, table: str) -> None:
     columns = ", ".join(f'"{c[1]}"' for c in db.execute(f'PRAGMA table_info("{table}")'))
     db.execute(new_sql)
     db.execute(f'INSERT INTO "{table}__new" ({columns}) SELECT {columns} FROM "{table}"')
-    db.execute(f'DROP TABLE "{table}"')
+    copied = db.execute(f'SELECT COUNT(*) FROM "{table}__new"').fetchone()[0]
+    if copied != db.execute(f'SELECT COUNT(*) FROM "{table}"').fetchone()[0]:
+        raise RuntimeError(f"rebuilding {table} did not copy every row")
+    db.execute(f'DROP TABLE "{table}"')  # only after every row is in its replacement
     db.execute(f'ALTER TABLE "{table}__new" RENAME TO "{table}"')
     for extra in extras:
         db.execute(extra)
