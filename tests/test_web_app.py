@@ -9,6 +9,8 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -666,3 +668,40 @@ def test_bench_script_runs_small(tmp_path):
     for kind in ("theme", "search", "search+filter", "check"):
         row = re.search(rf"^{re.escape(kind)}\s+(\d+)\s.*\s(\d+)$", table, re.M)
         assert row and int(row[1]) == 2 and int(row[2]) == 0, kind  # 2 requests, 0 errors
+
+
+# ---------------------------------------------------------------- writes under load
+
+
+def test_edit_during_a_long_write_answers_503_and_changes_nothing(client, app, ids):
+    url, form = EDIT_POSTS[0]
+    tok = sign_in(client)
+    app.config["WRITE_WAIT_MS"] = 100
+    before = snapshot(app)
+    holder = db_of(app)
+    holder.execute("BEGIN IMMEDIATE")  # an ingest holding the write lock
+    try:
+        r = client.post(
+            _fill(url, ids), data={k: _fill(v, ids) for k, v in form.items()} | {"csrf_token": tok}
+        )
+    finally:
+        holder.execute("ROLLBACK")
+    assert r.status_code == 503
+    assert r.headers["Retry-After"]
+    assert "try again" in r.get_data(as_text=True)
+    assert snapshot(app) == before
+
+
+def test_edit_waits_for_a_short_write_then_succeeds(client, app, ids):
+    url, form = EDIT_POSTS[0]
+    tok = sign_in(client)
+    app.config["WRITE_WAIT_MS"] = 5000
+    holder = db_of(app)
+    holder.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.3, lambda: holder.execute("COMMIT"))
+    release.start()
+    t = time.perf_counter()
+    r = client.post(_fill(url, ids), data={k: _fill(v, ids) for k, v in form.items()} | {"csrf_token": tok})
+    release.join()
+    assert r.status_code == 302
+    assert time.perf_counter() - t >= 0.2  # it waited for the lock instead of failing
