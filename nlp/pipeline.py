@@ -190,6 +190,9 @@ class Analyser:
                     f"the responses changed while analysis ran ({_changes(points, now_points)}); "
                     "nothing was written: run `fairhearing analyse` again (cached embeddings make it quicker)",
                 )
+            from store.edits import old_memberships, record_successors
+
+            old_themes = old_memberships(db, run_id)
             db.execute("DELETE FROM point_principles")
             db.execute("DELETE FROM point_analysis")
             theme_ids = write_themes(db, run_id, themes)
@@ -230,7 +233,9 @@ class Analyser:
                 [p.text for p in points],
                 [p.response_id for p in points],
             )
-            # older runs' themes go; their analyst edits live on as replayable operations
+            # older runs' themes go (their links say where their points went); their analyst edits
+            # live on as replayable operations
+            record_successors(db, run_id, old_themes)
             db.execute("DELETE FROM themes WHERE run_id <> ?", [run_id])
             no_principle = sum(1 for p in points if not mapped[p.id])
             report = RunReport(

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import sqlite_utils
 
+from store import theme_successors
 from store.schema import now
 from store.tx import write_tx
 
@@ -225,6 +226,7 @@ def merge_themes(db: sqlite_utils.Database, source_id: int, target_id: int, who:
         db.execute("UPDATE point_analysis SET theme_id = ? WHERE theme_id = ?", [target_id, source_id])
         db.execute("UPDATE themes SET parent_id = ? WHERE parent_id = ?", [target_id, source_id])
         db.execute("DELETE FROM themes WHERE id = ?", [source_id])
+        theme_successors.record(db, source_id, src["label"], target_id, "merged")
         recount(db, [target_id])
         if src["parent_id"] is not None:
             recount_group(db, src["parent_id"])
@@ -501,3 +503,20 @@ def replay(db: sqlite_utils.Database, run_id: int) -> list[ReplayResult]:
             )
             results.append(ReplayResult(eid, op, applied, detail))
     return results
+
+
+def old_memberships(db: sqlite_utils.Database, run_id: int) -> dict[int, tuple[str, list[str]]]:
+    """Themes (level 0) of runs other than ``run_id``: id -> (label, member hashes)."""
+    return {
+        tid: (label, members(db, tid))
+        for tid, label in db.execute(
+            "SELECT id, label FROM themes WHERE run_id <> ? AND level = 0", [run_id]
+        ).fetchall()
+    }
+
+
+def record_successors(db: sqlite_utils.Database, run_id: int, old: dict[int, tuple[str, list[str]]]) -> None:
+    """Before old runs' themes go: point each at the theme of ``run_id`` holding most of its points."""
+    for tid, (label, hashes) in old.items():
+        new_id, share, _ = best_match(db, run_id, hashes)
+        theme_successors.record(db, tid, label, new_id if share > 0 else None, "re-analysed")

@@ -952,3 +952,10 @@ def export_points(db: sqlite_utils.Database) -> Iterator[list]:
     )
     for row in cur:
         yield list(row)
+
+
+def theme_successor(db: sqlite_utils.Database, theme_id: int):
+    """Where a removed theme's points went (``store.theme_successors.Successor``), or None."""
+    from store.theme_successors import successor
+
+    return successor(db, theme_id)

@@ -10,6 +10,8 @@
 - ``store_state`` holds small facts about the store: ``ingest_generation`` (bumped by every write
   of responses or points), ``duplicates_stale`` (set in the same transaction as a source write,
   cleared when duplicate groups are recomputed).
+- ``theme_successors`` remembers where a removed theme's points went (a merge, or a new run), so
+  a cited ``/themes/<id>`` says so instead of showing another theme.
 - ``analysis_runs`` learn who runs them (``pid``, ``host``) and why one failed (``error``), so a run
   whose process died is marked failed on the next start.
 
@@ -93,5 +95,14 @@ def m005_integrity(db: sqlite_utils.Database) -> None:
         db.execute(sql)
     db.execute("CREATE TABLE store_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL)")
     db.execute("INSERT INTO store_state (key, value) VALUES ('ingest_generation', 0), ('duplicates_stale', 0)")
+    db.execute(
+        """CREATE TABLE theme_successors (
+            old_id INTEGER PRIMARY KEY,    -- a theme id that no longer exists (never reused)
+            old_label TEXT NOT NULL,
+            new_id INTEGER,                -- where most of its points went (NULL: nowhere)
+            reason TEXT NOT NULL,          -- merged / re-analysed
+            at TEXT NOT NULL
+        )"""
+    )
     for column, kind in (("pid", "INTEGER"), ("host", "TEXT"), ("error", "TEXT")):
         db.execute(f"ALTER TABLE analysis_runs ADD COLUMN {column} {kind}")

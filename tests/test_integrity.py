@@ -272,3 +272,23 @@ def test_busy_lock_gives_a_coded_error_not_a_traceback(tmp_path):
             pass
     assert e.value.code == "FH-E400"
     holder.execute("ROLLBACK")
+
+
+def test_reanalysis_gives_new_theme_ids_and_old_links_a_successor(tmp_path):
+    from nlp.embed import load_embedder
+    from nlp.pipeline import Analyser
+    from store.theme_successors import successor
+
+    db = open_db(tmp_path / "a.db")
+    f = tmp_path / "letters.txt"
+    write_letters(f, LETTERS * 3)
+    ingest_paths(db, [f])
+    analyser = Analyser(load_embedder("hashing"), models_dir=tmp_path / "models", progress=False)
+    analyser.run(db)
+    first = [r[0] for r in db.execute("SELECT id FROM themes WHERE level = 0")]
+    analyser.run(db)
+    second = [r[0] for r in db.execute("SELECT id FROM themes WHERE level = 0")]
+    assert min(second) > max(first)  # never reused
+    for old in first:
+        s = successor(db, old)
+        assert s is not None and s.reason == "re-analysed" and s.new_id in second

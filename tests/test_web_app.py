@@ -705,3 +705,14 @@ def test_edit_waits_for_a_short_write_then_succeeds(client, app, ids):
     release.join()
     assert r.status_code == 302
     assert time.perf_counter() - t >= 0.2  # it waited for the lock instead of failing
+
+
+def test_a_merged_themes_link_says_where_its_points_went(client, app, ids):
+    tok = sign_in(client)
+    r = client.post(f"/themes/{ids['small']}/merge", data={"target": ids["payment"], "csrf_token": tok})
+    assert r.status_code == 302
+    r = client.get(f"/themes/{ids['small']}")
+    assert r.status_code == 404
+    html = r.get_data(as_text=True)
+    assert "merged into another theme" in html and f'href="/themes/{ids["payment"]}"' in html
+    assert client.get("/themes/999999").status_code == 404

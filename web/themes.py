@@ -32,7 +32,10 @@ def show(theme_id: int):
         lambda: _summary(db, theme_id),
     )
     if parts is None:
-        abort(404, description="No such theme in the current analysis.")
+        gone = read.theme_successor(db, theme_id)
+        if gone is None:
+            abort(404, description="No such theme in the current analysis.")
+        return render_template("theme_gone.html", gone=gone), 404
     theme = parts["theme"]
     per_page = current_app.config["PER_PAGE"]
     page = int_arg("page", 1)
