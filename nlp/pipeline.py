@@ -25,6 +25,7 @@ __all__ = ["Analyser", "PointRow", "RunReport", "select_points"]
 
 log = logging.getLogger(__name__)
 
+
 @dataclass
 class RunReport:
     run_id: int

@@ -195,10 +195,14 @@ def write_source(
     return source_id
 
 
-def _write_points(db: sqlite_utils.Database, source_id: int, response_id: int, r: PreparedResponse, *, replaced: bool):
+def _write_points(
+    db: sqlite_utils.Database, source_id: int, response_id: int, r: PreparedResponse, *, replaced: bool
+):
     """A response's points; on a kept response, points with unchanged text keep their ids."""
     old = (
-        db.execute("SELECT id, text FROM points WHERE response_id = ? ORDER BY idx, id", [response_id]).fetchall()
+        db.execute(
+            "SELECT id, text FROM points WHERE response_id = ? ORDER BY idx, id", [response_id]
+        ).fetchall()
         if replaced
         else []
     )

@@ -280,7 +280,9 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
                 if fk_off:
                     bad = db.execute("PRAGMA foreign_key_check").fetchall()
                     if bad:
-                        raise FairhearingError("FH-E200", f"migration {name} left broken references: {bad[:5]}")
+                        raise FairhearingError(
+                            "FH-E200", f"migration {name} left broken references: {bad[:5]}"
+                        )
                 db["migrations"].insert({"name": name, "applied_at": now()})
         finally:
             if fk_off:

@@ -94,7 +94,9 @@ def m005_integrity(db: sqlite_utils.Database) -> None:
     for sql in FK_INDEXES:
         db.execute(sql)
     db.execute("CREATE TABLE store_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL)")
-    db.execute("INSERT INTO store_state (key, value) VALUES ('ingest_generation', 0), ('duplicates_stale', 0)")
+    db.execute(
+        "INSERT INTO store_state (key, value) VALUES ('ingest_generation', 0), ('duplicates_stale', 0)"
+    )
     db.execute(
         """CREATE TABLE theme_successors (
             old_id INTEGER PRIMARY KEY,    -- a theme id that no longer exists (never reused)
