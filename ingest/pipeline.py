@@ -20,6 +20,7 @@ from ingest import clean, points, respondents
 from ingest.dedupe_store import ensure_duplicates, recompute_duplicates
 from ingest.formats import ReadOptions, detect, get_reader
 from ingest.model import ParsedResponse, ParseResult
+from store import counts
 from store.ingest_store import (
     PreparedResponse,
     consultation_id,
@@ -87,8 +88,11 @@ def parse_file(data: bytes, name: str, fmt: str | None, options: ReadOptions) ->
     return parsed
 
 
-def prepare(parsed: ParseResult, options: ReadOptions) -> list[PreparedResponse]:
-    """Validate offsets, infer respondents, make display text and points for every response."""
+def prepare(parsed: ParseResult, options: ReadOptions, name: str = "") -> list[PreparedResponse]:
+    """Validate offsets, infer respondents, make display text and points for every response.
+
+    ``name`` is the source's name (an event's notes are one respondent: the event).
+    """
     text = parsed.text
     out = []
     for idx, r in enumerate(parsed.responses):
@@ -104,7 +108,7 @@ def prepare(parsed: ParseResult, options: ReadOptions) -> list[PreparedResponse]
                 end=r.end,
                 text=raw,
                 clean_text=clean.display_text(raw),
-                fields=_fields(r, who, parsed.question or options.question),
+                fields=_fields(r, who, parsed.question or options.question, parsed.format, name),
                 reply_to_idx=r.reply_to,
                 points=[
                     (s.start, s.end, text[s.start : s.end], clean.display_text(text[s.start : s.end]))
@@ -115,12 +119,23 @@ def prepare(parsed: ParseResult, options: ReadOptions) -> list[PreparedResponse]
     return out
 
 
-def _fields(r: ParsedResponse, who: respondents.Respondent, question: str | None) -> dict:
+def _fields(
+    r: ParsedResponse, who: respondents.Respondent, question: str | None, fmt: str, name: str
+) -> dict:
+    organisation = r.organisation or who.organisation
+    rtype = r.respondent_type or who.respondent_type
+    if fmt in counts.EVENT_FORMATS and rtype in (None, "", "unknown"):
+        rtype = "event"
     return {
         "role": r.role,
         "author": r.author,
-        "organisation": r.organisation or who.organisation,
-        "respondent_type": r.respondent_type or who.respondent_type,
+        "organisation": organisation,
+        "respondent_type": rtype,
+        "respondent_key": (
+            counts.respondent_key(fmt, name, r.author, organisation, r.meta)
+            if r.role == "stakeholder"
+            else None
+        ),
         "org_kind": r.org_kind or who.org_kind,
         "question": r.question or question,
         "section": r.section,
@@ -153,7 +168,7 @@ def ingest_file(
         if old and old[1] == sha:
             return IngestReport(file=str(path), status="unchanged")
         parsed = parse_file(data, name, fmt, options)
-        prepared = prepare(parsed, options)
+        prepared = prepare(parsed, options, name)
         with write_tx(db):
             cid = consultation_id(db, consultation)
             old = existing_source(db, cid, name)  # again, under the write lock

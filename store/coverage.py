@@ -72,7 +72,8 @@ def coverage_matrix(db: sqlite_utils.Database, run_id: int, framework_id: int | 
     for principle_id, theme_id, n in db.execute(
         """SELECT pp.principle_id, pa.theme_id, COUNT(DISTINCT pp.point_id)
            FROM point_principles pp JOIN point_analysis pa ON pa.point_id = pp.point_id
-           WHERE pa.run_id = ? AND pa.theme_id IS NOT NULL GROUP BY pp.principle_id, pa.theme_id""",
+           WHERE pa.run_id = ? AND pa.theme_id IS NOT NULL AND pp.mapped = 1
+           GROUP BY pp.principle_id, pa.theme_id""",
         [run_id],
     ):
         if principle_id in row_of and theme_id in col_of:
@@ -86,7 +87,7 @@ def uncovered_principles(db: sqlite_utils.Database, framework_id: int | None = N
         r[0]
         for r in db.execute(
             """SELECT DISTINCT pp.principle_id FROM point_principles pp
-               JOIN point_analysis pa ON pa.point_id = pp.point_id"""
+               JOIN point_analysis pa ON pa.point_id = pp.point_id WHERE pp.mapped = 1"""
         )
     }
     return [p for p in _principles(db, framework_id) if p["id"] not in mapped]
@@ -101,7 +102,7 @@ def contested_principles(
         for r in db.execute(
             """SELECT pp.principle_id, SUM(pa.sentiment = 'negative'), COUNT(*)
                FROM point_principles pp JOIN point_analysis pa ON pa.point_id = pp.point_id
-               GROUP BY pp.principle_id"""
+               WHERE pp.mapped = 1 GROUP BY pp.principle_id"""
         )
     }
     out = []
@@ -124,7 +125,8 @@ def themes_outside_framework(
     rows = db.execute(
         """SELECT t.id, t.label, COUNT(pa.point_id),
                   SUM(pa.no_principle = 1
-                      OR NOT EXISTS (SELECT 1 FROM point_principles pp WHERE pp.point_id = pa.point_id))
+                      OR NOT EXISTS (SELECT 1 FROM point_principles pp WHERE pp.point_id = pa.point_id
+                                     AND pp.mapped = 1))
            FROM themes t JOIN point_analysis pa ON pa.theme_id = t.id
            WHERE t.run_id = ? AND t.level = 0 GROUP BY t.id, t.label""",
         [run_id],

@@ -4,6 +4,13 @@ Files: ``responses.jsonl``, ``points.jsonl``, ``principles.jsonl`` and, once ana
 ``themes.jsonl``. Every response and point carries ``id``, ``source`` (file name), ``start``,
 ``end`` (Python str offsets into the source text) and ``text`` (the displayed text: normalised,
 personal data redacted). Fields are only ever added, never renamed.
+
+A response carries ``respondent`` (who wrote it, by the count model of ``store.counts``; null for an
+anonymous response, which is its own respondent) and ``counted`` (whether it counts as a response
+to the consultation: quotes printed inside a framework, moderator notices and opening posts do not).
+A point carries ``principles``, the mapper's ranked suggestions ``[{id, score}]`` best first (up to
+five, whatever the decision), ``mapped`` (the principle ids that count: the mapping decision after
+analyst verdicts) and ``confirmed`` (the mapped ids an analyst confirmed).
 """
 
 from __future__ import annotations
@@ -14,12 +21,14 @@ from pathlib import Path
 
 import sqlite_utils
 
+from store.counts import CONFIRMED
 from store.read import run_id
 
 RESPONSE_SQL = """
 SELECT r.id, s.name AS source, r.start, r."end", r.clean_text AS text, r.role, r.author, r.organisation,
        r.respondent_type, r.org_kind, r.reply_to, r.truncated, r.duplicate_group, g.kind AS duplicate_kind,
-       g.size AS duplicate_size, r.question, r.section, r.boundary_confidence, c.name AS consultation
+       g.size AS duplicate_size, r.question, r.section, r.boundary_confidence, c.name AS consultation,
+       r.respondent_key AS respondent, r.role = 'stakeholder' AS counted
 FROM responses r JOIN sources s ON s.id = r.source_id JOIN consultations c ON c.id = s.consultation_id
 LEFT JOIN duplicate_groups g ON g.id = r.duplicate_group
 ORDER BY r.id
@@ -55,12 +64,22 @@ def _rows(db: sqlite_utils.Database, sql: str, params: list | None = None) -> It
         yield dict(zip(cols, row, strict=True))
 
 
-def _principles_by_point(db: sqlite_utils.Database) -> dict[int, list[dict]]:
-    out: dict[int, list[dict]] = {}
-    for pid, prid, score in db.execute(
-        "SELECT point_id, principle_id, score FROM point_principles ORDER BY point_id, rank"
+def _principles_by_point(db: sqlite_utils.Database) -> dict[int, dict[str, list]]:
+    """Per point: ``principles`` (model ranking, best first), ``mapped`` and ``confirmed`` ids."""
+    out: dict[int, dict[str, list]] = {}
+    for pid, prid, score, mapped, origin, confirmed in db.execute(
+        f"""SELECT pp.point_id, pp.principle_id, pp.score, pp.mapped, pp.origin, {CONFIRMED}
+            FROM point_principles pp ORDER BY pp.point_id, pp.origin = 'analyst', pp.rank"""
     ):
-        out.setdefault(pid, []).append({"id": prid, "score": round(score, 4)})
+        rec = out.setdefault(pid, {"principles": [], "mapped": [], "confirmed": []})
+        if origin == "model":
+            rec["principles"].append({"id": prid, "score": round(score, 4)})
+        if mapped:
+            rec["mapped"].append(prid)
+            if confirmed:
+                rec["confirmed"].append(prid)
+    for rec in out.values():  # best first even where scores tie across ranks
+        rec["principles"].sort(key=lambda x: -x["score"])
     return out
 
 
@@ -84,13 +103,17 @@ def export_jsonl(db: sqlite_utils.Database, out_dir: str | Path) -> dict[str, in
     def responses() -> Iterator[dict]:
         for r in _rows(db, RESPONSE_SQL):
             r["truncated"] = bool(r["truncated"])
+            r["counted"] = bool(r["counted"])
             yield r
 
     def points() -> Iterator[dict]:
         principles = _principles_by_point(db) if run else {}
         for p in _rows(db, POINT_SQL):
             if run:
-                p["principles"] = principles.get(p["id"], [])
+                rec = principles.get(p["id"], {})
+                p["principles"] = rec.get("principles", [])
+                p["mapped"] = rec.get("mapped", [])
+                p["confirmed"] = rec.get("confirmed", [])
                 p["no_principle"] = bool(p["no_principle"])
             else:
                 for k in ("theme", "theme_label", "sentiment", "type", "no_principle"):

@@ -84,7 +84,7 @@ def _match_by_text(old: list[tuple[int, str]], new: list[str]) -> dict[int, int]
 
 _RESPONSE_COLUMNS = (
     "source_id, idx, role, author, organisation, respondent_type, org_kind, reply_to, question, section, "
-    'truncated, start, "end", text, clean_text, boundary_confidence, meta'
+    'truncated, start, "end", text, clean_text, boundary_confidence, meta, respondent_key'
 )
 
 
@@ -107,6 +107,7 @@ def _response_values(r: PreparedResponse, source_id: int) -> list:
         r.clean_text,
         r.fields.get("boundary_confidence"),
         json.dumps(r.fields.get("meta") or {}, sort_keys=True, default=str),
+        r.fields.get("respondent_key"),
     ]
 
 

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
+from store import counts as count_model
 from store import coverage
+from store.counts import MAPPED, RESPONDENT, STAKEHOLDER
 
 SENTIMENTS = ("negative", "neutral", "positive")
 POINT_TYPES = ("concern", "suggestion", "question", "support", "experience", "information")
@@ -52,19 +54,16 @@ def run_id(db: sqlite_utils.Database) -> int | None:
 
 
 def counts(db: sqlite_utils.Database) -> dict:
+    """What the consultation received, by the count model of ``store.counts``."""
+    t = count_model.totals(db)
     return {
         "sources": _scalar(db, "SELECT COUNT(*) FROM sources"),
-        "responses": _scalar(db, "SELECT COUNT(*) FROM responses WHERE role = 'stakeholder'"),
-        "points": _scalar(
-            db,
-            "SELECT COUNT(*) FROM points p JOIN responses r ON r.id = p.response_id WHERE r.role = 'stakeholder'",
-        ),
-        "organisations": _scalar(
-            db,
-            "SELECT COUNT(DISTINCT organisation) FROM responses WHERE role = 'stakeholder' "
-            "AND organisation IS NOT NULL AND organisation != ''",
-        ),
+        "respondents": t.respondents,
+        "responses": t.responses,
+        "points": t.points,
+        "organisations": t.organisations,
         "principles": _scalar(db, "SELECT COUNT(*) FROM principles"),
+        "channels": t.by_channel,
     }
 
 
@@ -72,17 +71,14 @@ def sources(db: sqlite_utils.Database) -> list[dict]:
     return _all(
         db,
         """SELECT s.id, s.name, s.format, s.title, s.question,
-                  (SELECT COUNT(*) FROM responses r WHERE r.source_id = s.id AND r.role = 'stakeholder') AS responses
+                  (SELECT COUNT(*) FROM responses r WHERE r.source_id = s.id AND r.role = 'stakeholder') AS items
            FROM sources s ORDER BY s.name""",
     )
 
 
 def respondents_by_type(db: sqlite_utils.Database) -> list[dict]:
-    return _all(
-        db,
-        """SELECT COALESCE(NULLIF(respondent_type, ''), 'unknown') AS type, COUNT(*) AS n
-           FROM responses WHERE role = 'stakeholder' GROUP BY 1 ORDER BY n DESC, type""",
-    )
+    """Distinct respondents per respondent type: [{type, n}]."""
+    return [{"type": r["type"], "n": r["respondents"]} for r in count_model.totals(db).by_type]
 
 
 def sentiment_split(db: sqlite_utils.Database, run: int | None) -> dict[str, int]:
@@ -117,9 +113,9 @@ def chart_data(db: sqlite_utils.Database, run: int | None, top: int = 15) -> dic
     }
     cells = _all(
         db,
-        """SELECT pp.principle_id, pa.theme_id, COUNT(*) AS n FROM point_principles pp
+        f"""SELECT pp.principle_id, pa.theme_id, COUNT(DISTINCT pp.point_id) AS n FROM point_principles pp
            JOIN point_analysis pa ON pa.point_id = pp.point_id
-           WHERE pa.theme_id IN (SELECT value FROM json_each(?)) GROUP BY 1, 2""",
+           WHERE pa.theme_id IN (SELECT value FROM json_each(?)) AND {MAPPED} GROUP BY 1, 2""",
         [_ids(ids)],
     )
     used = sorted({c["principle_id"] for c in cells})
@@ -203,12 +199,14 @@ def theme(db: sqlite_utils.Database, theme_id: int) -> dict | None:
             t["sentiment"][r["sentiment"]] += r["n"]
         if r["type"]:
             t["types"][r["type"]] = t["types"].get(r["type"], 0) + r["n"]
-    t["responses"] = _scalar(
+    t["respondents"] = _scalar(
         db,
-        """SELECT COUNT(DISTINCT p.response_id) FROM point_analysis pa JOIN points p ON p.id = pa.point_id
-           WHERE pa.theme_id IN (SELECT value FROM json_each(?))""",
+        f"""SELECT COUNT(DISTINCT {RESPONDENT}) FROM point_analysis pa JOIN points p ON p.id = pa.point_id
+           JOIN responses r ON r.id = p.response_id
+           WHERE pa.theme_id IN (SELECT value FROM json_each(?)) AND {STAKEHOLDER}""",
         [_ids(ids)],
     )
+    t["responses"] = t["respondents"]  # older templates' name for the same figure
     return t
 
 
@@ -304,10 +302,11 @@ def theme_breakdown(db: sqlite_utils.Database, theme_id: int) -> dict[str, list[
 def theme_principles(db: sqlite_utils.Database, theme_id: int) -> list[dict]:
     return _all(
         db,
-        """SELECT pr.id, pr.code, pr.text, c.name AS component, COUNT(*) AS n, AVG(pp.score) AS score
+        f"""SELECT pr.id, pr.code, pr.text, c.name AS component, COUNT(DISTINCT pp.point_id) AS n,
+                  AVG(pp.score) AS score
            FROM point_analysis pa JOIN point_principles pp ON pp.point_id = pa.point_id
            JOIN principles pr ON pr.id = pp.principle_id JOIN components c ON c.id = pr.component_id
-           WHERE pa.theme_id IN (SELECT value FROM json_each(?))
+           WHERE pa.theme_id IN (SELECT value FROM json_each(?)) AND {MAPPED}
            GROUP BY pr.id ORDER BY n DESC, pr.id""",
         [_ids(theme_ids(db, theme_id))],
     )
@@ -340,7 +339,8 @@ def attach_principles(db: sqlite_utils.Database, rows: list[dict]) -> list[dict]
            FROM point_principles pp JOIN principles pr ON pr.id = pp.principle_id
            JOIN points p ON p.id = pp.point_id
            LEFT JOIN mapping_feedback mf ON mf.point_hash = p.text_hash AND mf.principle_id = pr.id
-           WHERE pp.point_id IN (SELECT value FROM json_each(?)) ORDER BY pp.point_id, pp.rank""",
+           WHERE pp.point_id IN (SELECT value FROM json_each(?)) AND pp.mapped = 1
+           ORDER BY pp.point_id, pp.rank""",
         [_ids(by_point)],
     ):
         by_point[m.pop("point_id")].append(m)
@@ -363,12 +363,9 @@ def attach_principles(db: sqlite_utils.Database, rows: list[dict]) -> list[dict]
 def frameworks(db: sqlite_utils.Database) -> list[dict]:
     """Frameworks with components, principles and how many points map to each principle."""
     fws = _all(db, "SELECT id, name, question, source_id FROM frameworks ORDER BY id")
-    counts_by = dict(
-        db.execute(
-            """SELECT pp.principle_id, COUNT(DISTINCT pp.point_id) FROM point_principles pp
-               GROUP BY 1"""
-        ).fetchall()
-    )
+    run = run_id(db)
+    reach = count_model.principle_reach(db, run)
+    comp_reach = count_model.component_reach(db, run)
     for fw in fws:
         comps = _all(
             db,
@@ -383,9 +380,11 @@ def frameworks(db: sqlite_utils.Database) -> list[dict]:
                 [c["id"]],
             )
             for p in c["principles"]:
-                p["n"] = counts_by.get(p["id"], 0)
+                r = reach.get(p["id"], count_model.Reach())
+                p["n"], p["respondents"], p["confirmed"] = r.points, r.respondents, r.confirmed
             c["addressed"] = sum(1 for p in c["principles"] if p["n"])
-            c["points"] = sum(p["n"] for p in c["principles"])
+            cr = comp_reach.get(c["id"], count_model.Reach())
+            c["points"], c["respondents"], c["confirmed"] = cr.points, cr.respondents, cr.confirmed
             total += len(c["principles"])
             addressed += c["addressed"]
         fw["components"] = comps
@@ -409,22 +408,29 @@ def principle(db: sqlite_utils.Database, principle_id: int) -> dict | None:
     p["examples"] = json.loads(p["examples"] or "[]")
     p["sentiment"] = {s: 0 for s in SENTIMENTS}
     for s, n in db.execute(
-        """SELECT pa.sentiment, COUNT(*) FROM point_principles pp JOIN point_analysis pa ON pa.point_id = pp.point_id
-           WHERE pp.principle_id = ? GROUP BY 1""",
+        f"""SELECT pa.sentiment, COUNT(DISTINCT pp.point_id) FROM point_principles pp
+           JOIN point_analysis pa ON pa.point_id = pp.point_id
+           WHERE pp.principle_id = ? AND {MAPPED} GROUP BY 1""",
         [principle_id],
     ):
         if s in p["sentiment"]:
             p["sentiment"][s] = n
-    p["n"] = _scalar(db, "SELECT COUNT(*) FROM point_principles WHERE principle_id = ?", [principle_id])
+    r = count_model.principle_reach(db, run_id(db)).get(principle_id, count_model.Reach())
+    p["n"], p["respondents"], p["confirmed"], p["suggested"] = (
+        r.points,
+        r.respondents,
+        r.confirmed,
+        r.suggested,
+    )
     return p
 
 
 def principle_themes(db: sqlite_utils.Database, principle_id: int) -> list[dict]:
     return _all(
         db,
-        """SELECT t.id, t.label, COUNT(*) AS n FROM point_principles pp
+        f"""SELECT t.id, t.label, COUNT(DISTINCT pp.point_id) AS n FROM point_principles pp
            JOIN point_analysis pa ON pa.point_id = pp.point_id JOIN themes t ON t.id = pa.theme_id
-           WHERE pp.principle_id = ? GROUP BY t.id ORDER BY n DESC, t.id""",
+           WHERE pp.principle_id = ? AND {MAPPED} GROUP BY t.id ORDER BY n DESC, t.id""",
         [principle_id],
     )
 
@@ -432,12 +438,14 @@ def principle_themes(db: sqlite_utils.Database, principle_id: int) -> list[dict]
 def principle_points(
     db: sqlite_utils.Database, principle_id: int, page: int = 1, per_page: int = 50
 ) -> tuple[list[dict], int]:
-    total = _scalar(db, "SELECT COUNT(*) FROM point_principles WHERE principle_id = ?", [principle_id])
+    total = _scalar(
+        db, "SELECT COUNT(*) FROM point_principles pp WHERE pp.principle_id = ? AND " + MAPPED, [principle_id]
+    )
     rows = _all(
         db,
         f"""SELECT {_POINT_COLS}, pp.score AS principle_score FROM point_principles pp
             JOIN points p ON p.id = pp.point_id {_POINT_JOINS}
-            WHERE pp.principle_id = ? ORDER BY pp.score DESC, p.id LIMIT ? OFFSET ?""",
+            WHERE pp.principle_id = ? AND {MAPPED} ORDER BY pp.score DESC, p.id LIMIT ? OFFSET ?""",
         [principle_id, per_page, (max(page, 1) - 1) * per_page],
     )
     attach_principles(db, rows)
@@ -570,16 +578,17 @@ def organisation(db: sqlite_utils.Database, name: str) -> dict | None:
         return None
     themes_ = _all(
         db,
-        """SELECT t.id, t.label, COUNT(*) AS n FROM responses r JOIN points p ON p.response_id = r.id
+        f"""SELECT t.id, t.label, COUNT(*) AS n FROM responses r JOIN points p ON p.response_id = r.id
            JOIN point_analysis pa ON pa.point_id = p.id JOIN themes t ON t.id = pa.theme_id
-           WHERE r.organisation = ? GROUP BY t.id ORDER BY n DESC, t.id""",
+           WHERE r.organisation = ? AND {STAKEHOLDER} GROUP BY t.id ORDER BY n DESC, t.id""",
         [name],
     )
     principles_ = _all(
         db,
-        """SELECT pr.id, pr.code, pr.text, COUNT(*) AS n FROM responses r JOIN points p ON p.response_id = r.id
+        f"""SELECT pr.id, pr.code, pr.text, COUNT(DISTINCT p.id) AS n FROM responses r
+           JOIN points p ON p.response_id = r.id
            JOIN point_principles pp ON pp.point_id = p.id JOIN principles pr ON pr.id = pp.principle_id
-           WHERE r.organisation = ? GROUP BY pr.id ORDER BY n DESC, pr.id""",
+           WHERE r.organisation = ? AND {MAPPED} AND {STAKEHOLDER} GROUP BY pr.id ORDER BY n DESC, pr.id""",
         [name],
     )
     return {"name": name, "responses": responses, "themes": themes_, "principles": principles_}
@@ -652,7 +661,8 @@ class Filters:
             params += [self.theme, self.theme]
         if self.principle is not None:
             conds.append(
-                "EXISTS (SELECT 1 FROM point_principles x WHERE x.point_id = p.id AND x.principle_id = ?)"
+                "EXISTS (SELECT 1 FROM point_principles x WHERE x.point_id = p.id AND x.principle_id = ? "
+                "AND x.mapped = 1)"
             )
             params.append(self.principle)
         return " AND ".join(conds), params
@@ -849,8 +859,9 @@ def report(db: sqlite_utils.Database, run: int | None, quotes: int = 3, key_poin
     fws = frameworks(db)
     sent_by_principle: dict[int, dict[str, int]] = {}
     for prid, s, n in db.execute(
-        """SELECT pp.principle_id, pa.sentiment, COUNT(*) FROM point_principles pp
-           JOIN point_analysis pa ON pa.point_id = pp.point_id WHERE pa.sentiment IS NOT NULL GROUP BY 1, 2"""
+        f"""SELECT pp.principle_id, pa.sentiment, COUNT(DISTINCT pp.point_id) FROM point_principles pp
+           JOIN point_analysis pa ON pa.point_id = pp.point_id
+           WHERE pa.sentiment IS NOT NULL AND {MAPPED} GROUP BY 1, 2"""
     ):
         sent_by_principle.setdefault(prid, {})[s] = n
     for fw in fws:
@@ -858,17 +869,19 @@ def report(db: sqlite_utils.Database, run: int | None, quotes: int = 3, key_poin
             pids = [p["id"] for p in c["principles"]]
             c["stats"] = _one(
                 db,
-                """SELECT COUNT(DISTINCT p.id) AS points, COUNT(DISTINCT p.response_id) AS responses,
-                          COUNT(DISTINCT r.organisation) AS organisations
+                f"""SELECT COUNT(DISTINCT p.id) AS points, COUNT(DISTINCT {RESPONDENT}) AS respondents,
+                          COUNT(DISTINCT {RESPONDENT}) AS responses,
+                          COUNT(DISTINCT CASE WHEN r.respondent_key LIKE 'org:%' THEN r.respondent_key END)
+                            AS organisations
                    FROM point_principles pp JOIN points p ON p.id = pp.point_id JOIN responses r ON r.id = p.response_id
-                   WHERE pp.principle_id IN (SELECT value FROM json_each(?))""",
+                   WHERE pp.principle_id IN (SELECT value FROM json_each(?)) AND {MAPPED} AND {STAKEHOLDER}""",
                 [_ids(pids)],
             )
             c["key_themes"] = _all(
                 db,
-                """SELECT t.id, t.label, COUNT(DISTINCT pa.point_id) AS n FROM point_principles pp
+                f"""SELECT t.id, t.label, COUNT(DISTINCT pa.point_id) AS n FROM point_principles pp
                    JOIN point_analysis pa ON pa.point_id = pp.point_id JOIN themes t ON t.id = pa.theme_id
-                   WHERE pp.principle_id IN (SELECT value FROM json_each(?)) GROUP BY t.id
+                   WHERE pp.principle_id IN (SELECT value FROM json_each(?)) AND {MAPPED} GROUP BY t.id
                    ORDER BY n DESC, t.id LIMIT ?""",
                 [_ids(pids), key_points],
             )
@@ -876,8 +889,9 @@ def report(db: sqlite_utils.Database, run: int | None, quotes: int = 3, key_poin
                 db,
                 f"""SELECT {_POINT_COLS}, pp.score AS principle_score FROM point_principles pp
                     JOIN points p ON p.id = pp.point_id {_POINT_JOINS}
-                    WHERE pp.principle_id IN (SELECT value FROM json_each(?)) AND pp.rank = (
-                        SELECT MIN(rank) FROM point_principles WHERE point_id = p.id)
+                    WHERE pp.principle_id IN (SELECT value FROM json_each(?)) AND {MAPPED}
+                      AND r.role = 'stakeholder' AND pp.rank = (
+                        SELECT MIN(rank) FROM point_principles WHERE point_id = p.id AND mapped = 1)
                     ORDER BY pp.score DESC, p.id LIMIT ?""",
                 [_ids(pids), quotes * 10],
             )
@@ -942,9 +956,10 @@ def export_points(db: sqlite_utils.Database) -> Iterator[list]:
                   pa.theme_id, t.label, g.label, pa.theme_score, pa.sentiment, pa.sentiment_score, pa.type,
                   pa.type_score, pa.no_principle,
                   (SELECT group_concat(code, '; ') FROM (SELECT pr.code FROM point_principles pp
-                     JOIN principles pr ON pr.id = pp.principle_id WHERE pp.point_id = p.id ORDER BY pp.rank)),
+                     JOIN principles pr ON pr.id = pp.principle_id WHERE pp.point_id = p.id AND pp.mapped = 1
+                     ORDER BY pp.rank)),
                   (SELECT group_concat(sc, '; ') FROM (SELECT printf('%.3f', pp.score) AS sc FROM point_principles pp
-                     WHERE pp.point_id = p.id ORDER BY pp.rank))
+                     WHERE pp.point_id = p.id AND pp.mapped = 1 ORDER BY pp.rank))
            FROM points p JOIN responses r ON r.id = p.response_id JOIN sources s ON s.id = p.source_id
            JOIN consultations c ON c.id = s.consultation_id
            LEFT JOIN point_analysis pa ON pa.point_id = p.id LEFT JOIN themes t ON t.id = pa.theme_id

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import sqlite_utils
 
 from fairhearing.errors import FairhearingError
+from store.schema_counts import m006_counts
 from store.schema_integrity import m005_integrity
 from store.tx import write_tx
 from store.web_schema import m003_web
@@ -242,6 +243,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("003_web", m003_web),
     ("004_summaries", _m004_summaries),
     ("005_integrity", m005_integrity),
+    ("006_counts", m006_counts),
 ]
 
 # Migrations that rebuild tables referenced by foreign keys: they run with enforcement off (it cannot

@@ -56,14 +56,24 @@ FK_INDEXES = (
 _PK = re.compile(r"\bid\s+INTEGER\s+PRIMARY\s+KEY\b(?!\s+AUTOINCREMENT)", re.IGNORECASE)
 
 
+ROLES_BEFORE = "CHECK (role IN ('stakeholder', 'moderator', 'post'))"
+ROLES_AFTER = "CHECK (role IN ('stakeholder', 'moderator', 'post', 'quoted_in_framework'))"
+
+
 def rebuild_with_autoincrement(db: sqlite_utils.Database, table: str) -> None:
-    """Recreate ``table`` with ``id INTEGER PRIMARY KEY AUTOINCREMENT``, keeping rows, indexes, triggers."""
+    """Recreate ``table`` with ``id INTEGER PRIMARY KEY AUTOINCREMENT``, keeping rows, indexes, triggers.
+
+    ``responses`` also learns the role ``quoted_in_framework`` (a quote printed inside a framework
+    document: evidence about the framework, never a response to the consultation).
+    """
     sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone()[0]
     if "AUTOINCREMENT" in sql.upper():
         return
     new_sql, n = _PK.subn("id INTEGER PRIMARY KEY AUTOINCREMENT", sql, count=1)
     if n != 1:
         raise RuntimeError(f"cannot find the integer primary key of {table}")
+    if table == "responses":
+        new_sql = new_sql.replace(ROLES_BEFORE, ROLES_AFTER)
     new_sql = re.sub(rf'^CREATE TABLE\s+"?{table}"?', f'CREATE TABLE "{table}__new"', new_sql, count=1)
     extras = [
         r[0]

@@ -21,7 +21,7 @@ RESPONSE_FIELDS = {
     "duplicate_group",
 }
 POINT_FIELDS = {"id", "response_id", "source", "start", "end", "text"}
-ANALYSED_POINT_FIELDS = POINT_FIELDS | {"theme", "sentiment", "type", "principles"}
+ANALYSED_POINT_FIELDS = POINT_FIELDS | {"theme", "sentiment", "type", "principles", "mapped", "confirmed"}
 PRINCIPLE_FIELDS = {"id", "text", "component"}
 WORD = re.compile(r"[A-Za-z]{3,}")
 
@@ -66,4 +66,12 @@ def contract_problems(out: Path, sources: dict[str, str], analysed: bool = False
                         problems.append(f"point {r['id']} principles not best first")
                     if any(x["id"] not in principles for x in r["principles"]):
                         problems.append(f"point {r['id']} names an unknown principle")
+                    if len(r["principles"]) > 5:
+                        problems.append(f"point {r['id']} ranks more than 5 principles")
+                    if any(x not in principles for x in r["mapped"]) or not set(r["confirmed"]) <= set(
+                        r["mapped"]
+                    ):
+                        problems.append(
+                            f"point {r['id']} mapped/confirmed name unknown or unmapped principles"
+                        )
     return problems

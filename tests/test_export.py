@@ -23,7 +23,7 @@ def test_export_fields_typed(seeds_db, tmp_path):
     responses = load(tmp_path / "responses.jsonl")
     assert all(isinstance(r["truncated"], bool) for r in responses)
     roles = {r["role"] for r in responses}
-    assert roles == {"stakeholder", "moderator", "post"}
+    assert roles == {"stakeholder", "moderator", "post", "quoted_in_framework"}
     replies = [r for r in responses if r["reply_to"] is not None]
     ids = {r["id"] for r in responses}
     assert replies and all(r["reply_to"] in ids for r in replies)

@@ -147,7 +147,7 @@ def test_pull_quotes(seed: ParseResult) -> None:
     for r in seed.responses:
         body = seed.text[r.start : r.end]
         assert body == body.strip() and not body.endswith(r.organisation)
-        assert r.role == "stakeholder" and r.respondent_type == "organisation"
+        assert r.role == "quoted_in_framework" and r.respondent_type == "organisation"
         assert r.meta["component"] == (None if r.section == "Turning strategy into reality" else r.section)
     alp = seed.responses[5]
     assert seed.text[alp.start : alp.end].startswith("We also continue to favour")

@@ -270,6 +270,7 @@ def _responses(sections: list[_Section], components: dict[int, ParsedComponent])
                     end=line.start + end,
                     organisation=org,
                     respondent_type="organisation",
+                    role="quoted_in_framework",  # evidence about the framework, not a response to it
                     section=section.name,
                     meta={"component": comp.name if comp else None, "kind": "pull-quote"},
                 )

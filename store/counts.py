@@ -1,0 +1,195 @@
+"""The count model: what a respondent, a response and a point are, written down once.
+
+Every figure on every page, in the report and in the export comes from the queries here.
+
+- A **respondent** is a person or organisation who wrote. Responses naming the same organisation
+  (or, where there is none, the same named author, or the same respondent id in a spreadsheet) are
+  one respondent; an anonymous response is its own respondent. A stakeholder **event** is one source
+  with many unnamed contributors: it counts as one respondent (of type ``event``), and its notes are
+  points of that event.
+- A **response** is what one respondent sent to one question (two comments by one organisation on
+  one page are one response; its comments on two pages are two).
+- A **point** is a unit of a response (a numbered item, a bullet, a group of sentences).
+- Only consultation responses count (role ``stakeholder``): moderator notices, the opening blog
+  post and quotes printed inside a framework document (role ``quoted_in_framework``) never do.
+- A point is **mapped** to a principle when the mapping decision (or an analyst) says so; the
+  ranked suggestions beyond that decision are not counted. A mapped pair is **confirmed** when an
+  analyst confirmed it, else **suggested**. A point mapped to two principles of one component counts
+  once for that component.
+
+``respondent_key`` computes the stored key at ingest; SQL fragments below turn it into counts.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+STAKEHOLDER = "r.role = 'stakeholder'"
+RESPONDENT = "COALESCE(r.respondent_key, 'response:' || r.id)"
+RESPONSE = f"({RESPONDENT} || '|' || COALESCE(r.question, ''))"
+MAPPED = "pp.mapped = 1"
+CONFIRMED = (
+    "EXISTS (SELECT 1 FROM mapping_feedback mf JOIN points cp ON cp.text_hash = mf.point_hash "
+    "WHERE cp.id = pp.point_id AND mf.principle_id = pp.principle_id AND mf.verdict = 'confirm')"
+)
+
+ANONYMOUS = {"", "anonymous", "anon", "guest", "unknown", "none", "n/a", "na", "not given", "withheld"}
+EVENT_FORMATS = {"event-notes"}
+CHANNELS = {  # source format -> how the response reached the consultation
+    "numbered-comments": "online comments",
+    "flattened-comments": "online comments",
+    "blog-thread": "online comments",
+    "html": "online comments",
+    "event-notes": "events",
+    "docx": "letters",
+    "pdf": "letters",
+    "text": "letters",
+    "csv": "survey",
+    "xlsx": "survey",
+    "json": "survey",
+    "jsonl": "survey",
+}
+_PUNCT = re.compile(r"[\W_]+")
+
+
+def _norm(name: str) -> str:
+    text = _PUNCT.sub(" ", unicodedata.normalize("NFKC", name).casefold()).strip()
+    return re.sub(r"^the ", "", text)
+
+
+def respondent_key(
+    fmt: str, source_name: str, author: str | None, organisation: str | None, meta: dict | None
+) -> str | None:
+    """Who wrote a response, as a stable key (None: an anonymous response, its own respondent)."""
+    if fmt in EVENT_FORMATS:
+        return f"event:{source_name}"
+    if organisation and _norm(organisation) not in ANONYMOUS:
+        return f"org:{_norm(organisation)}"
+    rid = (meta or {}).get("respondent_id")
+    if rid not in (None, ""):
+        return f"id:{source_name}:{rid}"
+    if author and _norm(author) not in ANONYMOUS:
+        return f"person:{_norm(author)}"
+    return None
+
+
+def channel(fmt: str) -> str:
+    return CHANNELS.get(fmt, "other")
+
+
+@dataclass
+class Totals:
+    """What a consultation received."""
+
+    respondents: int
+    responses: int
+    points: int
+    organisations: int
+    by_type: list[dict] = field(default_factory=list)  # [{type, respondents}]
+    by_channel: list[dict] = field(default_factory=list)  # [{channel, respondents, responses}]
+
+
+def totals(db: sqlite_utils.Database) -> Totals:
+    """Respondents, responses, points and organisations, by respondent type and by channel."""
+    respondents, responses, organisations = db.execute(
+        f"""SELECT COUNT(DISTINCT {RESPONDENT}), COUNT(DISTINCT {RESPONSE}),
+                   COUNT(DISTINCT CASE WHEN r.respondent_key LIKE 'org:%' THEN r.respondent_key END)
+            FROM responses r WHERE {STAKEHOLDER}"""
+    ).fetchone()
+    points = db.execute(
+        f"SELECT COUNT(*) FROM points p JOIN responses r ON r.id = p.response_id WHERE {STAKEHOLDER}"
+    ).fetchone()[0]
+    by_type = [
+        {"type": t, "respondents": n}
+        for t, n in db.execute(
+            f"""SELECT type, COUNT(*) FROM (
+                    SELECT {RESPONDENT} AS who,
+                           COALESCE(NULLIF(MAX(r.respondent_type), ''), 'unknown') AS type
+                    FROM responses r WHERE {STAKEHOLDER} GROUP BY who)
+                GROUP BY type ORDER BY COUNT(*) DESC, type"""
+        )
+    ]
+    per_format = db.execute(
+        f"""SELECT s.format, {RESPONDENT}, {RESPONSE} FROM responses r JOIN sources s ON s.id = r.source_id
+            WHERE {STAKEHOLDER}"""
+    ).fetchall()
+    chan: dict[str, tuple[set, set]] = {}
+    for fmt, who, resp in per_format:
+        c = chan.setdefault(channel(fmt), (set(), set()))
+        c[0].add(who)
+        c[1].add(resp)
+    by_channel = [
+        {"channel": k, "respondents": len(v[0]), "responses": len(v[1])}
+        for k, v in sorted(chan.items(), key=lambda kv: (-len(kv[1][0]), kv[0]))
+    ]
+    return Totals(respondents, responses, points, organisations, by_type, by_channel)
+
+
+@dataclass
+class Reach:
+    """How many distinct points and respondents raised something; of the points, how many confirmed."""
+
+    points: int = 0
+    respondents: int = 0
+    confirmed: int = 0
+
+    @property
+    def suggested(self) -> int:
+        return self.points - self.confirmed
+
+
+def principle_reach(db: sqlite_utils.Database, run_id: int | None) -> dict[int, Reach]:
+    """Per principle: distinct mapped points, their distinct respondents, confirmed points (one run)."""
+    out: dict[int, Reach] = {}
+    for prid, points, respondents, confirmed in db.execute(
+        f"""SELECT pp.principle_id, COUNT(DISTINCT pp.point_id), COUNT(DISTINCT {RESPONDENT}),
+                   COUNT(DISTINCT CASE WHEN {CONFIRMED} THEN pp.point_id END)
+            FROM point_principles pp JOIN point_analysis pa ON pa.point_id = pp.point_id
+            JOIN points p ON p.id = pp.point_id JOIN responses r ON r.id = p.response_id
+            WHERE {MAPPED} AND pa.run_id = ? AND {STAKEHOLDER} GROUP BY pp.principle_id""",
+        [run_id],
+    ):
+        out[prid] = Reach(points, respondents, confirmed)
+    return out
+
+
+def component_reach(db: sqlite_utils.Database, run_id: int | None) -> dict[int, Reach]:
+    """Per component: distinct points mapped to any of its principles (a point counts once)."""
+    out: dict[int, Reach] = {}
+    for cid, points, respondents, confirmed in db.execute(
+        f"""SELECT pr.component_id, COUNT(DISTINCT pp.point_id), COUNT(DISTINCT {RESPONDENT}),
+                   COUNT(DISTINCT CASE WHEN {CONFIRMED} THEN pp.point_id END)
+            FROM point_principles pp JOIN principles pr ON pr.id = pp.principle_id
+            JOIN point_analysis pa ON pa.point_id = pp.point_id
+            JOIN points p ON p.id = pp.point_id JOIN responses r ON r.id = p.response_id
+            WHERE {MAPPED} AND pa.run_id = ? AND {STAKEHOLDER} GROUP BY pr.component_id""",
+        [run_id],
+    ):
+        out[cid] = Reach(points, respondents, confirmed)
+    return out
+
+
+def theme_reach(db: sqlite_utils.Database, run_id: int | None) -> dict[int, Reach]:
+    """Per theme (level 0, and each broader group): distinct points and respondents."""
+    out: dict[int, Reach] = {}
+    for tid, points, respondents in db.execute(
+        f"""SELECT t.id, COUNT(DISTINCT pa.point_id), COUNT(DISTINCT {RESPONDENT})
+            FROM point_analysis pa JOIN themes t ON t.id = pa.theme_id
+            JOIN points p ON p.id = pa.point_id JOIN responses r ON r.id = p.response_id
+            WHERE pa.run_id = ? AND {STAKEHOLDER} GROUP BY t.id""",
+        [run_id],
+    ):
+        out[tid] = Reach(points, respondents)
+    for gid, points, respondents in db.execute(
+        f"""SELECT t.parent_id, COUNT(DISTINCT pa.point_id), COUNT(DISTINCT {RESPONDENT})
+            FROM point_analysis pa JOIN themes t ON t.id = pa.theme_id
+            JOIN points p ON p.id = pa.point_id JOIN responses r ON r.id = p.response_id
+            WHERE pa.run_id = ? AND t.parent_id IS NOT NULL AND {STAKEHOLDER} GROUP BY t.parent_id""",
+        [run_id],
+    ):
+        out[gid] = Reach(points, respondents)
+    return out
