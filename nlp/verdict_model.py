@@ -21,8 +21,8 @@ import numpy as np
 
 @dataclass
 class VerdictModel:
-    k: int = 5
-    floor: float = 0.5
+    k: int = 3
+    floor: float = 0.4
     weight: float = 1.0
     comp_weight: float = 0.5
     vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32))

@@ -481,3 +481,22 @@ def test_minilm_maps_concrete_points_on_the_strategy():
     assert any(code[pid][1].startswith("Contracts between top-tier/delivery") for pid, _ in out[0].ranked)
     assert code[out[1].mapped[0]][0] == "TUPE"
     assert out[2].no_principle and out[2].mapped == [] and len(out[2].ranked) == 5
+
+
+def test_codebook_fallback_column_reaches_the_mapper(embedder):
+    from ingest.formats.base import ReadOptions
+    from ingest.formats.codebook import CodebookCsvReader, CodebookYamlReader
+
+    csv_data = (
+        b"group,item,fallback\nPay,Paid late,\nPay,Fees too low,no\nPay,Anything else,yes\nPay,Other,\n"
+    )
+    fw = MapperFramework.from_parse_result(CodebookCsvReader().read(csv_data, "cb.csv", ReadOptions()))
+    assert [p.kind for p in fw.principles] == ["code", "code", "fallback", "code"]
+    assert [p.is_fallback for p in fw.principles] == [False, False, True, True]  # "Other" by its name
+    yaml_data = b"Pay:\n  - Paid late\n  - {item: Anything else, fallback: true}\n"
+    parsed = CodebookYamlReader().read(yaml_data, "cb.yaml", ReadOptions())
+    assert [p.kind for p in parsed.framework.components[0].principles] == ["code", "fallback"]
+    mapper = PrincipleMapper().fit(fw, embedder.encode)
+    (m,) = mapper.decide(["Rain stopped play at the cricket ground."], embedder.encode(["Rain stopped play"]))
+    assert m.fallback and m.mapped[0] in (fw.principles[2].id, fw.principles[3].id)
+    assert {p for p, _ in m.ranked} == {fw.principles[0].id, fw.principles[1].id}
