@@ -1,27 +1,19 @@
-"""Map each point to the framework's principles: a ranked list with probabilities, or none.
+"""Map each point to the framework's principles: rank every principle always, decide separately.
 
-Principles are abstract ("risk/reward fairly assigned across the supply chains"), comments are
-concrete ("payment 30 days net"), so plain cosine is weak. ``PrincipleMapper`` represents every
-principle by several views — its text; the text under its component's name and headline; its own
-sentences and folded sub-bullets (and any examples the framework ships); the component's context
-(e.g. the strategy's summary of earlier responses) and respondent pull-quotes — and scores every
-(point, principle) pair with the features of ``nlp.mapping_features`` (cosines, best cosine to the
-examples, glossary-expanded TF-IDF) combined by a logistic model into P(principle relevant | point).
+``PrincipleMapper`` (the default) ranks by cosine between the point and each principle's text (or
+its short ``title`` and ``synonyms``, the framework's own vocabulary) plus a TF-IDF cosine, then
+moves scores by analyst verdicts on nearby points (``nlp.verdict_model``); ``decide`` returns one
+``nlp.mapping_decision.Mapping`` per point: ``ranked`` (top 5, always), ``mapped`` (the ones that
+count) and ``no_principle`` (positive off-topic evidence only). Codebook fallback items ("Other",
+"Don't know", kind ``fallback``) are never ranked and are chosen only when nothing else fits.
 
-Training uses no hand-labelled points: each principle sentence, held out with the principle's views
-rebuilt without it, is a positive for that principle (and for a principle that repeats it) and a
-negative for the rest; context sentences and pull-quotes, held out, are positives for their
-component's best-matching principle; analyst feedback adds real pairs (confirm = positive, other
-principles negative). "No principle fits" is the threshold that maximises micro-F1 of "top 3 at or
-above it" on those training queries. Analyst verdicts also act on near neighbours: the closer a
-point is to a confirmed (rejected) point of a principle, the more that principle's probability is
-lifted towards 1 (cut towards 0).
+``LogisticMapper`` (the former default: several principle views and features from
+``nlp.mapping_features`` combined by a logistic model trained on self-supervised pairs) and
+``CosineBaseline`` are kept for comparison; all three have ``decide``. On held-out points the
+learned model scored below plain cosine once the seed-written glossary was removed
+(evals/README.md), hence the default.
 
-Every feature is absolute (cosines, not "minus the best"), so an off-topic point scores low
-everywhere. Probabilities are calibrated on the self-supervised task; on real comments they run low
-(see evals/README.md), which leaves ranking and the none decision as measured there.
-
-Both mappers take precomputed point embeddings (any ``nlp.embed`` embedder) and an ``embed``
+All mappers take precomputed point embeddings (any ``nlp.embed`` embedder) and an ``embed``
 callable for the framework's own texts; a framework comes from ``load_framework`` (the database)
 or ``MapperFramework.from_parse_result`` (a reader's output).
 """
