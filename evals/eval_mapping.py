@@ -1,62 +1,38 @@
-"""Evaluate principle mapping on hand-labelled points: plain cosine against the mapper.
+"""Evaluate principle mapping: ranking, decision, off-topic precision and learning from verdicts.
 
-Run: ``.venv/bin/python evals/eval_mapping.py`` (under a minute on 2 cores; each distinct text is
-embedded once by MiniLM and reused across configurations).
+Run: ``HF_HUB_OFFLINE=1 .venv/bin/python evals/eval_mapping.py [--codebook-dir DIR] [--cache FILE]``
+(a few minutes on 2 cores; ``--cache`` keeps MiniLM vectors in a pickle between runs).
 
-Data
-- The framework is seed 004 (DWP Commissioning Strategy 2008) parsed with ``ingest.formats.framework``:
-  13 components (7 strategy components, 6 Code-of-Conduct annex sections), ~98 principles, ten
-  respondent pull-quotes and the Annex 2 summaries as component context.
-- ``evals/data/mapping_dev.jsonl``: 172 points split by hand from seeds 000-003 (comment pages, event
-  notes, a blog thread), each labelled by reading with the principle(s) it concerns, named by
-  component and the first words of the principle, or ``[]`` when no principle fits (63 points:
-  sanctions complaints, benefit rules, event logistics, chit-chat). Labels were written before any
-  model was run on them.
-- ``evals/data/mapping_confirmations.jsonl``: 45 other labelled points from the same seeds (a seeded
-  random sample of the labelled ones), disjoint from the dev set. They stand in for analyst
-  confirmations: "+K confirmed" feeds up to K of them per principle to the mapper as
-  ``Feedback(verdict="confirm")``. Some pool points are near-duplicates of dev points (event notes
-  repeat themselves, e.g. "Payments made monthly." / "Payment needs to be monthly;"), as real
-  confirmations would be.
+Data (see evals/README.md, "Mapping"):
+- framework: seed 004 (DWP Commissioning Strategy 2008) read by ``ingest.formats.framework``;
+- ``evals/data/mapping_dev.jsonl``: 172 hand-labelled points (109 with 1-3 principles, 63 ``[]``),
+  split by a hash of each point's id into a tuning half (A: thresholds and weights were chosen on
+  it, ``--tune`` prints the grids) and a held-out half (B: the reported figures);
+- off-topic text: 300 English Polis comments (``--polis``; conversations on football concussions,
+  biodiversity, freshwater and electoral reform), never about welfare-to-work commissioning;
+- ``--codebook-dir``: the folder ``scripts/qualitative-analysis/input_data`` of
+  github.com/gwusec/2023-USENIX-Educator-Perspectives-of-Exam-Proctoring (commit 10b5509): 14
+  open questions, each coded with its own codebook by a primary coder (``* (primary).csv``). Never
+  used for tuning.
 
-Configurations
-- cosine: cosine between point and principle text, clipped to [0, 1], fixed threshold 0.35 (set a
-  priori, not tuned).
-- mapper, no examples: ``PrincipleMapper`` on principle texts only (no pull-quotes, no context).
-- mapper, no glossary: with the strategy's examples but without the domain glossary (ablation).
-- mapper + strategy examples: pull-quotes and Annex 2 context as component evidence.
-- mapper + K confirmed: the above plus up to K pool points per principle as confirmations.
-
-The mapper's lexical feature expands points with a small, documented domain glossary
-(``nlp.mapping_features.GLOSSARY``: TUPE, creaming/parking, payment terms, primes, sub-contractors,
-Ofsted, ...); it was written while reading the seed pages, so it may flatter these figures a
-little: the "no glossary" row shows its share. The mapper's model and its "none" threshold are
-fitted on self-supervised pairs from the framework itself (and on the confirmations when given),
-never on dev points. Design choices (absolute features only, no component prior, confirmations kept
-out of the example features, feedback weight 1) were made on the confirmation pool (``--on pool``,
-its two halves confirming each other) and on off-topic Polis comments, not on the dev set. One
-change followed a dev run: the first run (confirmations lifting a principle from cosine 0.6) showed
-no gain from confirmations, and ``near_from`` was then raised to 0.75 from label agreement of pool
-point pairs (0 of 3 pairs at cosine 0.6-0.7 share a principle, 1 of 1 at 0.7-0.8); disclosed here
-because the dev result prompted the look.
-
-Metrics (dev set): P@1 = the top-ranked principle is gold (points with gold principles); top-1 p =
-the mean score of that top principle (a calibrated mapper would show top-1 p close to P@1; the
-baseline's score is a cosine, not a probability);
-R@3 = share of a point's gold principles in its top 3 (averaged over those points);
-micro P/R/F1 of the predicted set (top 3 at or above the threshold) against gold over all points,
-with a 95% bootstrap interval for F1; none-acc = share of points where "predicted none" equals
-"gold none".
+Metrics: comp@1 = the top-ranked principle lies in a gold component; hit@3 = a gold principle is in
+the top 3; P@1 = the top-ranked principle is gold (all three over points with gold principles);
+F1 = sample-averaged F1 of ``mapped`` against gold over all points (a point with no gold and
+nothing mapped scores 1), with a 95% bootstrap interval (1,000 resamples).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import hashlib
+import io
 import json
+import os
+import pickle
 import re
 import sys
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -66,11 +42,28 @@ sys.path.insert(0, str(ROOT))
 
 from ingest.formats.base import ReadOptions  # noqa: E402
 from ingest.formats.framework import READER  # noqa: E402
-from nlp.mapping import CosineBaseline, Feedback, MapperFramework, PrincipleMapper  # noqa: E402
+from nlp.mapping import (  # noqa: E402
+    CosineBaseline,
+    Feedback,
+    LogisticMapper,
+    MapperComponent,
+    MapperFramework,
+    MapperPrinciple,
+    PrincipleMapper,
+)
+from nlp.mapping_decision import DecisionRule, Mapping  # noqa: E402
 
 FRAMEWORK = ROOT / "corpora" / "dwp-seeds" / "004_e8bb6e121e9bd43b.txt"
 DEV = ROOT / "evals" / "data" / "mapping_dev.jsonl"
 POOL = ROOT / "evals" / "data" / "mapping_confirmations.jsonl"
+POLIS = Path("/work/shared/corpora/polis-opendata/polis_comments_all.csv")
+POLIS_ENGLISH = (  # English conversations on topics unrelated to employment services
+    "football-concussions",
+    "scoop-hivemind.biodiversity",
+    "scoop-hivemind.freshwater",
+    "canadian-electoral-reform",
+)
+LABELS = (0, 10, 25, 50, 100)
 
 
 def _norm(text: str) -> str:
@@ -98,125 +91,314 @@ def resolve(fw: MapperFramework, gold: list[dict]) -> set[int]:
     return out
 
 
-def load_points(path: Path, fw: MapperFramework) -> tuple[list[str], list[set[int]]]:
+def load_points(path: Path, fw: MapperFramework) -> tuple[list[str], list[set[int]], list[str]]:
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [r["text"] for r in rows], [resolve(fw, r["gold"]) for r in rows]
+    return [r["text"] for r in rows], [resolve(fw, r["gold"]) for r in rows], [r["id"] for r in rows]
 
 
-def confirmations(texts: list[str], gold: list[set[int]], k: int) -> list[Feedback]:
-    """Up to ``k`` pool points per principle, in file order, as analyst confirmations."""
-    used: dict[int, int] = {}
-    out = []
-    for text, ids in zip(texts, gold, strict=True):
-        for pid in sorted(ids):
-            if used.get(pid, 0) < k:
-                used[pid] = used.get(pid, 0) + 1
-                out.append(Feedback(text, pid, "confirm"))
-    return out
+def half(point_id: str) -> str:
+    """ "A" (tuning) or "B" (held out), fixed by a hash of the point's id."""
+    return "A" if hashlib.sha1(point_id.encode()).digest()[0] % 2 == 0 else "B"
 
 
-def metrics(
-    scores: np.ndarray, predicted: list[list[tuple[int, float]]], ids: list[int], gold: list[set[int]]
-):
-    rng = np.random.default_rng(0)
-    order = np.argsort(-scores, axis=1, kind="stable")
-    labelled = [i for i, g in enumerate(gold) if g]
-    p1 = np.mean([ids[order[i, 0]] in gold[i] for i in labelled])
-    r3 = np.mean([len({ids[j] for j in order[i, :3]} & gold[i]) / len(gold[i]) for i in labelled])
-    tp = np.array([len({p for p, _ in pr} & g) for pr, g in zip(predicted, gold, strict=True)])
-    npred = np.array([len(pr) for pr in predicted])
-    ngold = np.array([len(g) for g in gold])
-
-    def f1(idx):
-        return 2 * tp[idx].sum() / max(npred[idx].sum() + ngold[idx].sum(), 1)
-
-    all_idx = np.arange(len(gold))
-    boot = [f1(rng.integers(0, len(gold), len(gold))) for _ in range(1000)]
-    none_acc = np.mean([(not pr) == (not g) for pr, g in zip(predicted, gold, strict=True)])
-    return {
-        "P@1": p1,
-        "top-1 p": float(np.mean([scores[i, order[i, 0]] for i in labelled])),
-        "R@3": r3,
-        "P": tp.sum() / max(npred.sum(), 1),
-        "R": tp.sum() / max(ngold.sum(), 1),
-        "F1": f1(all_idx),
-        "F1 95% CI": f"{np.percentile(boot, 2.5):.2f}-{np.percentile(boot, 97.5):.2f}",
-        "none-acc": none_acc,
-    }
-
-
-def cached(embed: Callable[[list[str]], np.ndarray]) -> Callable[[list[str]], np.ndarray]:
-    store: dict[str, np.ndarray] = {}
+def cached(embed: Callable[[list[str]], np.ndarray], path: Path | None) -> Callable[[list[str]], np.ndarray]:
+    store: dict[str, np.ndarray] = pickle.loads(path.read_bytes()) if path and path.exists() else {}
 
     def run(texts: list[str]) -> np.ndarray:
         todo = [t for t in dict.fromkeys(texts) if t not in store]
         if todo:
             for t, v in zip(todo, embed(todo), strict=True):
                 store[t] = v
-        return np.array([store[t] for t in texts], dtype=np.float32)
+            if path:
+                path.write_bytes(pickle.dumps(store))
+        dim = len(next(iter(store.values()))) if store else 1
+        return np.array([store[t] for t in texts], dtype=np.float32).reshape(len(texts), dim)
 
     return run
+
+
+# --- metrics ------------------------------------------------------------------------------------
+def ranking_metrics(maps: Sequence[Mapping], gold: Sequence[set[int]], comp_of: dict[int, int]) -> dict:
+    lab = [i for i, g in enumerate(gold) if g]
+    top = [maps[i].ranked[0][0] if maps[i].ranked else None for i in lab]
+    return {
+        "comp@1": float(
+            np.mean([comp_of.get(t) in {comp_of[g] for g in gold[i]} for t, i in zip(top, lab, strict=True)])
+        ),
+        "P@1": float(np.mean([t in gold[i] for t, i in zip(top, lab, strict=True)])),
+        "hit@3": float(np.mean([bool({p for p, _ in maps[i].ranked[:3]} & gold[i]) for i in lab])),
+    }
+
+
+def sample_f1(maps: Sequence[Mapping], gold: Sequence[set[int]]) -> tuple[float, str]:
+    per = []
+    for m, g in zip(maps, gold, strict=True):
+        pred = set(m.mapped)
+        per.append(1.0 if not pred and not g else 2 * len(pred & g) / (len(pred) + len(g)))
+    per_a = np.array(per)
+    rng = np.random.default_rng(0)
+    boot = [per_a[rng.integers(0, len(per_a), len(per_a))].mean() for _ in range(1000)]
+    return float(per_a.mean()), f"{np.percentile(boot, 2.5):.2f}-{np.percentile(boot, 97.5):.2f}"
+
+
+def table(header: list[str], rows: list[list]) -> None:
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for r in rows:
+        print("| " + " | ".join(f"{c:.2f}" if isinstance(c, float) else str(c) for c in r) + " |")
+    print()
+
+
+# --- verdicts -----------------------------------------------------------------------------------
+def verdicts_for(
+    idx: Sequence[int], texts: Sequence[str], gold: Sequence[set[int]], prior_top: Sequence[int]
+) -> list[Feedback]:
+    """What an analyst reviewing these points says: confirm every gold principle; on a point with none,
+    reject the suggested (top-ranked) principle."""
+    out = []
+    for i in idx:
+        if gold[i]:
+            out.extend(Feedback(texts[i], pid, "confirm") for pid in sorted(gold[i]))
+        else:
+            out.append(Feedback(texts[i], prior_top[i], "reject"))
+    return out
+
+
+def uncertainty_order(scores: np.ndarray) -> list[int]:
+    """Points by the margin between their top two scores, smallest first (the review order)."""
+    top2 = -np.sort(-scores, axis=1)[:, :2]
+    return list(np.argsort(top2[:, 0] - top2[:, 1], kind="stable"))
+
+
+def learning_curve(
+    fw: MapperFramework,
+    embed,
+    texts: list[str],
+    vectors: np.ndarray,
+    gold: list[set[int]],
+    comp_of: dict[int, int],
+    sizes: Sequence[int],
+    make: Callable[[], PrincipleMapper],
+    seeds: int = 5,
+) -> dict[str, list[tuple[float, float]]]:
+    """comp@1 and hit@3 on the points not labelled, after n labels at random (mean over seeds) and
+    in uncertainty order; the cosine baseline on the same remaining points beside."""
+    base = make().fit(fw, embed)
+    prior = base.scores(texts, vectors)
+    ids = base.principle_ids
+    prior_top = [ids[j] for j in prior.argmax(axis=1)]
+    cos = CosineBaseline().fit(fw, embed).decide(texts, vectors)
+    orders = {
+        f"random ({seeds} seeds)": [
+            list(np.random.default_rng(s).permutation(len(texts))) for s in range(seeds)
+        ]
+    }
+    orders["uncertainty order"] = [uncertainty_order(prior)]
+    out: dict[str, list[tuple[float, float]]] = {"cosine": []}
+    for name, order_list in orders.items():
+        out[name] = []
+        for n in sizes:
+            accs, hits, caccs, chits = [], [], [], []
+            for order in order_list:
+                chosen = [int(i) for i in order[:n]]
+                rest = sorted(set(range(len(texts))) - set(chosen))
+                mapper = make().fit(fw, embed, verdicts_for(chosen, texts, gold, prior_top))
+                maps = mapper.decide([texts[i] for i in rest], vectors[rest])
+                m = ranking_metrics(maps, [gold[i] for i in rest], comp_of)
+                c = ranking_metrics([cos[i] for i in rest], [gold[i] for i in rest], comp_of)
+                (
+                    accs.append(m["comp@1"]),
+                    hits.append(m["hit@3"]),
+                    caccs.append(c["comp@1"]),
+                    chits.append(c["hit@3"]),
+                )
+            out[name].append((float(np.mean(accs)), float(np.mean(hits))))
+            if name.startswith("random"):
+                out["cosine"].append((float(np.mean(caccs)), float(np.mean(chits))))
+    return out
+
+
+# --- off-topic text -----------------------------------------------------------------------------
+def polis_comments(path: Path, n: int = 300) -> list[str]:
+    rows = [
+        r["comment_body"].strip()
+        for r in csv.DictReader(path.open(encoding="utf-8"))
+        if r["conversation"] in POLIS_ENGLISH and len(r["comment_body"].split()) >= 5
+    ]
+    rng = np.random.default_rng(0)
+    return [rows[i] for i in sorted(rng.choice(len(rows), size=min(n, len(rows)), replace=False))]
+
+
+# --- a public coded survey ----------------------------------------------------------------------
+def codebook_questions(folder: Path) -> list[tuple[str, MapperFramework, list[str], list[set[int]]]]:
+    """Each ``* (primary).csv`` as (question, codebook framework, answers, gold item ids); a code is
+    its top-level slug ("a->b" counts as "a"), its text the slug in words."""
+    out = []
+    for path in sorted(folder.glob("*(primary).csv")):
+        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+        question = rows[0][1]
+        answers, codes = [], []
+        for row in rows[1:]:
+            if len(row) < 3 or not row[1].strip():
+                continue
+            got = {c.split("->")[0].strip() for c in row[2:] if c.strip()}
+            if got:
+                answers.append(row[1].strip())
+                codes.append(got)
+        names = sorted({c for cs in codes for c in cs})
+        principles = [
+            MapperPrinciple(k + 1, 0, n.replace("_", " "), kind="code") for k, n in enumerate(names)
+        ]
+        fw = MapperFramework(path.stem, [MapperComponent(question)], principles, question=question)
+        pid = {n: k + 1 for k, n in enumerate(names)}
+        out.append((question, fw, answers, [{pid[c] for c in cs} for cs in codes]))
+    return out
+
+
+def eval_codebooks(folder: Path, embed) -> None:
+    qs = codebook_questions(folder)
+    n_ans = sum(len(a) for _, _, a, _ in qs)
+    n_items = sum(len(fw.principles) for _, fw, _, _ in qs)
+    print(f"## Public coded survey: {len(qs)} questions, {n_ans} answers, {n_items} codebook items\n")
+    rows = []
+    totals: dict[str, list[float]] = {}
+    for question, fw, answers, gold in qs:
+        vecs = embed(answers)
+        cells = [question[:60], len(answers), len(fw.principles)]
+        for name, mapper in (("cosine", CosineBaseline()), ("mapper", PrincipleMapper())):
+            maps = mapper.fit(fw, embed).decide(answers, vecs)
+            rank1 = [bool(m.ranked and m.ranked[0][0] in g) for m, g in zip(maps, gold, strict=True)]
+            dec1 = [bool(m.mapped and m.mapped[0] in g) for m, g in zip(maps, gold, strict=True)]
+            totals.setdefault(f"{name} ranked", []).extend(rank1)
+            totals.setdefault(f"{name} decided", []).extend(dec1)
+            cells.append(float(np.mean(dec1)))
+        rng = np.random.default_rng(0)
+        order = rng.permutation(len(answers))
+        k = len(answers) // 4
+        mapper = PrincipleMapper().fit(
+            fw, embed, [Feedback(answers[i], pid, "confirm") for i in order[:k] for pid in sorted(gold[i])]
+        )
+        rest = sorted(order[k:])
+        maps = mapper.decide([answers[i] for i in rest], vecs[rest])
+        hit = [bool(m.mapped and m.mapped[0] in gold[i]) for m, i in zip(maps, rest, strict=True)]
+        totals.setdefault("mapper + 25% labels (other 75%)", []).extend(hit)
+        cells.append(float(np.mean(hit)))
+        rows.append(cells)
+    table(["question", "answers", "items", "cosine top-1", "mapper top-1", "+25% labels, other 75%"], rows)
+    table(["method (all answers pooled)", "top-1"], [[k, float(np.mean(v))] for k, v in totals.items()])
+
+
+# --- tuning grids (split A only) ------------------------------------------------------------------
+def tune(fw, embed, texts, vectors, gold, comp_of, off_topic_vectors) -> None:
+    print("## Tuning grids on split A\n")
+    rows = []
+    for w in (0.0, 0.1, 0.2, 0.3, 0.5):
+        maps = PrincipleMapper(lexical_weight=w).fit(fw, embed).decide(texts, vectors)
+        m = ranking_metrics(maps, gold, comp_of)
+        rows.append([w, m["comp@1"], m["hit@3"], m["P@1"]])
+    table(["lexical weight", "comp@1", "hit@3", "P@1"], rows)
+    mapper = PrincipleMapper().fit(fw, embed)
+    rows = []
+    for margin in (0.0, 0.02, 0.05, 0.1, 0.2):
+        f1, ci = sample_f1(
+            mapper.decide(texts, vectors, rule=DecisionRule(margin=margin, off_topic=0.0)), gold
+        )
+        rows.append([margin, f1, ci])
+    table(["margin", "sample F1", "95% CI"], rows)
+    rel_on = mapper.cosines(vectors).max(axis=1)
+    rel_off = mapper.cosines(off_topic_vectors).max(axis=1)
+    labelled = np.array([bool(g) for g in gold])
+    rows = []
+    for t in (0.10, 0.15, 0.20, 0.25, 0.30):
+        flagged_dev_none = int((rel_on[~labelled] < t).sum())
+        flagged_dev_lab = int((rel_on[labelled] < t).sum())
+        flagged_off = int((rel_off < t).sum())
+        prec = (flagged_dev_none + flagged_off) / max(flagged_dev_none + flagged_off + flagged_dev_lab, 1)
+        rows.append([t, flagged_off, flagged_dev_none, flagged_dev_lab, prec])
+    table(["off_topic", "Polis flagged", "dev [] flagged", "dev labelled flagged", "precision"], rows)
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--embedder", default="minilm", help="nlp.embed name (default minilm)")
-    ap.add_argument(
-        "--on", choices=["dev", "pool"], default="dev", help="pool: design checks, no confirmations"
-    )
+    ap.add_argument("--cache", type=Path, help="pickle file of cached vectors (created if missing)")
+    ap.add_argument("--polis", type=Path, default=POLIS, help="polis_comments_all.csv (off-topic text)")
+    ap.add_argument("--codebook-dir", type=Path, help="the gwusec input_data folder (see evals/README.md)")
+    ap.add_argument("--tune", action="store_true", help="print the tuning grids on split A and stop")
+    ap.add_argument("--skip-curve", action="store_true", help="skip the learning curve")
     args = ap.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from nlp.embed import load_embedder
 
     embedder = load_embedder(args.embedder)
-    embed = cached(lambda texts: embedder.encode(list(texts)))
+    embed = cached(lambda texts: embedder.encode(list(texts)), args.cache)
     fw = load_framework()
     plain = fw.without_examples()
-    texts, gold = load_points(DEV if args.on == "dev" else POOL, fw)
-    pool_texts, pool_gold = load_points(POOL, fw)
+    comp_of = {p.id: p.component for p in fw.principles}
+    texts, gold, ids = load_points(DEV, fw)
     vectors = embed(texts)
-    configs: list[tuple[str, object, MapperFramework, list[Feedback]]] = [
-        ("cosine baseline", CosineBaseline(), plain, []),
-        ("mapper, no examples", PrincipleMapper(), plain, []),
-        ("mapper + strategy examples, no glossary", PrincipleMapper(use_glossary=False), fw, []),
-        ("mapper + strategy examples", PrincipleMapper(), fw, []),
-    ]
-    if args.on == "dev":
-        for k in (1, 2, 3):
-            fb = confirmations(pool_texts, pool_gold, k)
-            configs.append(
-                (f"mapper + examples + {k} confirmed/principle ({len(fb)})", PrincipleMapper(), fw, fb)
-            )
-    n_gold = sum(1 for g in gold if g)
+    off = polis_comments(args.polis) if args.polis.exists() else []
+    off_vecs = embed(off) if off else np.zeros((0, vectors.shape[1]), np.float32)
+    split = np.array([half(i) for i in ids])
+    if args.tune:
+        a = np.flatnonzero(split == "A")
+        tune(plain, embed, [texts[i] for i in a], vectors[a], [gold[i] for i in a], comp_of, off_vecs)
+        return
     print(
-        f"{len(texts)} points ({n_gold} with gold principles, {len(texts) - n_gold} none); "
-        f"{len(fw.principles)} principles; embedder {embedder.name}\n"
+        f"{len(texts)} dev points ({sum(1 for g in gold if g)} with gold); split A {int((split == 'A').sum())}, "
+        f"B {int((split == 'B').sum())}; {len(fw.principles)} principles; embedder {embedder.name}\n"
     )
-    cols = ["P@1", "top-1 p", "R@3", "P", "R", "F1", "F1 95% CI", "none-acc"]
-    print("| method | " + " | ".join(cols) + " | threshold | fit s |")
-    print("|---" * (len(cols) + 3) + "|")
-    near = _near_confirmations(vectors, embed(pool_texts)) if args.on == "dev" else np.zeros(0, bool)
-    for name, mapper, framework, fb in configs:
-        t = time.perf_counter()
-        mapper.fit(framework, embed, fb)
-        fit_s = time.perf_counter() - t
-        scores = mapper.scores(texts, vectors)
-        m = metrics(scores, mapper.map(texts, vectors, top_k=3), mapper.principle_ids, gold)
-        cells = [m[c] if isinstance(m[c], str) else f"{m[c]:.2f}" for c in cols]
-        print(f"| {name} | " + " | ".join(cells) + f" | {mapper.threshold:.2f} | {fit_s:.1f} |")
-    if len(near):
+    configs = [
+        ("plain cosine (CosineBaseline)", CosineBaseline(), plain),
+        ("LogisticMapper, no glossary", LogisticMapper(), plain),
+        ("LogisticMapper + strategy examples", LogisticMapper(), fw),
+        ("PrincipleMapper, no lexical", PrincipleMapper(lexical_weight=0.0), plain),
+        ("PrincipleMapper (default)", PrincipleMapper(), plain),
+    ]
+    for part in ("B", "all"):
+        idx = np.flatnonzero(split == part) if part != "all" else np.arange(len(texts))
+        t, v, g = [texts[i] for i in idx], vectors[idx], [gold[i] for i in idx]
         print(
-            f"\n{int(near.sum())} dev point(s) lie within cosine {NEAR} of a pool point, where a confirmation "
-            "also lifts its principle directly; elsewhere confirmations act only through the refitted model."
+            f"## No labels, {'held-out split B' if part == 'B' else 'all dev points'} ({len(idx)} points)\n"
         )
-
-
-NEAR = PrincipleMapper().near_from  # closer than this to a confirmed point, a principle is lifted
-
-
-def _near_confirmations(vectors: np.ndarray, pool_vectors: np.ndarray) -> np.ndarray:
-    return (
-        (vectors @ pool_vectors.T).max(axis=1) >= NEAR if len(pool_vectors) else np.zeros(len(vectors), bool)
-    )
+        rows = []
+        for name, mapper, framework in configs:
+            maps = mapper.fit(framework, embed).decide(t, v)
+            m = ranking_metrics(maps, g, comp_of)
+            f1, ci = sample_f1(maps, g)
+            none = sum(mp.no_principle for mp in maps)
+            rows.append([name, m["comp@1"], m["hit@3"], m["P@1"], f1, ci, none])
+        table(["method", "comp@1", "hit@3", "P@1", "sample F1", "F1 95% CI", "no_principle"], rows)
+    if off:
+        mapper = PrincipleMapper().fit(plain, embed)
+        b = np.flatnonzero(split == "B")
+        on = mapper.decide([texts[i] for i in b], vectors[b])
+        offm = mapper.decide(off, off_vecs)
+        flagged_off = sum(m.no_principle for m in offm)
+        flagged_none = sum(m.no_principle for m, i in zip(on, b, strict=True) if not gold[i])
+        flagged_lab = sum(m.no_principle for m, i in zip(on, b, strict=True) if gold[i])
+        print("## The no_principle decision (split B and off-topic Polis comments)\n")
+        table(
+            ["text", "points", "flagged no_principle"],
+            [
+                [f"Polis comments ({', '.join(POLIS_ENGLISH[:2])}, ...)", len(off), flagged_off],
+                ["dev B, gold []", sum(1 for i in b if not gold[i]), flagged_none],
+                ["dev B, with gold principles", sum(1 for i in b if gold[i]), flagged_lab],
+            ],
+        )
+        total = flagged_off + flagged_none + flagged_lab
+        print(
+            f"Precision of no_principle: {(flagged_off + flagged_none) / max(total, 1):.2f} "
+            f"({flagged_off + flagged_none} of {total} flagged are off-topic or gold [])\n"
+        )
+    if not args.skip_curve:
+        sizes = [*LABELS, len(texts) // 4]
+        curve = learning_curve(plain, embed, texts, vectors, gold, comp_of, sizes, PrincipleMapper)
+        print("## Learning curve: comp@1 / hit@3 on the points not labelled (all dev points)\n")
+        header = ["labels"] + [str(n) + (" (25%)" if n == len(texts) // 4 else "") for n in sizes]
+        table(header, [[name] + [f"{a:.2f} / {h:.2f}" for a, h in vals] for name, vals in curve.items()])
+    if args.codebook_dir:
+        eval_codebooks(args.codebook_dir, embed)
 
 
 if __name__ == "__main__":

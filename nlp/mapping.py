@@ -1,27 +1,19 @@
-"""Map each point to the framework's principles: a ranked list with probabilities, or none.
+"""Map each point to the framework's principles: rank every principle always, decide separately.
 
-Principles are abstract ("risk/reward fairly assigned across the supply chains"), comments are
-concrete ("payment 30 days net"), so plain cosine is weak. ``PrincipleMapper`` represents every
-principle by several views — its text; the text under its component's name and headline; its own
-sentences and folded sub-bullets (and any examples the framework ships); the component's context
-(e.g. the strategy's summary of earlier responses) and respondent pull-quotes — and scores every
-(point, principle) pair with the features of ``nlp.mapping_features`` (cosines, best cosine to the
-examples, glossary-expanded TF-IDF) combined by a logistic model into P(principle relevant | point).
+``PrincipleMapper`` (the default) ranks by cosine between the point and each principle's text (or
+its short ``title`` and ``synonyms``, the framework's own vocabulary) plus a TF-IDF cosine, then
+moves scores by analyst verdicts on nearby points (``nlp.verdict_model``); ``decide`` returns one
+``nlp.mapping_decision.Mapping`` per point: ``ranked`` (top 5, always), ``mapped`` (the ones that
+count) and ``no_principle`` (positive off-topic evidence only). Codebook fallback items ("Other",
+"Don't know", kind ``fallback``) are never ranked and are chosen only when nothing else fits.
 
-Training uses no hand-labelled points: each principle sentence, held out with the principle's views
-rebuilt without it, is a positive for that principle (and for a principle that repeats it) and a
-negative for the rest; context sentences and pull-quotes, held out, are positives for their
-component's best-matching principle; analyst feedback adds real pairs (confirm = positive, other
-principles negative). "No principle fits" is the threshold that maximises micro-F1 of "top 3 at or
-above it" on those training queries. Analyst verdicts also act on near neighbours: the closer a
-point is to a confirmed (rejected) point of a principle, the more that principle's probability is
-lifted towards 1 (cut towards 0).
+``LogisticMapper`` (the former default: several principle views and features from
+``nlp.mapping_features`` combined by a logistic model trained on self-supervised pairs) and
+``CosineBaseline`` are kept for comparison; all three have ``decide``. On held-out points the
+learned model scored below plain cosine once the seed-written glossary was removed
+(evals/README.md), hence the default.
 
-Every feature is absolute (cosines, not "minus the best"), so an off-topic point scores low
-everywhere. Probabilities are calibrated on the self-supervised task; on real comments they run low
-(see evals/README.md), which leaves ranking and the none decision as measured there.
-
-Both mappers take precomputed point embeddings (any ``nlp.embed`` embedder) and an ``embed``
+All mappers take precomputed point embeddings (any ``nlp.embed`` embedder) and an ``embed``
 callable for the framework's own texts; a framework comes from ``load_framework`` (the database)
 or ``MapperFramework.from_parse_result`` (a reader's output).
 """
@@ -40,15 +32,25 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from ingest.model import ParseResult
+from nlp.mapping_decision import (
+    DecisionRule,
+    Mapping,
+    decide_rows,
+    is_empty_answer_item,
+    is_fallback_item,
+    is_placeholder,
+)
 from nlp.mapping_features import (
     FEATURES,
     ExampleSet,
+    Glossary,
     LexicalIndex,
     assemble,
     component_best,
     sentences,
     units,
 )
+from nlp.verdict_model import VerdictModel
 
 Embed = Callable[[list[str]], np.ndarray]
 Ranked = list[tuple[int, float]]
@@ -72,6 +74,13 @@ class MapperPrinciple:
     kind: str = "principle"
     description: str | None = None
     examples: list[str] = field(default_factory=list)
+    title: str | None = None  # short name analysts use ("payment by results"), when the framework has one
+    synonyms: list[str] = field(default_factory=list)  # per-framework vocabulary (keywords, synonyms)
+
+    @property
+    def is_fallback(self) -> bool:
+        """A codebook item meaning "nothing else fits" ("Other", "Don't know", kind ``fallback``)."""
+        return is_fallback_item(self.title or self.text, self.kind)
 
 
 @dataclass
@@ -177,6 +186,162 @@ class CosineBaseline:
     def map(self, texts: Sequence[str], embeddings: np.ndarray, top_k: int = 3) -> list[Ranked]:
         return _select(self.scores(texts, embeddings), self.principle_ids, top_k, self.threshold)
 
+    def decide(
+        self,
+        texts: Sequence[str],
+        embeddings: np.ndarray,
+        placeholder: Sequence[bool] | None = None,
+        rule: DecisionRule | None = None,
+    ) -> list[Mapping]:
+        """Plain cosine ranking of every item (fallback items included) under the same decision rule."""
+        scores = np.asarray(embeddings, np.float32) @ self._vectors.T
+        relevance = scores.max(axis=1) if scores.shape[1] else np.zeros(len(scores))
+        return decide_rows(
+            scores, relevance, self.principle_ids, rule or DecisionRule(), placeholder=placeholder
+        )
+
+
+class PrincipleMapper:
+    """The default mapper: rank every principle always, decide separately, learn from verdicts.
+
+    Ranking: cosine between the point and each principle's text (its ``title`` prepended when it
+    has one), or its vocabulary (title and ``synonyms``) when that is closer, plus ``lexical_weight``
+    times a TF-IDF cosine (no built-in glossary) between the point and the principle's text, title
+    and synonyms. On held-out points this beat both plain cosine and the learned ``LogisticMapper``
+    (evals/README.md). Analyst verdicts (``framework.feedback`` plus ``feedback``) and the
+    framework's shipped examples then move scores through ``VerdictModel`` (labelled nearest
+    neighbours, by principle and by component). Fallback items ("Other", "Don't know", kind
+    ``fallback``) are never ranked; ``decide`` chooses them when nothing else fits.
+    """
+
+    def __init__(
+        self,
+        *,
+        lexical_weight: float = 0.3,
+        rule: DecisionRule | None = None,
+        verdicts: VerdictModel | None = None,
+        use_examples: bool = True,
+    ) -> None:
+        self.lexical_weight = lexical_weight
+        self.rule = rule or DecisionRule()
+        self.verdicts = verdicts or VerdictModel()
+        self.use_examples = use_examples
+        self.principle_ids: list[int] = []
+        self.rankable = np.zeros(0, bool)
+        self.comp = np.zeros(0, np.int64)
+        self.fallback_other: list[int] = []
+        self.fallback_empty: list[int] = []
+        self._views = np.zeros((0, 0, 0), np.float32)
+        self._lexical: LexicalIndex | None = None
+
+    def fit(
+        self, framework: MapperFramework, embed: Embed, feedback: Sequence[Feedback] = ()
+    ) -> PrincipleMapper:
+        """Embed the principles' views and index their words; fit the verdict model on the
+        framework's feedback plus ``feedback`` (a later verdict on the same point and principle wins;
+        verdicts on unknown principles are ignored) and, with ``use_examples``, shipped examples."""
+        princ = framework.principles
+        self.principle_ids = [p.id for p in princ]
+        self.comp = np.array([p.component for p in princ], np.int64)
+        self.rankable = np.array([not p.is_fallback for p in princ], bool)
+        fb = [p for p in princ if p.is_fallback]
+        self.fallback_empty = [p.id for p in fb if is_empty_answer_item(p.title or p.text)]
+        self.fallback_other = [p.id for p in fb if p.id not in self.fallback_empty]
+        if not princ:
+            self._views = np.zeros((0, 0, 0), np.float32)
+            self._lexical = None
+            self.verdicts.fit(np.zeros((0, 0), np.float32), np.zeros((0, 0), np.float32))
+            return self
+        texts = [f"{p.title}: {_principle_text(p)}" if p.title else _principle_text(p) for p in princ]
+        vocab = [
+            "; ".join([p.title or "", *p.synonyms]).strip("; ") or t
+            for p, t in zip(princ, texts, strict=True)
+        ]
+        pos = {p.id: j for j, p in enumerate(princ)}
+        labelled: dict[str, dict[int, float]] = {}
+        for f in [*framework.feedback, *feedback]:
+            if f.principle_id in pos and f.verdict in ("confirm", "reject") and f.point_text.strip():
+                labelled.setdefault(f.point_text, {})[pos[f.principle_id]] = (
+                    1.0 if f.verdict == "confirm" else -1.0
+                )
+        if self.use_examples:
+            for j, p in enumerate(princ):
+                for e in p.examples:
+                    if e.strip():
+                        labelled.setdefault(e, {}).setdefault(j, 1.0)
+        points = list(labelled)
+        vecs = _embed_blocks(embed, {"text": texts, "vocab": vocab, "points": points})
+        self._views = np.stack([vecs["text"], vecs["vocab"]])
+        docs = [" ".join([p.title or "", *p.synonyms, _principle_text(p)]) for p in princ]
+        self._lexical = LexicalIndex(docs)
+        votes = np.zeros((len(points), len(princ)), np.float32)
+        for i, t in enumerate(points):
+            for j, v in labelled[t].items():
+                votes[i, j] = v
+        self.verdicts.fit(vecs["points"], votes)
+        return self
+
+    def cosines(self, embeddings: np.ndarray) -> np.ndarray:
+        """(n, P) best raw cosine between each point and each principle's views."""
+        emb = np.asarray(embeddings, np.float32)
+        if not len(self.principle_ids):
+            return np.zeros((len(emb), 0), np.float32)
+        return np.max(np.einsum("nd,vpd->vnp", emb, self._views), axis=0)
+
+    def prior(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
+        """(n, P) ranking scores before verdicts: cosine plus weighted TF-IDF."""
+        cos = self.cosines(embeddings)
+        if self._lexical is None or not self.lexical_weight:
+            return cos
+        return cos + self.lexical_weight * self._lexical.scores(list(texts))
+
+    def scores(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
+        """(n, P) scores in ``principle_ids`` order (higher is better; not probabilities); fallback
+        items score their plain cosine but are never ranked by ``decide``."""
+        emb = np.asarray(embeddings, np.float32)
+        if len(texts) != len(emb):
+            raise ValueError(f"{len(texts)} texts but {len(emb)} embeddings")
+        return self.verdicts.adjust(self.prior(texts, emb), emb, self.comp)
+
+    def decide(
+        self,
+        texts: Sequence[str],
+        embeddings: np.ndarray,
+        placeholder: Sequence[bool] | None = None,
+        rule: DecisionRule | None = None,
+    ) -> list[Mapping]:
+        """One ``Mapping`` per point (see ``nlp.mapping_decision``). ``placeholder[i]`` marks an
+        answer flagged at ingest as a placeholder; without it, placeholder-like text is detected here."""
+        emb = np.asarray(embeddings, np.float32)
+        scores = self.scores(texts, emb)
+        cos = self.cosines(emb)
+        relevance = cos[:, self.rankable].max(axis=1) if self.rankable.any() else np.zeros(len(emb))
+        relevance = np.maximum(relevance, self.verdicts.support(emb))  # near a confirmed point: on-topic
+        if placeholder is None:
+            placeholder = [is_placeholder(t) for t in texts]
+        return decide_rows(
+            scores,
+            relevance,
+            self.principle_ids,
+            rule or self.rule,
+            rankable=self.rankable,
+            fallback_other=self.fallback_other,
+            fallback_empty=self.fallback_empty,
+            placeholder=placeholder,
+            fallback_cos=cos,
+        )
+
+    def map(self, texts: Sequence[str], embeddings: np.ndarray, top_k: int = 3) -> list[Ranked]:
+        """The decided principles with their scores, best first (at most ``top_k``); empty when the
+        point is off-topic. A chosen fallback item carries the top ranked score."""
+        out = []
+        for m in self.decide(texts, embeddings):
+            score = dict(m.ranked)
+            out.append(
+                [(pid, score.get(pid, m.ranked[0][1] if m.ranked else 0.0)) for pid in m.mapped][:top_k]
+            )
+        return out
+
 
 class _Owners:
     """Integer ids for example texts, equal for equal (normalised) texts: the leave-one-out key."""
@@ -223,7 +388,7 @@ class _Evidence:
 
 
 def _build_evidence(
-    framework: MapperFramework, feedback: list[Feedback], embed: Embed, max_units: int, use_glossary: bool
+    framework: MapperFramework, feedback: list[Feedback], embed: Embed, max_units: int, glossary: Glossary
 ) -> _Evidence:
     comps, princ = framework.components, framework.principles
     pos_of = {p.id: j for j, p in enumerate(princ)}
@@ -259,7 +424,7 @@ def _build_evidence(
         },
     )
     own = _Owners()
-    lexical = LexicalIndex([_lex_doc(p, comps[p.component]) for p in princ], use_glossary=use_glossary)
+    lexical = LexicalIndex([_lex_doc(p, comps[p.component]) for p in princ], glossary=glossary)
     held_out = []
     for (k, minus_text, _), text_vec, enr_vec in zip(minus, vec["minus_text"], vec["minus_enr"], strict=True):
         j, u = p_units[k]
@@ -330,10 +495,13 @@ class _Training:
         return len(self.texts) - 1
 
 
-class PrincipleMapper:
+class LogisticMapper:
     """Calibrated P(principle relevant | point) from several principle views and a logistic model.
 
-    Options: ``use_glossary`` (the lexical feature's domain-term expansion); ``max_units`` (held-out
+    Measured below plain cosine on held-out points (evals/README.md): kept for comparison, not the default.
+
+    Options: ``glossary`` (``(regex, words)`` pairs expanding points for the lexical feature; none by
+    default); ``max_units`` (held-out
     sentences per principle used as training queries); ``feedback_weight`` (weight of an analyst-
     labelled pair against a self-supervised one); ``duplicate_cos`` (a held-out sentence is also a
     positive for another principle with a sentence this close: the Code of Conduct repeats the
@@ -346,7 +514,7 @@ class PrincipleMapper:
     def __init__(
         self,
         *,
-        use_glossary: bool = True,
+        glossary: Glossary = (),
         C: float = 1.0,
         max_units: int = 6,
         feedback_weight: float = 1.0,
@@ -355,7 +523,7 @@ class PrincipleMapper:
         near_full: float = 0.95,
         top_k: int = 3,
     ) -> None:
-        self.use_glossary = use_glossary
+        self.glossary = tuple(glossary)
         self.C = C
         self.max_units = max_units
         self.feedback_weight = feedback_weight
@@ -370,7 +538,7 @@ class PrincipleMapper:
 
     def fit(
         self, framework: MapperFramework, embed: Embed, feedback: Sequence[Feedback] = ()
-    ) -> PrincipleMapper:
+    ) -> LogisticMapper:
         """Fit on ``framework`` with its own feedback plus ``feedback`` (a later verdict on the same
         point and principle wins). Feedback on unknown principles is ignored."""
         known = {p.id for p in framework.principles}
@@ -383,7 +551,7 @@ class PrincipleMapper:
         if not self.principle_ids:
             return self
         ev = self._ev = _build_evidence(
-            framework, list(verdicts.values()), embed, self.max_units, self.use_glossary
+            framework, list(verdicts.values()), embed, self.max_units, self.glossary
         )
         train = self._training(ev)
         if not train.texts:
@@ -486,6 +654,19 @@ class PrincipleMapper:
         threshold; an empty list means no principle fits."""
         return _select(self.scores(texts, embeddings), self.principle_ids, top_k, self.threshold)
 
+    def decide(
+        self,
+        texts: Sequence[str],
+        embeddings: np.ndarray,
+        placeholder: Sequence[bool] | None = None,
+        rule: DecisionRule | None = None,
+    ) -> list[Mapping]:
+        """Its probabilities ranked under the shared decision rule (off-topic: best text cosine)."""
+        emb = np.asarray(embeddings, np.float32)
+        scores = self.scores(texts, emb)
+        rel = (emb @ self._ev.text.T).max(axis=1) if self._ev is not None else np.zeros(len(emb))
+        return decide_rows(scores, rel, self.principle_ids, rule or DecisionRule(), placeholder=placeholder)
+
 
 def _without(text: str, unit: str) -> str:
     return re.sub(r"[ \t]+", " ", text.replace(unit, " ")).strip()
@@ -502,7 +683,7 @@ def _best_threshold(probs: np.ndarray, labels: np.ndarray, top_k: int) -> float:
     np.put_along_axis(in_top, order, True, axis=1)
     known = labels >= 0
     gold = (labels == 1) & known
-    best_t, best_f1 = PrincipleMapper.fallback_threshold, -1.0
+    best_t, best_f1 = LogisticMapper.fallback_threshold, -1.0
     for t in np.round(np.arange(0.05, 0.951, 0.01), 2):
         pred = in_top & (probs >= t) & known
         f1 = 2 * float((pred & gold).sum()) / max(int(pred.sum() + gold.sum()), 1)
@@ -527,10 +708,16 @@ def load_framework(db: sqlite_utils.Database, framework_id: int) -> MapperFramew
     comps = [MapperComponent(n, h, ctx, bool(a)) for _, n, h, ctx, a in comp_rows]
     comp_index = {cid: i for i, (cid, *_) in enumerate(comp_rows)}
     by_name = {_norm(c.name): i for i, c in enumerate(comps)}
+    columns = db["principles"].columns_dict
+    title = "p.title" if "title" in columns else "NULL"
+    synonyms = "p.synonyms" if "synonyms" in columns else "NULL"
     principles = [
-        MapperPrinciple(pid, comp_index[cid], text, code, kind, desc, _json_list(examples))
-        for pid, cid, code, kind, text, desc, examples in db.execute(
-            """SELECT p.id, p.component_id, p.code, p.kind, p.text, p.description, p.examples
+        MapperPrinciple(
+            pid, comp_index[cid], text, code, kind, desc, _json_list(examples), tit or None, _json_list(syn)
+        )
+        for pid, cid, code, kind, text, desc, examples, tit, syn in db.execute(
+            f"""SELECT p.id, p.component_id, p.code, p.kind, p.text, p.description, p.examples,
+                       {title}, {synonyms}
                FROM principles p JOIN components c ON c.id = p.component_id
                WHERE p.framework_id = ? ORDER BY c.idx, p.idx, p.id""",
             [framework_id],

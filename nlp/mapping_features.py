@@ -10,8 +10,8 @@ computed from precomputed, L2-normalised embeddings (all absolute: nothing is "m
 - ``ex_c``: best cosine to the component's respondent pull-quotes;
 - ``ctx``: best cosine to a sentence of the component's context (e.g. the strategy's own summary of
   earlier responses under that heading);
-- ``lex``: TF-IDF cosine between the point, expanded with the small domain ``GLOSSARY`` below, and
-  the principle's text plus its component's name and headline;
+- ``lex``: TF-IDF cosine between the point (expanded with an optional glossary, none by default)
+  and the principle's text plus its component's name and headline;
 - ``comp_best``: the component's best ``cos_enr`` (is this area of the framework relevant at all?).
 
 Where a principle or component has no examples or no context, ``cos_text`` / ``cos_enr`` stands in,
@@ -40,44 +40,10 @@ FEATURES = (
     "comp_best",
 )
 
-# Domain vocabulary → words the framework uses for the same idea. Small and generic on purpose
-# (UK welfare-to-work commissioning terms), applied to points only, never to principle texts.
-# Not used to make training pairs; evals/eval_mapping.py reports the mapper with and without it.
-GLOSSARY: tuple[tuple[str, str], ...] = (
-    (r"\btupe\b", "staff transfer of undertakings protection of employment"),
-    (
-        r"\bcream(?:ing|ed)?\b|\bpark(?:ing|ed)\b|cherry[- ]?pick\w*|low[- ]hanging fruit",
-        "parking hardest to help closest to the labour market differentiated outcome payments",
-    ),
-    (
-        r"payment terms|days net|\bcash ?flow\b|paid in advance|payments? (?:\w+ ){0,3}(?:monthly|in advance)"
-        r"|(?:gap|lag) between .{0,40}payment|\b(?:paid|payments?)\b[^.;]{0,50}\b(?:\d+|thirty|seven) days\b",
-        "timing of payments payments in advance",
-    ),
-    (
-        r"payment by results?|\bpbr\b|outcome payments?",
-        "payment strategy outcome payments sustainable job outcomes",
-    ),
-    (r"differential pricing|price per (?:head|customer)", "differentiated outcome payments"),
-    (r"\bsub-?contract\w*|\bsubbing\b|\bsubs\b", "sub-contractors delivery providers supply chain"),
-    (r"\bprimes?\b", "top-tier providers prime contractors"),
-    (
-        r"\bsmes?\b|\bsmall(?:er)? (?:organisations|providers|groups)|voluntary (?:and community )?sector|\bvcs\b"
-        r"|\bcharit(?:y|ies)\b|social enterprise",
-        "smaller specialist third sector providers",
-    ),
-    (r"\bconsorti(?:a|um)\b|\bspvs?\b", "consortia partnership working supply chain"),
-    (r"\bofsted\b|\bestyn\b|\binspect\w*", "external assessment inspection quality assurance"),
-    (r"\bjcps?\b|jobcentres?\b", "jobcentre plus"),
-    (r"goalposts|change control", "changes in service provision contracts"),
-    (r"\bdisputes?\b|\bgrievances?\b", "grievance route"),
-    (r"in[- ]work support|aftercare", "support transition into work stay in work"),
-    (
-        r"management information|paperwork|bureaucra\w*|administration",
-        "management information monitoring bureaucratic",
-    ),
-)
-_GLOSSARY_RE = tuple((re.compile(p, re.IGNORECASE), words) for p, words in GLOSSARY)
+# A glossary is ``(regex, words)`` pairs: a point matching the regex is expanded with the words for
+# the lexical feature. None is built in (a domain glossary tunes the mapper to one corpus); per-
+# framework vocabulary lives on the principles instead (``MapperPrinciple.title`` / ``synonyms``).
+Glossary = tuple[tuple[str, str], ...] | list[tuple[str, str]]
 
 _WORD = re.compile(r"[a-z0-9]+(?:['’-][a-z0-9]+)*")
 _STOP = frozenset(ENGLISH_STOP_WORDS) | {"will", "dwp", "shall", "would", "could", "should"}
@@ -85,9 +51,9 @@ _SENTENCE = re.compile(r"(?<=[.!?;:])\s+(?=[\"'‘“(]?[A-Z0-9])")
 _BULLET = re.compile(r"^\s*(?:[-•*–]|\d+[.)])\s+")
 
 
-def expand(text: str) -> str:
-    """The text followed by the glossary words of every domain term it contains."""
-    extra = [words for pattern, words in _GLOSSARY_RE if pattern.search(text)]
+def expand(text: str, glossary: Glossary = ()) -> str:
+    """The text followed by the glossary words of every term of ``glossary`` it contains."""
+    extra = [words for pattern, words in glossary if re.search(pattern, text, re.IGNORECASE)]
     return " ".join([text, *extra])
 
 
@@ -128,13 +94,13 @@ def sentences(text: str | None, min_words: int = 4) -> list[str]:
 
 
 class LexicalIndex:
-    """TF-IDF over principle documents; queries are glossary-expanded unless told otherwise.
+    """TF-IDF over principle documents; queries are expanded with ``glossary`` (empty by default).
 
     A framework whose texts hold no indexable word at all scores 0 everywhere.
     """
 
-    def __init__(self, docs: list[str], use_glossary: bool = True) -> None:
-        self.use_glossary = use_glossary
+    def __init__(self, docs: list[str], glossary: Glossary = ()) -> None:
+        self.glossary = tuple(glossary)
         self._n = len(docs)
         self._vec: TfidfVectorizer | None = TfidfVectorizer(analyzer=tokens, sublinear_tf=True, norm="l2")
         try:
@@ -144,7 +110,7 @@ class LexicalIndex:
 
     def _queries(self, texts: list[str]):
         assert self._vec is not None
-        return self._vec.transform([expand(t) if self.use_glossary else t for t in texts])
+        return self._vec.transform([expand(t, self.glossary) if self.glossary else t for t in texts])
 
     def scores_against(self, text: str, doc: str) -> float:
         """Cosine between one query and one document outside the index (leave-one-out variants)."""

@@ -12,6 +12,7 @@ from nlp.embed import HashingEmbedder
 from nlp.mapping import (
     CosineBaseline,
     Feedback,
+    LogisticMapper,
     MapperComponent,
     MapperFramework,
     MapperPrinciple,
@@ -19,6 +20,7 @@ from nlp.mapping import (
     load_framework,
     select_frameworks,
 )
+from nlp.mapping_decision import DecisionRule, Mapping, decide_rows, is_fallback_item, is_placeholder
 from nlp.mapping_features import expand, units
 from store.coverage import (
     contested_principles,
@@ -90,15 +92,15 @@ def test_units_split_lines_and_sentences():
     ]
 
 
-def test_glossary_expands_domain_terms():
-    assert "staff transfer" in expand("Will TUPE apply?")
-    assert "hardest to help" in expand("providers creaming and parking clients")
-    assert "timing of payments" in expand("payment terms should be 30 days net")
-    assert expand("nothing special here") == "nothing special here"
+def test_a_glossary_is_opt_in_and_expands_matching_points():
+    glossary = ((r"\btupe\b", "staff transfer"),)
+    assert expand("Will TUPE apply?") == "Will TUPE apply?"  # no built-in glossary
+    assert "staff transfer" in expand("Will TUPE apply?", glossary)
+    assert expand("nothing special here", glossary) == "nothing special here"
 
 
-def test_map_is_best_first_with_scores_in_unit_interval(embedder):
-    mapper = fit(PrincipleMapper(), embedder)
+def test_logistic_map_is_best_first_with_scores_in_unit_interval(embedder):
+    mapper = fit(LogisticMapper(), embedder)
     texts = ["Invoices must be settled within thirty days", "Staff training budgets should be published"]
     scores = mapper.scores(texts, embedder.encode(texts))
     assert scores.shape == (2, 6)
@@ -119,8 +121,8 @@ def test_relevant_points_rank_their_principle_first(embedder):
     )
 
 
-def test_off_topic_point_maps_to_no_principle(embedder):
-    mapper = fit(PrincipleMapper(), embedder)
+def test_logistic_off_topic_point_maps_to_no_principle(embedder):
+    mapper = fit(LogisticMapper(), embedder)
     assert ranked(mapper, embedder, "Rain stopped play at the cricket ground on Saturday afternoon.") == []
 
 
@@ -128,10 +130,10 @@ def test_confirmation_moves_a_near_duplicate_to_the_confirmed_principle(embedder
     # feedback_weight=0: the model is not retrained on the verdict, so the neighbour rule alone acts
     point = "Suppliers want their money sooner than the contract allows"
     twin = "Suppliers want their money sooner than the contract allows."
-    before = fit(PrincipleMapper(), embedder)
+    before = fit(LogisticMapper(), embedder)
     top_before = ranked(before, embedder, twin, top_k=6)
     assert top_before and top_before[0][0] != 101
-    after = fit(PrincipleMapper(feedback_weight=0.0), embedder, [Feedback(point, 101, "confirm")])
+    after = fit(LogisticMapper(feedback_weight=0.0), embedder, [Feedback(point, 101, "confirm")])
     top_after = ranked(after, embedder, twin, top_k=6)
     assert top_after[0][0] == 101
     assert dict(top_after)[101] > dict(top_before).get(101, 0.0)
@@ -141,9 +143,9 @@ def test_rejection_demotes_the_rejected_principle_for_near_duplicates(embedder):
     # feedback_weight=0: the model is not retrained on the verdict, so the neighbour rule alone acts
     point = "Invoices should be settled within thirty days"
     twin = "Invoices should be settled within thirty days!"
-    before = fit(PrincipleMapper(), embedder)
+    before = fit(LogisticMapper(), embedder)
     assert ranked(before, embedder, twin)[0][0] == 100
-    after = fit(PrincipleMapper(feedback_weight=0.0), embedder, [Feedback(point, 100, "reject")])
+    after = fit(LogisticMapper(feedback_weight=0.0), embedder, [Feedback(point, 100, "reject")])
     scores_before = before.scores([twin], embedder.encode([twin]))[0]
     scores_after = after.scores([twin], embedder.encode([twin]))[0]
     assert scores_after[0] < scores_before[0] / 2
@@ -156,9 +158,114 @@ def test_a_framework_too_small_to_train_on_falls_back_to_cosine(embedder):
         [MapperComponent("Values")],
         [MapperPrinciple(1, 0, "act with integrity;"), MapperPrinciple(2, 0, "the the of and;")],
     )
-    mapper = PrincipleMapper().fit(fw, embedder.encode)
-    assert mapper.model is None and mapper.threshold == PrincipleMapper.fallback_threshold
+    mapper = LogisticMapper().fit(fw, embedder.encode)
+    assert mapper.model is None and mapper.threshold == LogisticMapper.fallback_threshold
     assert ranked(mapper, embedder, "Providers must act with integrity")[0][0] == 1
+
+
+def decided(mapper, embedder, texts, **kw):
+    return mapper.decide(texts, embedder.encode(texts), **kw)
+
+
+def test_decide_ranks_every_point_and_maps_the_top_one(embedder):
+    mapper = fit(PrincipleMapper(), embedder)
+    texts = ["Invoices should be settled within thirty days", "Contractors train their staff every year"]
+    for m, want in zip(decided(mapper, embedder, texts), (100, 103), strict=True):
+        assert len(m.ranked) == 5 and m.ranked[0][0] == want
+        assert [s for _, s in m.ranked] == sorted((s for _, s in m.ranked), reverse=True)
+        assert m.mapped[0] == want and not m.no_principle and set(m.mapped) <= {p for p, _ in m.ranked}
+
+
+def test_off_topic_point_is_flagged_but_still_ranked(embedder):
+    mapper = fit(PrincipleMapper(), embedder)
+    (m,) = decided(mapper, embedder, ["Rain stopped play at the cricket ground on Saturday afternoon."])
+    assert m.no_principle and m.mapped == [] and len(m.ranked) == 5
+    assert mapper.map(["Rain stopped play"], embedder.encode(["Rain stopped play"])) == [[]]
+
+
+def test_decision_adds_runners_up_only_within_the_margin():
+    scores = np.array([[0.50, 0.49, 0.30, 0.10]])
+    rel = np.array([0.6])
+    ids = [1, 2, 3, 4]
+    assert decide_rows(scores, rel, ids, DecisionRule(margin=0.05))[0].mapped == [1, 2]
+    assert decide_rows(scores, rel, ids, DecisionRule(margin=0.0))[0].mapped == [1]
+    assert decide_rows(scores, rel, ids, DecisionRule(margin=1.0, max_mapped=3))[0].mapped == [1, 2, 3]
+    off = decide_rows(scores, np.array([0.1]), ids, DecisionRule(off_topic=0.2))[0]
+    assert off == Mapping([(1, 0.5), (2, 0.49), (3, 0.3), (4, 0.1)], [], True)
+
+
+def test_fallback_items_are_named_by_their_whole_name():
+    assert is_fallback_item("Other") and is_fallback_item("Other (please specify)")
+    assert is_fallback_item("Don't know") and is_fallback_item("None of the above")
+    assert is_fallback_item("Uninformative answer") and is_fallback_item("anything", kind="fallback")
+    assert not is_fallback_item("Other capabilities will be reviewed") and not is_fallback_item(
+        "no answer keys"
+    )
+    assert is_placeholder("n/a") and is_placeholder(" - ") and is_placeholder("I don't know")
+    assert not is_placeholder("no, the fees are too low")
+
+
+def codebook_with_fallbacks() -> MapperFramework:
+    fw = synthetic()
+    fw.principles += [MapperPrinciple(200, 2, "Other"), MapperPrinciple(201, 2, "Don't know")]
+    return fw
+
+
+def test_fallbacks_are_never_ranked_and_chosen_only_when_nothing_fits(embedder):
+    mapper = PrincipleMapper().fit(codebook_with_fallbacks(), embedder.encode)
+    assert mapper.fallback_other == [200] and mapper.fallback_empty == [201]
+    texts = [
+        "Invoices should be settled within thirty days",
+        "Rain stopped play at the cricket ground on Saturday afternoon.",
+        "n/a",
+    ]
+    fits, off, blank = decided(mapper, embedder, texts)
+    assert all(pid < 200 for m in (fits, off, blank) for pid, _ in m.ranked)
+    assert fits.mapped[0] == 100 and not fits.fallback
+    assert off.mapped == [200] and off.fallback and not off.no_principle
+    assert blank.mapped == [201] and blank.fallback
+    # an ingest flag wins over the text: a flagged placeholder goes to the empty-answer item
+    (flagged,) = decided(mapper, embedder, texts[:1], placeholder=[True])
+    assert flagged.mapped == [201]
+
+
+def test_a_confirmation_moves_near_duplicates_and_its_component(embedder):
+    point = "Suppliers want their money sooner than the contract allows"
+    twin = "Suppliers want their money sooner than the contract allows."
+    (before,) = decided(fit(PrincipleMapper(), embedder), embedder, [twin])
+    assert before.ranked[0][0] != 101
+    after = fit(PrincipleMapper(), embedder, [Feedback(point, 101, "confirm")])
+    (m,) = decided(after, embedder, [twin])
+    assert m.ranked[0][0] == 101 and m.mapped[0] == 101
+    far = "Complaints should be answered quickly and customers told the outcome"
+    assert decided(after, embedder, [far])[0].ranked[0][0] == 105  # distant points keep the prior
+
+
+def test_a_rejection_demotes_the_principle_for_near_duplicates(embedder):
+    point = "Invoices should be settled within thirty days"
+    twin = "Invoices should be settled within thirty days!"
+    assert decided(fit(PrincipleMapper(), embedder), embedder, [twin])[0].ranked[0][0] == 100
+    after = fit(PrincipleMapper(), embedder, [Feedback(point, 100, "reject")])
+    assert decided(after, embedder, [twin])[0].ranked[0][0] != 100
+
+
+def test_title_and_synonyms_join_the_ranking(embedder):
+    fw = synthetic()
+    text = ["Outcome based funding is unfair to charities"]
+    assert (
+        PrincipleMapper().fit(fw, embedder.encode).decide(text, embedder.encode(text))[0].ranked[0][0] != 101
+    )
+    fw.principles[1].title = "payment by results"
+    fw.principles[1].synonyms = ["outcome based funding", "charities"]
+    assert (
+        PrincipleMapper().fit(fw, embedder.encode).decide(text, embedder.encode(text))[0].ranked[0][0] == 101
+    )
+
+
+def test_cosine_baseline_decides_too(embedder):
+    base = CosineBaseline().fit(synthetic(), embedder.encode)
+    (m,) = decided(base, embedder, ["Invoices are settled within thirty days"])
+    assert m.ranked[0][0] == 100 and m.mapped[0] == 100 and len(m.ranked) == 5
 
 
 def test_feedback_on_unknown_principles_is_ignored(embedder):
@@ -370,7 +477,26 @@ def test_minilm_maps_concrete_points_on_the_strategy():
         "Will staff be transferred to the new provider under TUPE?",
         "Great goal in the second half, the home fans went wild.",
     ]
-    out = mapper.map(texts, embedder.encode(texts))
-    assert any(code[pid][1].startswith("Timing of payments") for pid, _ in out[0])
-    assert out[1] and code[out[1][0][0]][0] == "TUPE"
-    assert out[2] == []
+    out = mapper.decide(texts, embedder.encode(texts))
+    assert any(code[pid][1].startswith("Contracts between top-tier/delivery") for pid, _ in out[0].ranked)
+    assert code[out[1].mapped[0]][0] == "TUPE"
+    assert out[2].no_principle and out[2].mapped == [] and len(out[2].ranked) == 5
+
+
+def test_codebook_fallback_column_reaches_the_mapper(embedder):
+    from ingest.formats.base import ReadOptions
+    from ingest.formats.codebook import CodebookCsvReader, CodebookYamlReader
+
+    csv_data = (
+        b"group,item,fallback\nPay,Paid late,\nPay,Fees too low,no\nPay,Anything else,yes\nPay,Other,\n"
+    )
+    fw = MapperFramework.from_parse_result(CodebookCsvReader().read(csv_data, "cb.csv", ReadOptions()))
+    assert [p.kind for p in fw.principles] == ["code", "code", "fallback", "code"]
+    assert [p.is_fallback for p in fw.principles] == [False, False, True, True]  # "Other" by its name
+    yaml_data = b"Pay:\n  - Paid late\n  - {item: Anything else, fallback: true}\n"
+    parsed = CodebookYamlReader().read(yaml_data, "cb.yaml", ReadOptions())
+    assert [p.kind for p in parsed.framework.components[0].principles] == ["code", "fallback"]
+    mapper = PrincipleMapper().fit(fw, embedder.encode)
+    (m,) = mapper.decide(["Rain stopped play at the cricket ground."], embedder.encode(["Rain stopped play"]))
+    assert m.fallback and m.mapped[0] in (fw.principles[2].id, fw.principles[3].id)
+    assert {p for p, _ in m.ranked} == {fw.principles[0].id, fw.principles[1].id}

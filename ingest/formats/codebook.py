@@ -1,11 +1,13 @@
 """Codebooks: groups of codes (themes) given as CSV or YAML, read into a ``ParsedFramework``.
 
 CSV: a header row with a group column and an item column (synonyms below), optional
-``description``, ``examples`` (";"-separated) and ``question`` columns; one row per code. A
+``description``, ``examples`` (";"-separated), ``question`` and ``fallback`` columns; one row per
+code. ``fallback`` true ("true", "yes", "1", "x") marks an item chosen only when nothing else fits
+(like "Other"): it is read as kind ``fallback`` (other items are kind ``code``). A
 blank group cell continues the group above (spreadsheets often leave merged cells blank).
 YAML: a mapping ``group -> [items]``, a list of ``{group, items}`` mappings, or either of those
 under ``groups:`` beside optional ``name:`` and ``question:``; an item is a string or a mapping
-with ``item``/``code``/``label``, ``description`` and ``examples``.
+with ``item``/``code``/``label``, ``description``, ``examples`` and ``fallback``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ GROUP_KEYS = ("group", "theme", "category", "component")
 ITEM_KEYS = ("item", "code", "label", "subtheme", "principle")
 DESCRIPTION_KEYS = ("description", "definition", "desc")
 ITEMS_KEYS = ("items", "codes", "labels", "principles")
+TRUE_WORDS = frozenset({"true", "yes", "y", "1", "x"})
 MAX_SNIFF_ROWS = 500  # a codebook is short; a longer table with such columns is more likely data
 
 
@@ -35,6 +38,10 @@ def _error(message: str, filename: str, row: int | None = None, line: int | None
 def _pick(names: list[str], keys: tuple[str, ...]) -> str | None:
     folded = {n.strip().casefold(): n for n in names}
     return next((folded[k] for k in keys if k in folded), None)
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).strip().casefold() in TRUE_WORDS
 
 
 def _examples(value: Any) -> list[str]:
@@ -50,10 +57,13 @@ class _Builder:
     def __init__(self) -> None:
         self.groups: dict[str, ParsedComponent] = {}
 
-    def add(self, group: str, item: str, description: str | None, examples: list[str]) -> None:
+    def add(
+        self, group: str, item: str, description: str | None, examples: list[str], fallback: bool = False
+    ) -> None:
         comp = self.groups.setdefault(group, ParsedComponent(name=group))
+        kind = "fallback" if fallback else "code"
         comp.principles.append(
-            ParsedPrinciple(text=item, kind="code", description=description or None, examples=examples)
+            ParsedPrinciple(text=item, kind=kind, description=description or None, examples=examples)
         )
 
     def result(self, text: str, fmt: str, name: str, question: str | None) -> ParseResult:
@@ -137,6 +147,7 @@ class CodebookCsvReader:
         col = {name: header.index(name) for name in header if name}
         desc_col, ex_col = _pick(header, DESCRIPTION_KEYS), _pick(header, ("examples", "example"))
         q_col = _pick(header, ("question",))
+        fb_col = _pick(header, ("fallback",))
         builder, questions, group = _Builder(), set(), ""
         for number, row in enumerate(rows[1:], start=2):
             if not any(cell.strip() for cell in row):
@@ -153,7 +164,7 @@ class CodebookCsvReader:
                 raise _error(f"row has no {'group' if not group else 'item'}", filename, row=number)
             if cell(q_col):
                 questions.add(cell(q_col))
-            builder.add(group, item, cell(desc_col), _examples(cell(ex_col)))
+            builder.add(group, item, cell(desc_col), _examples(cell(ex_col)), _truthy(cell(fb_col)))
         if len(questions) > 1:
             raise _error(f"codebook names several questions ({', '.join(sorted(questions))})", filename)
         question = options.question or (questions.pop() if questions else None)
@@ -187,14 +198,14 @@ def _yaml_groups(doc: Any) -> tuple[list[tuple[Any, Any]], dict[str, Any]]:
     return groups, settings
 
 
-def _yaml_item(raw: Any, where: str, filename: str) -> tuple[str, str | None, list[str]]:
+def _yaml_item(raw: Any, where: str, filename: str) -> tuple[str, str | None, list[str], bool]:
     if isinstance(raw, str | int | float) and str(raw).strip():
-        return str(raw).strip(), None, []
+        return str(raw).strip(), None, [], False
     if isinstance(raw, dict):
         key = next((k for k in ITEM_KEYS + ("name",) if k in raw), None)
         if key and str(raw[key]).strip():
             desc = next((str(raw[k]) for k in DESCRIPTION_KEYS if raw.get(k)), None)
-            return str(raw[key]).strip(), desc, _examples(raw.get("examples"))
+            return str(raw[key]).strip(), desc, _examples(raw.get("examples")), _truthy(raw.get("fallback"))
     raise _error(f"{where}: an item must be text or a mapping with 'item' (or 'code'/'label')", filename)
 
 
