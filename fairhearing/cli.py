@@ -168,7 +168,7 @@ def analyse(db_path, embedder, n_themes, seed, models_dir, quiet):
         f"run {report.run_id}: {report.points} points ({report.skipped_duplicates} duplicate-group copies "
         f"counted once), {report.themes} themes in {report.groups} groups, "
         f"unthemed {report.outliers_before} -> {report.outliers_after}, "
-        f"{report.mapped} mapped to principles, {report.no_principle} fit no principle"
+        f"{report.mapped} mapped to principles, {report.no_principle} off-topic (fit no principle)"
     )
     click.echo("seconds: " + ", ".join(f"{k} {v}" for k, v in report.seconds.items()))
 

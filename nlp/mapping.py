@@ -708,16 +708,13 @@ def load_framework(db: sqlite_utils.Database, framework_id: int) -> MapperFramew
     comps = [MapperComponent(n, h, ctx, bool(a)) for _, n, h, ctx, a in comp_rows]
     comp_index = {cid: i for i, (cid, *_) in enumerate(comp_rows)}
     by_name = {_norm(c.name): i for i, c in enumerate(comps)}
-    columns = db["principles"].columns_dict
-    title = "p.title" if "title" in columns else "NULL"
-    synonyms = "p.synonyms" if "synonyms" in columns else "NULL"
     principles = [
         MapperPrinciple(
             pid, comp_index[cid], text, code, kind, desc, _json_list(examples), tit or None, _json_list(syn)
         )
         for pid, cid, code, kind, text, desc, examples, tit, syn in db.execute(
-            f"""SELECT p.id, p.component_id, p.code, p.kind, p.text, p.description, p.examples,
-                       {title}, {synonyms}
+            """SELECT p.id, p.component_id, p.code, p.kind, p.text, p.description, p.examples,
+                       p.title, p.synonyms
                FROM principles p JOIN components c ON c.id = p.component_id
                WHERE p.framework_id = ? ORDER BY c.idx, p.idx, p.id""",
             [framework_id],

@@ -113,10 +113,15 @@ class Analyser:
         return tagger.predict(texts, embeddings)
 
     def principles(self, db: sqlite_utils.Database, points: list[PointRow], embeddings: np.ndarray):
-        """Map each point with the framework that applies to its question (else the general ones)."""
-        from nlp.mapping import PrincipleMapper, load_framework, select_frameworks
+        """Map each point with the framework that applies to its question (else the general ones).
 
-        result: dict[int, list[tuple[int, float]]] = {p.id: [] for p in points}
+        Returns point id -> ``Mapping``: the ranked top principles (always), the decision and the
+        off-topic flag; with several frameworks, their rankings are merged best first.
+        """
+        from nlp.mapping import PrincipleMapper, load_framework, select_frameworks
+        from nlp.mapping_decision import Mapping
+
+        result: dict[int, list[Mapping]] = {p.id: [] for p in points}
         groups: dict[tuple[int, ...], list[int]] = {}
         per_question: dict[str | None, tuple[int, ...]] = {}
         for i, p in enumerate(points):
@@ -127,10 +132,14 @@ class Analyser:
             for fid in fids:
                 mapper = self.mapper_factory() if self.mapper_factory else PrincipleMapper()
                 mapper.fit(load_framework(db, fid), self._embed_fn(db))
-                mapped = mapper.map([points[i].text for i in idx], embeddings[idx])
-                for i, ranked in zip(idx, mapped, strict=True):
-                    result[points[i].id].extend(ranked)
-        return {pid: sorted(r, key=lambda kv: (-kv[1], kv[0])) for pid, r in result.items()}
+                decided = mapper.decide(
+                    [points[i].text for i in idx],
+                    embeddings[idx],
+                    placeholder=[points[i].placeholder for i in idx],
+                )
+                for i, m in zip(idx, decided, strict=True):
+                    result[points[i].id].append(m)
+        return {pid: _merge(ms) for pid, ms in result.items()}
 
     # --- the pipeline -----------------------------------------------------------------------
     def run(self, db: sqlite_utils.Database) -> RunReport:
@@ -211,18 +220,14 @@ class Analyser:
                         float(tags[i].sentiment_score),
                         tags[i].type,
                         float(tags[i].type_score),
-                        int(not mapped[p.id]),
+                        int(mapped[p.id].no_principle),
                     )
                     for i, p in enumerate(points)
                 ],
             )
             db.conn.executemany(
-                "INSERT INTO point_principles (point_id, principle_id, score, rank) VALUES (?, ?, ?, ?)",
-                [
-                    (pid, prid, float(score), rank)
-                    for pid, ranked in mapped.items()
-                    for rank, (prid, score) in enumerate(ranked)
-                ],
+                "INSERT INTO point_principles (point_id, principle_id, score, rank, mapped) VALUES (?, ?, ?, ?, ?)",
+                [row for pid, m in mapped.items() for row in _principle_rows(pid, m)],
             )
             _replay_edits(db, run_id)
             write_summary_quotes(
@@ -238,7 +243,7 @@ class Analyser:
             # live on as replayable operations
             record_successors(db, run_id, old_themes)
             db.execute("DELETE FROM themes WHERE run_id <> ?", [run_id])
-            no_principle = sum(1 for p in points if not mapped[p.id])
+            no_principle = sum(1 for p in points if mapped[p.id].no_principle)
             report = RunReport(
                 run_id=run_id,
                 points=len(points),
@@ -247,7 +252,7 @@ class Analyser:
                 groups=len(themes.groups),
                 outliers_before=themes.outliers_before,
                 outliers_after=themes.outliers_after,
-                mapped=len(points) - no_principle,
+                mapped=sum(1 for p in points if mapped[p.id].mapped),
                 no_principle=no_principle,
                 seconds={k: round(v, 2) for k, v in seconds.items()},
             )
@@ -260,6 +265,36 @@ class Analyser:
                 self.theme_modeller.save(self.models_dir / "themes")
             except Exception as e:  # noqa: BLE001 - a failed save must not lose the stored analysis
                 log.warning("could not save the theme model under %s: %s", self.models_dir, e)
+
+
+def _merge(mappings: list) -> object:
+    """One point's mappings from several frameworks as one: rankings merged best first (top 5)."""
+    from nlp.mapping_decision import Mapping
+
+    if len(mappings) == 1:
+        return mappings[0]
+    ranked = sorted((r for m in mappings for r in m.ranked), key=lambda kv: (-kv[1], kv[0]))[:5]
+    return Mapping(
+        ranked=ranked,
+        mapped=[pid for m in mappings for pid in m.mapped],
+        no_principle=bool(mappings) and all(m.no_principle for m in mappings),
+        fallback=any(m.fallback for m in mappings),
+    )
+
+
+def _principle_rows(point_id: int, m) -> list[tuple]:
+    """Rows of ``point_principles``: the ranking with the decision marked, then any mapped item
+    outside it (a codebook's fallback item), ranked after it."""
+    mapped = set(m.mapped)
+    rows = [
+        (point_id, prid, float(score), rank, int(prid in mapped))
+        for rank, (prid, score) in enumerate(m.ranked)
+    ]
+    ranked_ids = {prid for prid, _ in m.ranked}
+    for extra in m.mapped:
+        if extra not in ranked_ids:
+            rows.append((point_id, extra, 0.0, len(rows), 1))
+    return rows
 
 
 def _changes(before: list[PointRow], after: list[PointRow]) -> str:
@@ -286,7 +321,9 @@ def _summary_sets(
             sets.setdefault(("theme", group), []).append(index[pid])
     for pid, principle, component in db.execute(
         """SELECT pp.point_id, pp.principle_id, pr.component_id FROM point_principles pp
-           JOIN principles pr ON pr.id = pp.principle_id WHERE pp.rank = 0"""
+           JOIN principles pr ON pr.id = pp.principle_id
+           WHERE pp.mapped = 1 AND pp.rank = (SELECT MIN(rank) FROM point_principles x
+                                              WHERE x.point_id = pp.point_id AND x.mapped = 1)"""
     ):
         sets.setdefault(("principle", principle), []).append(index[pid])
         sets.setdefault(("component", component), []).append(index[pid])

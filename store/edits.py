@@ -395,23 +395,35 @@ def _apply_mapping(db: sqlite_utils.Database, payload: dict) -> bool:
         return False
     mapped = False
     for pid in pids:
-        had = db.execute(
-            "SELECT 1 FROM point_principles WHERE point_id = ? AND principle_id = ?", [pid, prid]
+        row = db.execute(
+            "SELECT mapped FROM point_principles WHERE point_id = ? AND principle_id = ?", [pid, prid]
         ).fetchone()
-        mapped = mapped or had is not None
-        if payload["verdict"] == "reject" and had:
-            db.execute("DELETE FROM point_principles WHERE point_id = ? AND principle_id = ?", [pid, prid])
-            left = db.execute("SELECT COUNT(*) FROM point_principles WHERE point_id = ?", [pid]).fetchone()[0]
+        mapped = mapped or bool(row and row[0])
+        if payload["verdict"] == "reject" and row:
+            # the model's ranking stays as it was; the pair just stops counting
+            db.execute(
+                "UPDATE point_principles SET mapped = 0 WHERE point_id = ? AND principle_id = ?", [pid, prid]
+            )
+            left = db.execute(
+                "SELECT COUNT(*) FROM point_principles WHERE point_id = ? AND mapped = 1", [pid]
+            ).fetchone()[0]
             if left == 0:
                 db.execute("UPDATE point_analysis SET no_principle = 1 WHERE point_id = ?", [pid])
-        elif payload["verdict"] == "confirm" and not had:
-            rank = db.execute(
-                "SELECT COALESCE(MAX(rank), -1) + 1 FROM point_principles WHERE point_id = ?", [pid]
-            ).fetchone()[0]
-            db.execute(
-                "INSERT INTO point_principles (point_id, principle_id, score, rank) VALUES (?, ?, 1.0, ?)",
-                [pid, prid, rank],
-            )
+        elif payload["verdict"] == "confirm":
+            if row:
+                db.execute(
+                    "UPDATE point_principles SET mapped = 1 WHERE point_id = ? AND principle_id = ?",
+                    [pid, prid],
+                )
+            else:  # an analyst added a principle the model did not rank
+                rank = db.execute(
+                    "SELECT COALESCE(MAX(rank), -1) + 1 FROM point_principles WHERE point_id = ?", [pid]
+                ).fetchone()[0]
+                db.execute(
+                    """INSERT INTO point_principles (point_id, principle_id, score, rank, mapped, origin)
+                       VALUES (?, ?, 1.0, ?, 1, 'analyst')""",
+                    [pid, prid, rank],
+                )
             db.execute("UPDATE point_analysis SET no_principle = 0 WHERE point_id = ?", [pid])
     return mapped
 

@@ -31,6 +31,7 @@ class PointRow:
     text_hash: str
     question: str | None
     response_id: int
+    placeholder: bool = False  # a placeholder answer ("n/a", "none"): kept, flagged at ingest
 
 
 def select_points(db: sqlite_utils.Database) -> tuple[list[PointRow], int]:
@@ -39,7 +40,8 @@ def select_points(db: sqlite_utils.Database) -> tuple[list[PointRow], int]:
     Returns the points (by id) and how many were left out as duplicates.
     """
     rows = db.execute(
-        f"""SELECT p.id, p.clean_text, p.text_hash, r.question, p.response_id
+        f"""SELECT p.id, p.clean_text, p.text_hash, r.question, p.response_id,
+                   COALESCE(json_extract(r.meta, '$.placeholder'), 0) = 1
             FROM points p JOIN responses r ON r.id = p.response_id
             LEFT JOIN duplicate_groups g ON g.id = r.duplicate_group
             WHERE r.role = 'stakeholder'
@@ -51,7 +53,7 @@ def select_points(db: sqlite_utils.Database) -> tuple[list[PointRow], int]:
     total = db.execute(
         "SELECT COUNT(*) FROM points p JOIN responses r ON r.id = p.response_id WHERE r.role = 'stakeholder'"
     ).fetchone()[0]
-    return [PointRow(*r) for r in rows], total - len(rows)
+    return [PointRow(*r[:5], placeholder=bool(r[5])) for r in rows], total - len(rows)
 
 
 def _pid_alive(pid: int) -> bool:

@@ -3,6 +3,7 @@
 - ``responses.respondent_key``: who wrote a response (see ``store.counts.respondent_key``), filled
   for existing rows; quotes printed inside a framework document become ``quoted_in_framework``;
   notes from stakeholder events get the respondent type ``event``.
+- ``principles.title`` / ``synonyms``: a principle's short title and per-framework vocabulary.
 - ``point_principles.mapped`` / ``origin``: the ranked suggestions are all kept; ``mapped`` marks
   the ones the mapping decision (or an analyst, ``origin = 'analyst'``) counts.
 
@@ -23,6 +24,10 @@ def m006_counts(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_responses_respondent ON responses(respondent_key)")
     db.execute("ALTER TABLE point_principles ADD COLUMN mapped INTEGER NOT NULL DEFAULT 1")
     db.execute("ALTER TABLE point_principles ADD COLUMN origin TEXT NOT NULL DEFAULT 'model'")
+    db.execute("ALTER TABLE principles ADD COLUMN title TEXT")  # short title analysts use
+    db.execute(
+        "ALTER TABLE principles ADD COLUMN synonyms TEXT NOT NULL DEFAULT '[]'"
+    )  # per-framework vocabulary
     db.execute(
         """UPDATE responses SET role = 'quoted_in_framework'
            WHERE role = 'stakeholder' AND source_id IN (SELECT id FROM sources WHERE format = 'framework')"""

@@ -37,20 +37,26 @@ def test_themes_two_levels_and_sizes_add_up(analysed_db):
             assert n == size
 
 
-def test_principles_ranked_best_first_or_none(analysed_db):
+def test_principles_ranked_always_and_decided_separately(analysed_db):
+    """Every analysed point has its top-5 ranking; the decision marks which count, or says off-topic."""
     rows = analysed_db.execute(
-        "SELECT point_id, score, rank FROM point_principles ORDER BY point_id, rank"
+        "SELECT point_id, score, rank, mapped FROM point_principles WHERE origin = 'model' ORDER BY point_id, rank"
     ).fetchall()
     by_point: dict[int, list[float]] = {}
-    for pid, score, _ in rows:
+    mapped_points = set()
+    for pid, score, _, mapped in rows:
         by_point.setdefault(pid, []).append(score)
-    assert by_point
+        if mapped:
+            mapped_points.add(pid)
+    analysed = {r[0] for r in analysed_db.execute("SELECT point_id FROM point_analysis")}
+    assert set(by_point) == analysed  # ranked always, whatever the decision
     for scores in by_point.values():
-        assert scores == sorted(scores, reverse=True)
-        assert all(0.0 <= s <= 1.0 for s in scores)
-    none = analysed_db.execute("SELECT COUNT(*) FROM point_analysis WHERE no_principle = 1").fetchone()[0]
-    mapped = analysed_db.execute("SELECT COUNT(DISTINCT point_id) FROM point_principles").fetchone()[0]
-    assert none + mapped == analysed_db.execute("SELECT COUNT(*) FROM point_analysis").fetchone()[0]
+        assert scores == sorted(scores, reverse=True) and 1 <= len(scores) <= 5
+    off_topic = {
+        r[0] for r in analysed_db.execute("SELECT point_id FROM point_analysis WHERE no_principle = 1")
+    }
+    assert not off_topic & mapped_points  # off-topic points count for no principle
+    assert off_topic | mapped_points == analysed  # every other point has a decision
 
 
 def test_run_recorded_with_stats(analysed_db):

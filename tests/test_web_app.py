@@ -61,7 +61,10 @@ def add_nasty_response(db, sample) -> tuple[int, int]:
            VALUES (?, ?, ?, 0.99, 'negative', 'concern')""",
         [pid, sample.run_id, sample.theme_ids[PAYMENT]],
     )
-    db.execute("INSERT INTO point_principles (point_id, principle_id, score, rank) VALUES (?, ?, 0.7, 0)", [pid, sample.principle_ids["1.1"]])
+    db.execute(
+        "INSERT INTO point_principles (point_id, principle_id, score, rank) VALUES (?, ?, 0.7, 0)",
+        [pid, sample.principle_ids["1.1"]],
+    )
     recount(db, [sample.theme_ids[PAYMENT]])
     vec = EMBEDDER.encode([clean])[0]
     db.execute(
