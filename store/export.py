@@ -10,7 +10,9 @@ anonymous response, which is its own respondent) and ``counted`` (whether it cou
 to the consultation: quotes printed inside a framework, moderator notices and opening posts do not).
 A point carries ``principles``, the mapper's ranked suggestions ``[{id, score}]`` best first (up to
 five, whatever the decision), ``mapped`` (the principle ids that count: the mapping decision after
-analyst verdicts) and ``confirmed`` (the mapped ids an analyst confirmed).
+analyst verdicts) and ``confirmed`` (the mapped ids an analyst confirmed). A response also carries
+its ``reference`` (source title, comment number or row, date and URL when known, permalink) and a
+``cite`` line (``store.citations``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from store.citations import cite_line, references
 from store.counts import CONFIRMED
 from store.read import run_id
 
@@ -101,10 +104,28 @@ def export_jsonl(db: sqlite_utils.Database, out_dir: str | Path) -> dict[str, in
         counts[name] = n
 
     def responses() -> Iterator[dict]:
+        batch: list[dict] = []
+
+        def flush() -> Iterator[dict]:
+            refs = references(db, [r["id"] for r in batch])
+            for r in batch:
+                ref = refs[r["id"]]
+                r["reference"] = {
+                    k: v
+                    for k, v in ref.as_dict().items()
+                    if k in ("source_title", "number", "date", "url", "permalink")
+                }
+                r["cite"] = cite_line(ref)
+                yield r
+            batch.clear()
+
         for r in _rows(db, RESPONSE_SQL):
             r["truncated"] = bool(r["truncated"])
             r["counted"] = bool(r["counted"])
-            yield r
+            batch.append(r)
+            if len(batch) == 1000:
+                yield from flush()
+        yield from flush()
 
     def points() -> Iterator[dict]:
         principles = _principles_by_point(db) if run else {}

@@ -974,3 +974,16 @@ def theme_successor(db: sqlite_utils.Database, theme_id: int):
     from store.theme_successors import successor
 
     return successor(db, theme_id)
+
+
+def citation(db: sqlite_utils.Database, response_id: int):
+    """A response's reference (``store.citations.Reference``)."""
+    from store.citations import reference
+
+    return reference(db, response_id)
+
+
+def cite_line(ref, base_url: str = "") -> str:
+    from store.citations import cite_line as line
+
+    return line(ref, base_url)

@@ -39,3 +39,24 @@ def test_contract_checker_catches_a_bad_offset(seeds_db, tmp_path):
     lines[0] = json.dumps(rec)
     (tmp_path / "points.jsonl").write_text("\n".join(lines), encoding="utf-8")
     assert contract_problems(tmp_path, _sources())
+
+
+def test_responses_are_citable(seeds_db, tmp_path):
+    export_jsonl(seeds_db, tmp_path)
+    responses = {r["id"]: r for r in load(tmp_path / "responses.jsonl")}
+    numbered = [r for r in responses.values() if r["source"].startswith("000_") and r["role"] == "stakeholder"]
+    first = numbered[0]
+    assert first["reference"]["source_title"] == "Implementation"  # the page title, not the hash name
+    assert first["reference"]["number"] == "comment 1"
+    assert first["reference"]["permalink"] == f"/responses/{first['id']}"
+    assert "London Youth" in first["cite"] and "Implementation" in first["cite"]
+    assert f"characters {first['start']}–{first['end']}" in first["cite"]
+
+
+def test_counted_and_respondent_follow_the_count_model(seeds_db, tmp_path):
+    export_jsonl(seeds_db, tmp_path)
+    responses = load(tmp_path / "responses.jsonl")
+    quotes = [r for r in responses if r["role"] == "quoted_in_framework"]
+    assert quotes and not any(r["counted"] for r in quotes)  # pull-quotes in the strategy never count
+    events = {r["respondent"] for r in responses if r["source"].startswith("002_") and r["counted"]}
+    assert events == {"event:002_a782d7f36bd06b08.txt"}  # an event is one respondent

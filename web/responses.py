@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, request
 
 from store import read
 from web.db import get_db
@@ -18,9 +18,12 @@ def show(response_id: int):
     if r is None:
         abort(404, description="No such response.")
     points = read.response_points(db, response_id)
+    ref = read.citation(db, response_id)
     return render_template(
         "response.html",
         r=r,
+        ref=ref,
+        cite=read.cite_line(ref, request.host_url),
         segments=response_segments(r["text"], r["start"], points),
         points=points,
         thread=read.thread(db, response_id),
