@@ -179,16 +179,25 @@ def analyse(db_path, embedder, n_themes, seed, models_dir, quiet):
     "--text-file", required=True, type=click.File("r", encoding="utf-8"), help="The submission ('-' = stdin)."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def check(db_path, text_file, as_json):
+@click.option(
+    "--max-chars",
+    default=10_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Refuse a longer submission (FH-E310).",
+)
+def check(db_path, text_file, as_json, max_chars):
     """Was my point captured? Where each point of a submission landed, with evidence."""
     from dataclasses import asdict
 
-    from nlp.check import check_submission, latest_run
+    from nlp.check import check_limits, check_submission, latest_run
     from nlp.embed import load_embedder
 
+    text = text_file.read()
+    check_limits(text, max_chars, max_points=None)  # local: the size limit only, before loading a model
     db = _open(db_path)
     _, _, embedder_name = latest_run(db)
-    result = check_submission(db, text_file.read(), load_embedder(embedder_name))
+    result = check_submission(db, text, load_embedder(embedder_name))
     if as_json:
         click.echo(json.dumps([asdict(p) for p in result.points], indent=2, ensure_ascii=False))
         return

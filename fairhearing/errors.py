@@ -24,6 +24,7 @@ CODES: dict[str, str] = {
     "FH-E301": "an optional dependency is missing",
     "FH-E302": "model package is not installed",
     "FH-E303": "unknown embedder name",
+    "FH-E310": "submission is over the check's size limit (characters or points)",
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from pathlib import Path
 
 from flask import Flask
@@ -18,7 +19,13 @@ from store.db import open_db
 DEFAULTS = {
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,  # request size limit (a pasted submission fits easily)
     "PER_PAGE": 50,
-    "CHECK_MAX_CHARS": 50_000,
+    # /check: one submission at most this many characters and points (413 beyond), and at most
+    # CHECK_RATE_LIMIT checks per client address per CHECK_RATE_WINDOW seconds (429 beyond)
+    "CHECK_MAX_CHARS": 10_000,
+    "CHECK_MAX_POINTS": 30,
+    "CHECK_RATE_LIMIT": 10,
+    "CHECK_RATE_WINDOW": 60,
+    "CLOCK": time.monotonic,  # rate limits and login backoff read this clock (tests inject their own)
     "SEARCH_CANDIDATES": 200,  # per ranking (keyword, semantic) before fusion
     "SEARCH_MIN_SIMILARITY": 0.3,  # semantic hits below this cosine are dropped
     "SESSION_COOKIE_HTTPONLY": True,

@@ -1,14 +1,17 @@
-"""CSRF tokens, analyst login, safe redirects and response headers."""
+"""CSRF tokens, analyst login, safe redirects, response headers and in-process rate limits."""
 
 from __future__ import annotations
 
 import functools
 import hmac
+import math
 import secrets
+import threading
+from collections import deque
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, g, request, session
+from flask import Flask, abort, current_app, g, request, session
 
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 CSP = (
@@ -102,3 +105,63 @@ def init_app(app: Flask) -> None:
     app.after_request(_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["current_user"] = current_user
+
+
+class RateLimiter:
+    """At most ``limit`` events per ``window`` seconds for each key (a sliding window, in memory).
+
+    Per process: with several server processes each keeps its own counts. Time comes from the
+    caller (``now``), so tests drive it with a fake clock. Thread-safe.
+    """
+
+    MAX_KEYS = 10_000  # beyond this, keys with no event in the window are forgotten
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit, self.window = limit, window
+        self._events: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key: str, now: float) -> float:
+        """Record an event for ``key`` and return 0, or return the seconds to wait (nothing recorded)."""
+        with self._lock:
+            events = self._events.setdefault(key, deque())
+            while events and events[0] <= now - self.window:
+                events.popleft()
+            if len(events) >= self.limit:
+                return max(0.0, events[0] + self.window - now)
+            events.append(now)
+            if len(self._events) > self.MAX_KEYS:
+                self._forget(now)
+            return 0.0
+
+    def _forget(self, now: float) -> None:
+        for key in [k for k, ev in self._events.items() if not ev or ev[-1] <= now - self.window]:
+            del self._events[key]
+
+
+def client_key() -> str:
+    """The client's address (behind a reverse proxy every client shares the proxy's address)."""
+    return request.remote_addr or "unknown"
+
+
+def clock() -> float:
+    """Seconds from the app's clock (``CLOCK`` in the config: ``time.monotonic`` unless a test sets one)."""
+    return current_app.config["CLOCK"]()
+
+
+def limiter(name: str, limit: int, window: float) -> RateLimiter:
+    """The app's limiter called ``name`` (created on first use; a new one if its settings change)."""
+    limiters = current_app.extensions.setdefault("fairhearing_limiters", {})
+    with _LIMITERS_LOCK:
+        lim = limiters.get(name)
+        if lim is None or (lim.limit, lim.window) != (limit, window):
+            lim = limiters[name] = RateLimiter(limit, window)
+        return lim
+
+
+def retry_after(seconds: float) -> str:
+    """A Retry-After header value: whole seconds, at least 1."""
+    return str(max(1, math.ceil(seconds)))
+
+
+_LIMITERS_LOCK = threading.Lock()
