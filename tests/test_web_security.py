@@ -145,3 +145,39 @@ def test_cli_check_refuses_an_oversized_submission(tmp_path):
         cli, ["check", "--db", str(tmp_path / "x.db"), "--text-file", str(sub), "--max-chars", "100"]
     )
     assert r.exit_code == 1 and "FH-E310" in r.output and "101 characters" in r.output
+
+
+# ---------------------------------------------------------------- chart labels
+
+LINK_LABEL = '<a href="https://evil.example/">Click & win</a> <b>bold</b>'
+
+
+def plant_link_labels(db_path: str) -> None:
+    """The largest theme and a mapped principle hold HTML links."""
+    db = open_db(db_path)
+    with db.atomic():
+        db.execute(
+            "UPDATE themes SET label = ? WHERE id = (SELECT id FROM themes WHERE level = 0 ORDER BY size DESC LIMIT 1)",
+            [LINK_LABEL],
+        )
+        db.execute(
+            "UPDATE principles SET text = ?, code = ? WHERE id = (SELECT principle_id FROM point_principles LIMIT 1)",
+            [LINK_LABEL, '<a href="https://evil.example/">9.9</a>'],
+        )
+    db.close()
+
+
+def test_chart_labels_reach_plotly_as_plain_text(client, app):
+    import html as htmllib
+    import json
+
+    plant_link_labels(app.config["DATABASE"])
+    page = client.get("/").get_data(as_text=True)
+    raw = re.search(r'<script type="application/json" id="chart-data">(.*?)</script>', page, re.S)[1]
+    data = json.loads(raw)
+    flat = json.dumps(data, ensure_ascii=False)
+    assert "<a" not in flat and "<b>" not in flat and "&lt;a href" in flat
+    assert LINK_LABEL in [htmllib.unescape(x) for x in data["themes"]["labels"]]  # shown as typed
+    assert LINK_LABEL in [htmllib.unescape(x) for x in data["heatmap"]["principle_texts"]]
+    assert not any("<" in x for x in data["heatmap"]["principles"] + data["heatmap"]["themes"])
+    assert "&lt;a href=&#34;https://evil.example/&#34;&gt;Click &amp; win" in page  # the table: escaped once

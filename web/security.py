@@ -99,12 +99,31 @@ def _headers(response):
     return response
 
 
+def plotly_text(value):
+    """Chart data with every string made plain text for plotly.js (lists and dicts walked, numbers kept).
+
+    plotly.js renders a subset of HTML in labels, hover text and legends (``<a href>`` becomes a
+    live link, ``<b>``, ``<br>``, ``<span style>``...). Its text builder (``convertToTspans`` in the
+    bundled plotly.min.js) first splits a string on ``<...>`` tags and only then decodes entities
+    into text nodes, so ``&``, ``<`` and ``>`` written as ``&amp;``, ``&lt;``, ``&gt;`` are shown as
+    those characters and never parsed as tags.
+    """
+    if isinstance(value, str):
+        return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if isinstance(value, dict):
+        return {k: plotly_text(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plotly_text(v) for v in value]
+    return value
+
+
 def init_app(app: Flask) -> None:
     app.before_request(_load_user)
     app.before_request(_check_csrf)
     app.after_request(_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["current_user"] = current_user
+    app.jinja_env.filters["plotly_text"] = plotly_text
 
 
 class RateLimiter:
