@@ -262,22 +262,82 @@ def serve(db_path, host, port):
 
 @cli.group()
 def user() -> None:
-    """Analyst accounts (viewers need none)."""
+    """Accounts: analysts edit; viewers read where the app needs a login (a non-loopback address)."""
 
 
 @user.command("add")
 @click.argument("name")
 @db_option
+@click.option(
+    "--role",
+    type=click.Choice(["analyst", "viewer"]),
+    default="analyst",
+    show_default=True,
+    help="What it may do.",
+)
 @click.password_option(help="Password (asked for when not given).")
-def user_add(name, db_path, password):
-    """Create an analyst account with a hashed password."""
+def user_add(name, db_path, role, password):
+    """Create an account with a hashed password."""
     from store.users import UserError, create_user
 
     try:
-        create_user(_open(db_path), name, password)
+        create_user(_open(db_path), name, password, role=role)
     except UserError as e:
         raise click.ClickException(str(e)) from None
-    click.echo(f"analyst {name!r} created")
+    click.echo(f"{role} {name!r} created")
+
+
+@user.command("passwd")
+@click.argument("name")
+@db_option
+@click.password_option(help="New password (asked for when not given).")
+def user_passwd(name, db_path, password):
+    """Change an account's password (its signed-in sessions end)."""
+    from store.users import UserError, set_password
+
+    try:
+        set_password(_open(db_path), name, password)
+    except UserError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"password of {name!r} changed; its sessions are signed out")
+
+
+@user.command("deactivate")
+@click.argument("name")
+@db_option
+def user_deactivate(name, db_path):
+    """Stop an account signing in (its signed-in sessions end at once)."""
+    from store.users import UserError, set_active
+
+    try:
+        set_active(_open(db_path), name, False)
+    except UserError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"{name!r} deactivated")
+
+
+@user.command("activate")
+@click.argument("name")
+@db_option
+def user_activate(name, db_path):
+    """Let a deactivated account sign in again."""
+    from store.users import UserError, set_active
+
+    try:
+        set_active(_open(db_path), name, True)
+    except UserError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"{name!r} activated")
+
+
+@user.command("list")
+@db_option
+def user_list(db_path):
+    """Accounts with their role and whether they are active."""
+    from store.users import list_users
+
+    for u in list_users(_open(db_path)):
+        click.echo(f"{u['name']}\t{u['role']}\t{'active' if u['active'] else 'inactive'}")
 
 
 @cli.command()

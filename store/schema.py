@@ -13,7 +13,7 @@ from collections.abc import Callable
 import sqlite_utils
 
 from fairhearing.errors import FairhearingError
-from store.web_schema import m003_web
+from store.web_schema import m003_web, m007_sessions
 
 Migration = Callable[[sqlite_utils.Database], None]
 
@@ -237,6 +237,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("002_analysis", _m002_analysis),
     ("003_web", m003_web),
     ("004_summaries", _m004_summaries),
+    ("007_sessions", m007_sessions),
 ]
 
 

@@ -6,6 +6,7 @@ import re
 import shutil
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 from nlp.embed import HashingEmbedder
 from store.db import open_db
@@ -181,3 +182,179 @@ def test_chart_labels_reach_plotly_as_plain_text(client, app):
     assert LINK_LABEL in [htmllib.unescape(x) for x in data["heatmap"]["principle_texts"]]
     assert not any("<" in x for x in data["heatmap"]["principles"] + data["heatmap"]["themes"])
     assert "&lt;a href=&#34;https://evil.example/&#34;&gt;Click &amp; win" in page  # the table: escaped once
+
+
+# ---------------------------------------------------------------- sessions and sign-in
+
+
+def sign_in(client, name: str = "ana", password: str = PASSWORD) -> str:
+    r = client.post("/login", data={"name": name, "password": password, "csrf_token": token(client)})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    return token(client)
+
+
+def theme_id(app) -> int:
+    return (
+        open_db(app.config["DATABASE"]).execute("SELECT id FROM themes WHERE level = 0 LIMIT 1").fetchone()[0]
+    )
+
+
+def label_of(app, tid: int) -> str:
+    return (
+        open_db(app.config["DATABASE"]).execute("SELECT label FROM themes WHERE id = ?", [tid]).fetchone()[0]
+    )
+
+
+def rename(client, tid: int, tok: str, label: str) -> int:
+    return client.post(f"/themes/{tid}/rename", data={"label": label, "csrf_token": tok}).status_code
+
+
+def copy_session(app, client):
+    """A second browser holding the same session cookie (as a thief would)."""
+    thief = app.test_client()
+    thief.set_cookie("session", client.get_cookie("session").value)
+    return thief
+
+
+def test_cookie_copied_before_logout_is_refused_after(client, app):
+    tid = theme_id(app)
+    tok = sign_in(client)
+    thief = copy_session(app, client)
+    assert rename(thief, tid, tok, "Copied cookie works while signed in") == 302
+    assert client.post("/logout", data={"csrf_token": tok}).status_code == 302
+    assert rename(thief, tid, tok, "After logout") == 403
+    assert label_of(app, tid) == "Copied cookie works while signed in"
+    assert "Analyst: <strong>" not in thief.get("/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("change", ["deactivate", "password"])
+def test_deactivation_and_password_change_end_sessions(client, app, change):
+    from store.users import set_active, set_password
+
+    tid = theme_id(app)
+    tok = sign_in(client)
+    assert rename(client, tid, tok, "Before") == 302
+    db = open_db(app.config["DATABASE"])
+    if change == "deactivate":
+        set_active(db, "ana", False)
+    else:
+        set_password(db, "ana", "a brand new password")
+    assert rename(client, tid, tok, "After") == 403
+    assert label_of(app, tid) == "Before"
+    assert "Analyst: <strong>" not in client.get("/").get_data(as_text=True)
+
+
+def test_wrong_passwords_back_off_per_user_name(client, app):
+    clock = app.config["CLOCK"]
+
+    def attempt(password: str):
+        return client.post("/login", data={"name": "ana", "password": password, "csrf_token": token(client)})
+
+    codes = []
+    for i in range(10):  # ten wrong passwords, each tried as soon as the site allows
+        r = attempt(f"wrong {i}")
+        if r.status_code == 429:
+            codes.append(429)
+            clock.t += int(r.headers["Retry-After"])
+            r = attempt(f"wrong {i}")
+        codes.append(r.status_code)
+    assert codes == [401] * 5 + [429, 401] * 5  # five free tries, then a wait before each
+    r = attempt(PASSWORD)
+    assert r.status_code == 429 and "Too many failed sign-ins" in r.get_data(as_text=True)
+    assert r.headers["Retry-After"] == "32"  # 1, 2, 4, 8, 16, 32: doubled after each failure
+    clock.t += 31
+    assert attempt(PASSWORD).status_code == 429  # the right password is not checked until the wait is over
+    clock.t += 1
+    assert attempt(PASSWORD).status_code == 302
+    client.post("/logout", data={"csrf_token": token(client)})
+    assert attempt("wrong").status_code == 401  # success cleared the user name: the next mistake is free
+
+
+def test_backoff_doubles_and_is_capped():
+    from web.security import LoginThrottle
+
+    t = LoginThrottle(free=2, free_client=100, base=1, cap=8, memory=3600)
+    keys = t.keys("Ana", "1.2.3.4")
+    waits = []
+    for i in range(7):
+        now = i * 100.0
+        t.failed(keys, now)
+        waits.append(t.wait(keys, now))
+    assert waits == [0, 1, 2, 4, 8, 8, 8]
+    assert t.wait(t.keys("ana ", "5.6.7.8"), 600.0) == 8  # the name is the key, whatever the case
+    assert t.wait(keys, 600.0 + 3600) == 0  # forgotten after an hour without failures
+
+
+def test_one_client_guessing_many_names_is_slowed(client, app):
+    for i in range(20):
+        r = client.post("/login", data={"name": f"user{i}", "password": "x", "csrf_token": token(client)})
+        assert r.status_code == 401
+    r = client.post("/login", data={"name": "ana", "password": PASSWORD, "csrf_token": token(client)})
+    assert r.status_code == 429
+    other = app.test_client()
+    r = other.post(
+        "/login",
+        data={"name": "ana", "password": PASSWORD, "csrf_token": token(other)},
+        environ_base={"REMOTE_ADDR": "10.0.0.7"},
+    )
+    assert r.status_code == 302  # another address is not held back
+
+
+def _id_routes(app):
+    for rule in app.url_map.iter_rules():
+        ints = [a for a, conv in rule._converters.items() if isinstance(conv, IntegerConverter)]
+        if ints:
+            yield rule, ints
+
+
+def test_huge_ids_are_404_on_every_id_route(client, app):
+    tok = sign_in(client)
+    huge = 10**19
+    routes = list(_id_routes(app))
+    assert len(routes) >= 8
+    for rule, ints in routes:
+        url = rule.rule
+        for name in ints:
+            url = url.replace(f"<int:{name}>", str(huge))
+        method = "GET" if "GET" in rule.methods else "POST"
+        r = client.open(url, method=method, data={"csrf_token": tok} if method == "POST" else None)
+        assert r.status_code == 404, (url, r.status_code)
+    assert client.get(f"/responses/{2**63 - 1}").status_code == 404  # the largest id is looked up, not found
+
+
+def test_huge_ids_in_forms_change_nothing(client, app):
+    tok = sign_in(client)
+    tid = theme_id(app)
+    r = client.post(f"/themes/{tid}/merge", data={"target": str(10**19), "csrf_token": tok})
+    assert r.status_code == 302
+
+
+def test_security_headers_stay(client):
+    r = client.get("/login")
+    assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
+    assert r.headers["X-Frame-Options"] == "DENY" and r.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_cli_user_commands(tmp_path):
+    from click.testing import CliRunner
+
+    from fairhearing.cli import cli
+    from store.users import get_user
+
+    db = str(tmp_path / "u.db")
+    run = CliRunner().invoke
+    assert (
+        run(
+            cli, ["user", "add", "vic", "--db", db, "--role", "viewer", "--password", "viewer pass 1"]
+        ).exit_code
+        == 0
+    )
+    assert run(cli, ["user", "add", "ana", "--db", db, "--password", "analyst pass"]).exit_code == 0
+    before = get_user(open_db(db), "vic")["session_version"]
+    assert run(cli, ["user", "passwd", "vic", "--db", db, "--password", "viewer pass 2"]).exit_code == 0
+    assert get_user(open_db(db), "vic")["session_version"] == before + 1
+    assert run(cli, ["user", "deactivate", "ana", "--db", db]).exit_code == 0
+    out = run(cli, ["user", "list", "--db", db]).output
+    assert out.splitlines() == ["ana\tanalyst\tinactive", "vic\tviewer\tactive"]
+    bad = run(cli, ["user", "deactivate", "nobody", "--db", db])
+    assert bad.exit_code == 1 and "no user 'nobody'" in bad.output

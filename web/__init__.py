@@ -25,6 +25,15 @@ DEFAULTS = {
     "CHECK_MAX_POINTS": 30,
     "CHECK_RATE_LIMIT": 10,
     "CHECK_RATE_WINDOW": 60,
+    # sign-in backoff (in memory, per process): after LOGIN_FREE_FAILURES failures for a user name, or
+    # LOGIN_CLIENT_FREE_FAILURES from one address, each failure doubles the wait (from LOGIN_BACKOFF_BASE
+    # up to LOGIN_BACKOFF_MAX seconds); failures are forgotten LOGIN_FAILURE_MEMORY seconds after the last
+    "LOGIN_FREE_FAILURES": 5,
+    "LOGIN_CLIENT_FREE_FAILURES": 20,
+    "LOGIN_BACKOFF_BASE": 1.0,
+    "LOGIN_BACKOFF_MAX": 900.0,
+    "LOGIN_FAILURE_MEMORY": 3600.0,
+    "REQUIRE_LOGIN": False,  # every page needs a signed-in account (set for non-loopback addresses)
     "CLOCK": time.monotonic,  # rate limits and login backoff read this clock (tests inject their own)
     "SEARCH_CANDIDATES": 200,  # per ranking (keyword, semantic) before fusion
     "SEARCH_MIN_SIMILARITY": 0.3,  # semantic hits below this cosine are dropped

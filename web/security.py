@@ -12,6 +12,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, current_app, g, request, session
+from werkzeug.routing import IntegerConverter
 
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 CSP = (
@@ -43,33 +44,65 @@ def _check_csrf() -> None:
         )
 
 
+SESSION_KEYS = ("user", "uid", "sv", "role")
+
+
 def _load_user() -> None:
-    g.user = session.get("user")
+    """Trust a session's user only while the account is active and the cookie's version is current."""
+    g.user, g.role = None, None
+    name = session.get("user")
+    if not name:
+        return
+    from store.users import session_valid
+    from web.db import get_db
+
+    user = session_valid(get_db(), name, session.get("uid", -1), session.get("sv", -1))
+    if user is None:  # logged out elsewhere, password changed, or deactivated: anonymous from now on
+        for key in SESSION_KEYS:
+            session.pop(key, None)
+        return
+    g.user, g.role = user["name"], user["role"]
 
 
 def current_user() -> str | None:
+    """The signed-in account's name (analyst or viewer), or None."""
     return g.get("user")
 
 
+def current_role() -> str | None:
+    return g.get("role")
+
+
+def is_analyst() -> bool:
+    return current_role() == "analyst"
+
+
 def login_required(view: Callable) -> Callable:
-    """Analyst-only views: viewers get 403 (their POSTs change nothing)."""
+    """Analyst-only views: anyone else gets 403 (their POSTs change nothing)."""
 
     @functools.wraps(view)
     def wrapped(*args, **kwargs):
-        if not current_user():
+        if not is_analyst():
             abort(403, description="Only signed-in analysts can change the analysis.")
         return view(*args, **kwargs)
 
     return wrapped
 
 
-def login(name: str) -> None:
+def login(user: dict) -> None:
+    """Start a session for ``user`` (a ``store.users.get_user`` row) bound to its session version."""
     session.clear()  # a new session on sign-in: no fixation, fresh CSRF token
-    session["user"] = name
+    session.update(user=user["name"], uid=user["id"], sv=user["session_version"], role=user["role"])
     session.permanent = False
 
 
 def logout() -> None:
+    """End this session and every other cookie issued to the same account."""
+    from store.users import end_sessions
+    from web.db import get_db
+
+    if current_user():
+        end_sessions(get_db(), current_user())
     session.clear()
 
 
@@ -117,12 +150,87 @@ def plotly_text(value):
     return value
 
 
+class LoginThrottle:
+    """Backoff on failed sign-ins, per user name and per client address (in memory, per process).
+
+    The first ``free`` failures of a key cost nothing; after that each failure doubles the wait
+    before the next attempt is even checked (``base``, 2 x ``base``, ... up to ``cap`` seconds).
+    Attempts during the wait are refused without checking the password and are not counted. A key
+    is forgotten ``memory`` seconds after its last failure; a successful sign-in clears its user
+    name (not its address).
+    """
+
+    def __init__(self, free: int, free_client: int, base: float, cap: float, memory: float) -> None:
+        self.free, self.free_client, self.base, self.cap, self.memory = free, free_client, base, cap, memory
+        self._failures: dict[str, tuple[int, float]] = {}  # key -> (count, time of the last failure)
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def keys(name: str, client: str) -> tuple[str, str]:
+        return "user:" + name.strip().lower(), "client:" + client
+
+    def wait(self, keys: tuple[str, str], now: float) -> float:
+        """Seconds before these keys may try again (0: now)."""
+        with self._lock:
+            return max(self._wait(key, now) for key in keys)
+
+    def _wait(self, key: str, now: float) -> float:
+        count, last = self._failures.get(key, (0, 0.0))
+        if not count or now - last >= self.memory:
+            return 0.0
+        free = self.free_client if key.startswith("client:") else self.free
+        if count < free:
+            return 0.0
+        return max(0.0, last + min(self.cap, self.base * 2 ** (count - free)) - now)
+
+    def failed(self, keys: tuple[str, str], now: float) -> None:
+        with self._lock:
+            for key in keys:
+                count, last = self._failures.get(key, (0, 0.0))
+                self._failures[key] = (1 if now - last >= self.memory else count + 1, now)
+            if len(self._failures) > RateLimiter.MAX_KEYS:
+                for key in [k for k, (_, t) in self._failures.items() if now - t >= self.memory]:
+                    del self._failures[key]
+
+    def succeeded(self, keys: tuple[str, str]) -> None:
+        with self._lock:
+            self._failures.pop(keys[0], None)
+
+
+def login_throttle() -> LoginThrottle:
+    """The app's login throttle, built from the ``LOGIN_*`` settings on first use."""
+    cfg = current_app.config
+    with _LIMITERS_LOCK:
+        throttle = current_app.extensions.get("fairhearing_login_throttle")
+        if throttle is None:
+            throttle = current_app.extensions["fairhearing_login_throttle"] = LoginThrottle(
+                cfg["LOGIN_FREE_FAILURES"],
+                cfg["LOGIN_CLIENT_FREE_FAILURES"],
+                cfg["LOGIN_BACKOFF_BASE"],
+                cfg["LOGIN_BACKOFF_MAX"],
+                cfg["LOGIN_FAILURE_MEMORY"],
+            )
+        return throttle
+
+
+SQLITE_INT_MAX = 2**63 - 1
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` in every route: ids above SQLite's largest integer are 404, not an overflow (500)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=SQLITE_INT_MAX, signed=False) -> None:  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = BoundedIntConverter  # before any blueprint adds a route
     app.before_request(_load_user)
     app.before_request(_check_csrf)
     app.after_request(_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["current_user"] = current_user
+    app.jinja_env.globals["is_analyst"] = is_analyst
     app.jinja_env.filters["plotly_text"] = plotly_text
 
 
