@@ -246,18 +246,39 @@ def report(db_path, out_path, fmt):
 
 @cli.command()
 @db_option
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; any other than loopback needs a login for every page unless --public.",
+)
 @click.option("--port", default=5000, show_default=True, type=int)
-def serve(db_path, host, port):
-    """Serve the web app (production WSGI server from werkzeug, never debug mode)."""
-    from werkzeug.serving import run_simple
+@click.option(
+    "--public", is_flag=True, help="On a non-loopback address, let anyone read without an account."
+)
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Worker threads.")
+def serve(db_path, host, port, public, threads):
+    """Serve the web app on waitress (a production WSGI server; never debug mode)."""
+    import waitress
 
+    from store.users import list_users
     from web import create_app
 
-    _open(db_path).close()  # create and migrate before serving
-    app = create_app({"DATABASE": str(Path(db_path).resolve())})
-    click.echo(f"Fairhearing on http://{host}:{port}/  (Ctrl+C to stop)")
-    run_simple(host, port, app, use_debugger=False, use_reloader=False, threaded=True)
+    db = _open(db_path)  # create and migrate before serving
+    accounts = list_users(db)
+    db.close()
+    app = create_app({"DATABASE": str(Path(db_path).resolve()), "BIND_HOST": host, "PUBLIC": public})
+    if app.config["REQUIRE_LOGIN"]:
+        access = "every page needs a login (viewer or analyst account)"
+        if not any(u["active"] for u in accounts):
+            click.echo("warning: no active account yet; create one with `fairhearing user add NAME`", err=True)
+    elif app.config["EXPORTS_NEED_ANALYST"]:
+        access = "public: anyone may read; full-text exports need an analyst"
+    else:
+        access = "this machine only"
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"Fairhearing on http://{shown}:{port}/  ({access}; Ctrl+C to stop)")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="fairhearing")
 
 
 @cli.group()

@@ -358,3 +358,105 @@ def test_cli_user_commands(tmp_path):
     assert out.splitlines() == ["ana\tanalyst\tinactive", "vic\tviewer\tactive"]
     bad = run(cli, ["user", "deactivate", "nobody", "--db", db])
     assert bad.exit_code == 1 and "no user 'nobody'" in bad.output
+
+
+# ---------------------------------------------------------------- access by address
+
+
+def test_loopback_addresses():
+    from web.security import is_loopback
+
+    assert all(is_loopback(h) for h in ("127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost", "LOCALHOST"))
+    assert not any(is_loopback(h) for h in ("0.0.0.0", "::", "192.168.1.10", "example.org", ""))
+
+
+@pytest.fixture
+def accounts(base):
+    db = open_db(base[0])
+    if not any(u == "vic" for (u,) in db.execute("SELECT name FROM users")):
+        create_user(db, "vic", PASSWORD, role="viewer")
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+
+
+def test_non_loopback_needs_a_login_for_every_page(base, tmp_path, accounts):
+    app = make_app(base, tmp_path, BIND_HOST="0.0.0.0")
+    c = app.test_client()
+    r = c.get("/themes?page=2")
+    assert r.status_code == 302 and r.headers["Location"] == "/login?next=/themes?page%3D2"
+    for url in ("/", "/check", "/search?q=x", f"/themes/{theme_id(app)}", "/export/points.csv", "/audit"):
+        assert c.get(url).status_code == 302, url
+    assert c.get("/static/style.css").status_code == 200  # the sign-in page keeps its style
+    login_page = c.get("/login")
+    assert login_page.status_code == 200 and "needs an account to read" in login_page.get_data(as_text=True)
+    assert c.post("/check", data={"text": "x", "csrf_token": token(c, "/login")}).status_code == 401
+    sign_in_at = {"csrf_token": token(c, "/login"), "password": PASSWORD}
+    assert c.post("/login", data=sign_in_at | {"name": "vic"}).status_code == 302
+    page = c.get("/").get_data(as_text=True)
+    assert "Viewer: <strong>vic</strong>" in page
+    assert c.get("/check").status_code == 200
+    assert rename(c, theme_id(app), token(c), "viewer edit") == 403  # viewers read only
+    assert c.get("/export/points.csv").status_code == 403  # full text is for analysts
+    assert c.get("/report").status_code == 200
+
+
+def test_non_loopback_analyst_gets_the_full_text_exports(base, tmp_path, accounts):
+    app = make_app(base, tmp_path, BIND_HOST="192.168.1.10")
+    c = app.test_client()
+    c.post("/login", data={"csrf_token": token(c, "/login"), "name": "ana", "password": PASSWORD})
+    for url in ("/export/points.csv", "/export/points.xlsx", "/export/jsonl.zip"):
+        assert c.get(url).status_code == 200, url
+
+
+def test_public_non_loopback_reads_without_login(base, tmp_path):
+    app = make_app(base, tmp_path, BIND_HOST="0.0.0.0", PUBLIC=True)
+    c = app.test_client()
+    assert c.get("/").status_code == 200 and c.get("/themes").status_code == 200
+    assert "Analyst sign-in" in c.get("/").get_data(as_text=True)
+    assert c.get("/export/points.csv").status_code == 403
+
+
+def test_loopback_reads_and_exports_without_login(client):
+    assert client.get("/").status_code == 200
+    assert client.get("/export/points.csv").status_code == 200
+
+
+def test_serve_runs_on_waitress(tmp_path, base):
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    db = tmp_path / "s.db"
+    shutil.copy(base[0], db)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cmd = [
+        sys.executable,
+        "-m",
+        "fairhearing.cli",
+        "serve",
+        "--db",
+        str(db),
+        "--port",
+        str(port),
+        "--threads",
+        "2",
+    ]
+    env = {"FAIRHEARING_INSTANCE": str(tmp_path / "inst"), "FAIRHEARING_EMBEDDER": "hashing", "PATH": ""}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline, resp = time.monotonic() + 60, None
+        while time.monotonic() < deadline and resp is None:
+            try:
+                resp = urllib.request.urlopen(f"http://127.0.0.1:{port}/themes", timeout=5)
+            except OSError:
+                time.sleep(0.3)
+        assert resp is not None and resp.status == 200
+        assert resp.headers["Server"] == "fairhearing"  # waitress's ident, not werkzeug's
+    finally:
+        proc.terminate()
+        out = proc.communicate(timeout=20)[0]
+    assert "this machine only" in out

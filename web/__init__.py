@@ -1,7 +1,8 @@
 """The Fairhearing web app: browse the analysis, check a submission, review and edit as an analyst.
 
 ``create_app(test_config=None)`` builds the Flask app. The database path comes from
-``test_config["DATABASE"]`` or the ``FAIRHEARING_DB`` environment variable. Nothing heavy is
+``test_config["DATABASE"]`` or the ``FAIRHEARING_DB`` environment variable; the address it is served
+on from ``BIND_HOST`` (or ``FAIRHEARING_HOST``), which decides who may read (see ``DEFAULTS``). Nothing heavy is
 imported here: embedders load on the first semantic search or check.
 """
 
@@ -33,7 +34,11 @@ DEFAULTS = {
     "LOGIN_BACKOFF_BASE": 1.0,
     "LOGIN_BACKOFF_MAX": 900.0,
     "LOGIN_FAILURE_MEMORY": 3600.0,
-    "REQUIRE_LOGIN": False,  # every page needs a signed-in account (set for non-loopback addresses)
+    # Access: BIND_HOST is the address the server listens on. On a non-loopback address every page
+    # needs a signed-in account (REQUIRE_LOGIN) unless PUBLIC is set, and the full-text exports need
+    # the analyst role (EXPORTS_NEED_ANALYST). Both are derived in create_app unless given.
+    "BIND_HOST": "127.0.0.1",
+    "PUBLIC": False,
     "CLOCK": time.monotonic,  # rate limits and login backoff read this clock (tests inject their own)
     "SEARCH_CANDIDATES": 200,  # per ranking (keyword, semantic) before fusion
     "SEARCH_MIN_SIMILARITY": 0.3,  # semantic hits below this cosine are dropped
@@ -51,8 +56,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["SESSION_COOKIE_SECURE"] = os.environ.get("FAIRHEARING_SECURE_COOKIES") == "1"
     if os.environ.get("FAIRHEARING_EMBEDDER"):
         app.config["EMBEDDER"] = os.environ["FAIRHEARING_EMBEDDER"]
+    if os.environ.get("FAIRHEARING_HOST"):
+        app.config["BIND_HOST"] = os.environ["FAIRHEARING_HOST"]
+    app.config["PUBLIC"] = os.environ.get("FAIRHEARING_PUBLIC") == "1"
     if test_config:
         app.config.update(test_config)
+    from web.security import is_loopback
+
+    local = is_loopback(app.config["BIND_HOST"])
+    app.config.setdefault("REQUIRE_LOGIN", not local and not app.config["PUBLIC"])
+    app.config.setdefault("EXPORTS_NEED_ANALYST", not local)
     app.config["DATABASE"] = str(Path(app.config["DATABASE"]).resolve())
     app.debug = False  # never debug mode: the debugger runs arbitrary code
     app.config["SECRET_KEY"] = (

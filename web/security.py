@@ -11,7 +11,7 @@ from collections import deque
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, current_app, g, request, session
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from werkzeug.routing import IntegerConverter
 
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -87,6 +87,39 @@ def login_required(view: Callable) -> Callable:
         return view(*args, **kwargs)
 
     return wrapped
+
+
+LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
+OPEN_ENDPOINTS = ("analyst.login_view", "analyst.logout_view", "static")  # reachable before signing in
+FULL_TEXT_ENDPOINTS = ("exports.points_csv", "exports.points_xlsx", "exports.jsonl_zip")
+
+
+def is_loopback(host: str) -> bool:
+    """True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    import ipaddress
+
+    host = (host or "").strip().strip("[]").lower()
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _require_login():
+    """Where ``REQUIRE_LOGIN`` is set every page but sign-in needs an account; where
+    ``EXPORTS_NEED_ANALYST`` is set the full-text exports need the analyst role."""
+    cfg = current_app.config
+    if request.endpoint in OPEN_ENDPOINTS:
+        return None
+    if cfg["REQUIRE_LOGIN"] and not current_user():
+        if request.method in ("GET", "HEAD"):
+            return redirect(url_for("analyst.login_view", next=request.full_path.rstrip("?")))
+        abort(401, description="Sign in first.")
+    if cfg["EXPORTS_NEED_ANALYST"] and request.endpoint in FULL_TEXT_ENDPOINTS and not is_analyst():
+        abort(403, description="The full-text exports are for signed-in analysts.")
+    return None
 
 
 def login(user: dict) -> None:
@@ -226,6 +259,7 @@ class BoundedIntConverter(IntegerConverter):
 def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedIntConverter  # before any blueprint adds a route
     app.before_request(_load_user)
+    app.before_request(_require_login)
     app.before_request(_check_csrf)
     app.after_request(_headers)
     app.jinja_env.globals["csrf_token"] = csrf_token
