@@ -143,6 +143,20 @@ def stats(db_path):
 @cli.command()
 @db_option
 @click.option(
+    "--out", "out_path", required=True, type=click.Path(dir_okay=False), help="Backup file to write."
+)
+@click.option("--force", is_flag=True, help="Replace FILE when it exists.")
+def backup(db_path, out_path, force):
+    """Copy the database to FILE (SQLite online backup: safe while serving); restore by copying it back."""
+    from store.backup import backup_db
+
+    counts = backup_db(db_path, out_path, overwrite=force)
+    click.echo(f"backed up {len(counts)} tables, {sum(counts.values())} rows to {out_path} (integrity ok)")
+
+
+@cli.command()
+@db_option
+@click.option(
     "--embedder",
     default="minilm",
     show_default=True,
@@ -253,9 +267,7 @@ def report(db_path, out_path, fmt):
     help="Address to listen on; any other than loopback needs a login for every page unless --public.",
 )
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option(
-    "--public", is_flag=True, help="On a non-loopback address, let anyone read without an account."
-)
+@click.option("--public", is_flag=True, help="On a non-loopback address, let anyone read without an account.")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Worker threads.")
 def serve(db_path, host, port, public, threads):
     """Serve the web app on waitress (a production WSGI server; never debug mode)."""
@@ -271,7 +283,9 @@ def serve(db_path, host, port, public, threads):
     if app.config["REQUIRE_LOGIN"]:
         access = "every page needs a login (viewer or analyst account)"
         if not any(u["active"] for u in accounts):
-            click.echo("warning: no active account yet; create one with `fairhearing user add NAME`", err=True)
+            click.echo(
+                "warning: no active account yet; create one with `fairhearing user add NAME`", err=True
+            )
     elif app.config["EXPORTS_NEED_ANALYST"]:
         access = "public: anyone may read; full-text exports need an analyst"
     else:

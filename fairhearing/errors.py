@@ -20,6 +20,7 @@ CODES: dict[str, str] = {
     "FH-E140": "no responses found in the file",
     "FH-E141": "framework or codebook could not be parsed",
     "FH-E200": "database schema is newer than this program",
+    "FH-E210": "backup could not be made (no database, target exists, or the copy failed its check)",
     "FH-E300": "analysis has not been run on this database",
     "FH-E301": "an optional dependency is missing",
     "FH-E302": "model package is not installed",
