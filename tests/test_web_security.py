@@ -460,3 +460,17 @@ def test_serve_runs_on_waitress(tmp_path, base):
         proc.terminate()
         out = proc.communicate(timeout=20)[0]
     assert "this machine only" in out
+
+
+def test_limiters_keep_memory_bounded(monkeypatch):
+    from web.security import LoginThrottle
+
+    monkeypatch.setattr(RateLimiter, "MAX_KEYS", 10)
+    lim = RateLimiter(5, 60)
+    for i in range(25):
+        lim.hit(f"10.0.0.{i}", float(i))
+    assert len(lim._events) <= 10 and "10.0.0.24" in lim._events
+    t = LoginThrottle(free=5, free_client=20, base=1, cap=900, memory=3600)
+    for i in range(25):
+        t.failed(t.keys("x" * 100_000 + str(i), f"10.0.0.{i}"), float(i))
+    assert len(t._failures) <= 10 and all(len(k) <= 70 for k in t._failures)

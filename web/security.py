@@ -200,7 +200,8 @@ class LoginThrottle:
 
     @staticmethod
     def keys(name: str, client: str) -> tuple[str, str]:
-        return "user:" + name.strip().lower(), "client:" + client
+        """The user name key (at most 64 characters: longer names cannot exist) and the address key."""
+        return "user:" + name.strip().lower()[:64], "client:" + client
 
     def wait(self, keys: tuple[str, str], now: float) -> float:
         """Seconds before these keys may try again (0: now)."""
@@ -223,6 +224,10 @@ class LoginThrottle:
                 self._failures[key] = (1 if now - last >= self.memory else count + 1, now)
             if len(self._failures) > RateLimiter.MAX_KEYS:
                 for key in [k for k, (_, t) in self._failures.items() if now - t >= self.memory]:
+                    del self._failures[key]
+            if len(self._failures) > RateLimiter.MAX_KEYS:  # memory stays bounded: keep the newest half
+                recent = sorted(self._failures, key=lambda k: self._failures[k][1], reverse=True)
+                for key in recent[RateLimiter.MAX_KEYS // 2 :]:
                     del self._failures[key]
 
     def succeeded(self, keys: tuple[str, str]) -> None:
@@ -298,6 +303,10 @@ class RateLimiter:
     def _forget(self, now: float) -> None:
         for key in [k for k, ev in self._events.items() if not ev or ev[-1] <= now - self.window]:
             del self._events[key]
+        if len(self._events) > self.MAX_KEYS:  # still too many live keys: keep the most recent half
+            recent = sorted(self._events, key=lambda k: self._events[k][-1], reverse=True)
+            for key in recent[self.MAX_KEYS // 2 :]:
+                del self._events[key]
 
 
 def client_key() -> str:
