@@ -1,7 +1,9 @@
 """WSGI entry point: ``FAIRHEARING_DB=path.db`` selects the database (default ./fairhearing.db).
 
-Serve with any WSGI server, e.g. ``flask --app app run`` for a local look (never with --debug),
-or ``python app.py`` for 127.0.0.1:5000.
+Serve with ``fairhearing serve`` (waitress). Under another WSGI server set ``FAIRHEARING_HOST`` to
+the address it listens on (a non-loopback one makes every page need a login unless
+``FAIRHEARING_PUBLIC=1``). ``flask --app app run`` or ``python app.py`` is for a local look
+(127.0.0.1:5000, never with --debug).
 """
 
 from web import create_app

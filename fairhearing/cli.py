@@ -143,6 +143,20 @@ def stats(db_path):
 @cli.command()
 @db_option
 @click.option(
+    "--out", "out_path", required=True, type=click.Path(dir_okay=False), help="Backup file to write."
+)
+@click.option("--force", is_flag=True, help="Replace FILE when it exists.")
+def backup(db_path, out_path, force):
+    """Copy the database to FILE (SQLite online backup: safe while serving); restore by copying it back."""
+    from store.backup import backup_db
+
+    counts = backup_db(db_path, out_path, overwrite=force)
+    click.echo(f"backed up {len(counts)} tables, {sum(counts.values())} rows to {out_path} (integrity ok)")
+
+
+@cli.command()
+@db_option
+@click.option(
     "--embedder",
     default="minilm",
     show_default=True,
@@ -179,16 +193,25 @@ def analyse(db_path, embedder, n_themes, seed, models_dir, quiet):
     "--text-file", required=True, type=click.File("r", encoding="utf-8"), help="The submission ('-' = stdin)."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def check(db_path, text_file, as_json):
+@click.option(
+    "--max-chars",
+    default=10_000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Refuse a longer submission (FH-E310).",
+)
+def check(db_path, text_file, as_json, max_chars):
     """Was my point captured? Where each point of a submission landed, with evidence."""
     from dataclasses import asdict
 
-    from nlp.check import check_submission, latest_run
+    from nlp.check import check_limits, check_submission, latest_run
     from nlp.embed import load_embedder
 
+    text = text_file.read()
+    check_limits(text, max_chars, max_points=None)  # local: the size limit only, before loading a model
     db = _open(db_path)
     _, _, embedder_name = latest_run(db)
-    result = check_submission(db, text_file.read(), load_embedder(embedder_name))
+    result = check_submission(db, text, load_embedder(embedder_name))
     if as_json:
         click.echo(json.dumps([asdict(p) for p in result.points], indent=2, ensure_ascii=False))
         return
@@ -237,38 +260,119 @@ def report(db_path, out_path, fmt):
 
 @cli.command()
 @db_option
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; any other than loopback needs a login for every page unless --public.",
+)
 @click.option("--port", default=5000, show_default=True, type=int)
-def serve(db_path, host, port):
-    """Serve the web app (production WSGI server from werkzeug, never debug mode)."""
-    from werkzeug.serving import run_simple
+@click.option("--public", is_flag=True, help="On a non-loopback address, let anyone read without an account.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Worker threads.")
+def serve(db_path, host, port, public, threads):
+    """Serve the web app on waitress (a production WSGI server; never debug mode)."""
+    import waitress
 
+    from store.users import list_users
     from web import create_app
 
-    _open(db_path).close()  # create and migrate before serving
-    app = create_app({"DATABASE": str(Path(db_path).resolve())})
-    click.echo(f"Fairhearing on http://{host}:{port}/  (Ctrl+C to stop)")
-    run_simple(host, port, app, use_debugger=False, use_reloader=False, threaded=True)
+    db = _open(db_path)  # create and migrate before serving
+    accounts = list_users(db)
+    db.close()
+    app = create_app({"DATABASE": str(Path(db_path).resolve()), "BIND_HOST": host, "PUBLIC": public})
+    if app.config["REQUIRE_LOGIN"]:
+        access = "every page needs a login (viewer or analyst account)"
+        if not any(u["active"] for u in accounts):
+            click.echo(
+                "warning: no active account yet; create one with `fairhearing user add NAME`", err=True
+            )
+    elif app.config["EXPORTS_NEED_ANALYST"]:
+        access = "public: anyone may read; full-text exports need an analyst"
+    else:
+        access = "this machine only"
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"Fairhearing on http://{shown}:{port}/  ({access}; Ctrl+C to stop)")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="fairhearing")
 
 
 @cli.group()
 def user() -> None:
-    """Analyst accounts (viewers need none)."""
+    """Accounts: analysts edit; viewers read where the app needs a login (a non-loopback address)."""
 
 
 @user.command("add")
 @click.argument("name")
 @db_option
+@click.option(
+    "--role",
+    type=click.Choice(["analyst", "viewer"]),
+    default="analyst",
+    show_default=True,
+    help="What it may do.",
+)
 @click.password_option(help="Password (asked for when not given).")
-def user_add(name, db_path, password):
-    """Create an analyst account with a hashed password."""
+def user_add(name, db_path, role, password):
+    """Create an account with a hashed password."""
     from store.users import UserError, create_user
 
     try:
-        create_user(_open(db_path), name, password)
+        create_user(_open(db_path), name, password, role=role)
     except UserError as e:
         raise click.ClickException(str(e)) from None
-    click.echo(f"analyst {name!r} created")
+    click.echo(f"{role} {name!r} created")
+
+
+@user.command("passwd")
+@click.argument("name")
+@db_option
+@click.password_option(help="New password (asked for when not given).")
+def user_passwd(name, db_path, password):
+    """Change an account's password (its signed-in sessions end)."""
+    from store.users import UserError, set_password
+
+    try:
+        set_password(_open(db_path), name, password)
+    except UserError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"password of {name!r} changed; its sessions are signed out")
+
+
+@user.command("deactivate")
+@click.argument("name")
+@db_option
+def user_deactivate(name, db_path):
+    """Stop an account signing in (its signed-in sessions end at once)."""
+    from store.users import UserError, set_active
+
+    try:
+        set_active(_open(db_path), name, False)
+    except UserError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"{name!r} deactivated")
+
+
+@user.command("activate")
+@click.argument("name")
+@db_option
+def user_activate(name, db_path):
+    """Let a deactivated account sign in again."""
+    from store.users import UserError, set_active
+
+    try:
+        set_active(_open(db_path), name, True)
+    except UserError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"{name!r} activated")
+
+
+@user.command("list")
+@db_option
+def user_list(db_path):
+    """Accounts with their role and whether they are active."""
+    from store.users import list_users
+
+    for u in list_users(_open(db_path)):
+        click.echo(f"{u['name']}\t{u['role']}\t{'active' if u['active'] else 'inactive'}")
 
 
 @cli.command()

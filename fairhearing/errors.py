@@ -20,6 +20,7 @@ CODES: dict[str, str] = {
     "FH-E140": "no responses found in the file",
     "FH-E141": "framework or codebook could not be parsed",
     "FH-E200": "database schema is newer than this program",
+    "FH-E210": "backup could not be made (no database, target exists, or the copy failed its check)",
     "FH-E300": "analysis has not been run on this database",
     "FH-E301": "an optional dependency is missing",
     "FH-E302": "model package is not installed",
@@ -27,6 +28,7 @@ CODES: dict[str, str] = {
     "FH-E304": "the responses changed while analysis ran; nothing was written, run it again",
     "FH-E305": "database file does not exist (only ingest and demo create one)",
     "FH-E400": "the database is busy with another write; try again shortly",
+    "FH-E310": "submission is over the check's size limit (characters or points)",
 }
 
 

@@ -23,6 +23,8 @@ from ingest.points import split_points
 from nlp.summaries import stored_quotes
 from nlp.vectors import load_vectors
 
+MAX_CHARS = 10_000  # a long consultation response; the check costs CPU in proportion to its points
+MAX_POINTS = 30  # points embedded and matched per submission
 MATCH_MIN = 0.55  # a stored point this close says much the same thing
 SUMMARY_CAPTURED = 0.70  # a summary quote this close reflects the point
 TOP_MATCHES = 5
@@ -96,6 +98,28 @@ def latest_run(db: sqlite_utils.Database) -> tuple[int, str, str]:
         raise AnalysisError("FH-E300", "no finished analysis; run `fairhearing analyse --db DB` first")
     params = json.loads(row[2] or "{}")
     return row[0], row[1], params.get("embedder", "minilm")
+
+
+def check_limits(text: str, max_chars: int = MAX_CHARS, max_points: int | None = MAX_POINTS) -> int:
+    """The number of points in ``text``; raises FH-E310 when it is over either limit.
+
+    Cheap (no embedding): callers run it before ``check_submission`` so one oversized
+    submission cannot occupy the CPU. ``max_points=None`` checks only the size.
+    """
+    if len(text) > max_chars:
+        raise AnalysisError(
+            "FH-E310",
+            f"the submission is {len(text):,} characters; the check takes at most {max_chars:,} "
+            "at a time, so check it in parts",
+        )
+    n = len(split_points(text, 0, len(text))) if text.strip() else 0
+    if max_points is not None and n > max_points:
+        raise AnalysisError(
+            "FH-E310",
+            f"the submission has {n} points; the check takes at most {max_points} at a time, "
+            "so check it in parts",
+        )
+    return n
 
 
 def check_submission(

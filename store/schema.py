@@ -18,7 +18,7 @@ from fairhearing.errors import FairhearingError
 from store.schema_counts import m006_counts
 from store.schema_integrity import m005_integrity
 from store.tx import write_tx
-from store.web_schema import m003_web
+from store.web_schema import m003_web, m007_sessions
 
 Migration = Callable[[sqlite_utils.Database], None]
 
@@ -244,6 +244,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("004_summaries", _m004_summaries),
     ("005_integrity", m005_integrity),
     ("006_counts", m006_counts),
+    ("007_sessions", m007_sessions),
 ]
 
 # Migrations that rebuild tables referenced by foreign keys: they run with enforcement off (it cannot

@@ -1,6 +1,9 @@
-"""Analyst accounts: created from the CLI (``fairhearing user add NAME``), checked at web login.
+"""Accounts: created from the CLI (``fairhearing user add NAME [--role viewer]``), checked at web login.
 
-Passwords are stored only as werkzeug salted hashes. Viewers need no account.
+Passwords are stored only as werkzeug salted hashes. ``analyst`` accounts edit; ``viewer`` accounts
+only read, and are needed only where the app requires a login (a non-loopback address). Each
+account has a session version that every session cookie carries: ``end_sessions`` (logout), a
+password change and deactivation bump it, so every cookie issued before is refused.
 """
 
 from __future__ import annotations
@@ -16,14 +19,19 @@ from store.tx import write_tx
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 MIN_PASSWORD = 8
+ROLES = ("analyst", "viewer")
+_COLUMNS = ("id", "name", "active", "created_at", "role", "session_version")
+_SELECT = f"SELECT {', '.join(_COLUMNS)} FROM users"
 
 
 class UserError(ValueError):
     """A user could not be created or changed (bad name, short password, duplicate)."""
 
 
-def create_user(db: sqlite_utils.Database, name: str, password: str) -> int:
-    """Create an analyst account; return its id. Raises UserError on a bad or taken name."""
+def create_user(db: sqlite_utils.Database, name: str, password: str, role: str = "analyst") -> int:
+    """Create an account (``analyst`` or ``viewer``); return its id. Raises UserError on a bad or taken name."""
+    if role not in ROLES:
+        raise UserError(f"role must be one of {', '.join(ROLES)}")
     if not NAME_RE.match(name or ""):
         raise UserError("user name must be 1-64 letters, digits or . _ @ - (starting with a letter or digit)")
     if len(password or "") < MIN_PASSWORD:
@@ -32,20 +40,39 @@ def create_user(db: sqlite_utils.Database, name: str, password: str) -> int:
         raise UserError(f"user {name!r} already exists")
     with write_tx(db):
         cur = db.execute(
-            "INSERT INTO users (name, password_hash, active, created_at) VALUES (?, ?, 1, ?)",
-            [name, generate_password_hash(password), now()],
+            "INSERT INTO users (name, password_hash, active, created_at, role) VALUES (?, ?, 1, ?, ?)",
+            [name, generate_password_hash(password), now(), role],
         )
     return cur.lastrowid
 
 
 def get_user(db: sqlite_utils.Database, name: str) -> dict | None:
-    row = db.execute("SELECT id, name, active, created_at FROM users WHERE name = ?", [name]).fetchone()
-    return dict(zip(("id", "name", "active", "created_at"), row, strict=True)) if row else None
+    """The account (id, name, active, created_at, role, session_version), or None."""
+    row = db.execute(f"{_SELECT} WHERE name = ?", [name]).fetchone()
+    return dict(zip(_COLUMNS, row, strict=True)) if row else None
 
 
 def list_users(db: sqlite_utils.Database) -> list[dict]:
-    cur = db.execute("SELECT id, name, active, created_at FROM users ORDER BY name")
-    return [dict(zip(("id", "name", "active", "created_at"), r, strict=True)) for r in cur]
+    return [dict(zip(_COLUMNS, r, strict=True)) for r in db.execute(f"{_SELECT} ORDER BY name")]
+
+
+def authenticate(db: sqlite_utils.Database, name: str, password: str) -> dict | None:
+    """The account when it exists, is active and the password matches; else None (same time either way)."""
+    return get_user(db, name) if verify_user(db, name, password) else None
+
+
+def session_valid(db: sqlite_utils.Database, name: str, user_id: int, version: int) -> dict | None:
+    """The account a session cookie names, when it is still active and the cookie's version is current."""
+    user = get_user(db, name)
+    if user is None or not user["active"] or user["id"] != user_id or user["session_version"] != version:
+        return None
+    return user
+
+
+def end_sessions(db: sqlite_utils.Database, name: str) -> None:
+    """Refuse every session cookie issued to ``name`` so far (sign out everywhere)."""
+    with write_tx(db):
+        db.execute("UPDATE users SET session_version = session_version + 1 WHERE name = ?", [name])
 
 
 def verify_user(db: sqlite_utils.Database, name: str, password: str) -> bool:
@@ -63,7 +90,8 @@ def set_password(db: sqlite_utils.Database, name: str, password: str) -> None:
         raise UserError(f"password must be at least {MIN_PASSWORD} characters")
     with write_tx(db):
         cur = db.execute(
-            "UPDATE users SET password_hash = ? WHERE name = ?", [generate_password_hash(password), name]
+            "UPDATE users SET password_hash = ?, session_version = session_version + 1 WHERE name = ?",
+            [generate_password_hash(password), name],
         )
     if cur.rowcount == 0:
         raise UserError(f"no user {name!r}")
@@ -71,7 +99,10 @@ def set_password(db: sqlite_utils.Database, name: str, password: str) -> None:
 
 def set_active(db: sqlite_utils.Database, name: str, active: bool) -> None:
     with write_tx(db):
-        cur = db.execute("UPDATE users SET active = ? WHERE name = ?", [int(active), name])
+        cur = db.execute(
+            "UPDATE users SET active = ?, session_version = session_version + 1 WHERE name = ?",
+            [int(active), name],
+        )
     if cur.rowcount == 0:
         raise UserError(f"no user {name!r}")
 

@@ -1,6 +1,6 @@
-"""Migration 003_web: analyst accounts and the edit log (audit trail + replayable operations).
+"""Migrations 003_web (analyst accounts and the edit log) and 007_sessions (roles, session versions).
 
-Registered in ``store.schema.MIGRATIONS`` as ``("003_web", ...)``. Kept apart from schema.py so the
+Registered in ``store.schema.MIGRATIONS`` as ``("003_web", ...)`` and ``("007_sessions", ...)``. Kept apart from schema.py so the
 web layer owns its tables; this module must not import ``store.schema`` (it is imported from there).
 """
 
@@ -45,3 +45,11 @@ def m003_web(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_edits_at ON edits(at)")
     # theme pages list a theme's points closest first: served straight from this index
     db.execute("CREATE INDEX idx_pa_theme_score ON point_analysis(theme_id, theme_score)")
+
+
+def m007_sessions(db: sqlite_utils.Database) -> None:
+    """Accounts get a role (``analyst`` edits; ``viewer`` only reads where a login is required) and a
+    session version: every session cookie carries it, and logout, a password change or deactivation
+    bump it, so cookies issued before stop working."""
+    db.execute("ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'analyst'")
+    db.execute("ALTER TABLE users ADD COLUMN session_version INTEGER NOT NULL DEFAULT 1")

@@ -1,7 +1,8 @@
 """The Fairhearing web app: browse the analysis, check a submission, review and edit as an analyst.
 
 ``create_app(test_config=None)`` builds the Flask app. The database path comes from
-``test_config["DATABASE"]`` or the ``FAIRHEARING_DB`` environment variable. Nothing heavy is
+``test_config["DATABASE"]`` or the ``FAIRHEARING_DB`` environment variable; the address it is served
+on from ``BIND_HOST`` (or ``FAIRHEARING_HOST``), which decides who may read (see ``DEFAULTS``). Nothing heavy is
 imported here: embedders load on the first semantic search or check.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from pathlib import Path
 
 from flask import Flask
@@ -18,7 +20,26 @@ from store.db import open_db
 DEFAULTS = {
     "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,  # request size limit (a pasted submission fits easily)
     "PER_PAGE": 50,
-    "CHECK_MAX_CHARS": 50_000,
+    # /check: one submission at most this many characters and points (413 beyond), and at most
+    # CHECK_RATE_LIMIT checks per client address per CHECK_RATE_WINDOW seconds (429 beyond)
+    "CHECK_MAX_CHARS": 10_000,
+    "CHECK_MAX_POINTS": 30,
+    "CHECK_RATE_LIMIT": 10,
+    "CHECK_RATE_WINDOW": 60,
+    # sign-in backoff (in memory, per process): after LOGIN_FREE_FAILURES failures for a user name, or
+    # LOGIN_CLIENT_FREE_FAILURES from one address, each failure doubles the wait (from LOGIN_BACKOFF_BASE
+    # up to LOGIN_BACKOFF_MAX seconds); failures are forgotten LOGIN_FAILURE_MEMORY seconds after the last
+    "LOGIN_FREE_FAILURES": 5,
+    "LOGIN_CLIENT_FREE_FAILURES": 20,
+    "LOGIN_BACKOFF_BASE": 1.0,
+    "LOGIN_BACKOFF_MAX": 900.0,
+    "LOGIN_FAILURE_MEMORY": 3600.0,
+    # Access: BIND_HOST is the address the server listens on. On a non-loopback address every page
+    # needs a signed-in account (REQUIRE_LOGIN) unless PUBLIC is set, and the full-text exports need
+    # the analyst role (EXPORTS_NEED_ANALYST). Both are derived in create_app unless given.
+    "BIND_HOST": "127.0.0.1",
+    "PUBLIC": False,
+    "CLOCK": time.monotonic,  # rate limits and login backoff read this clock (tests inject their own)
     "SEARCH_CANDIDATES": 200,  # per ranking (keyword, semantic) before fusion
     "SEARCH_MIN_SIMILARITY": 0.3,  # semantic hits below this cosine are dropped
     "SESSION_COOKIE_HTTPONLY": True,
@@ -35,8 +56,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["SESSION_COOKIE_SECURE"] = os.environ.get("FAIRHEARING_SECURE_COOKIES") == "1"
     if os.environ.get("FAIRHEARING_EMBEDDER"):
         app.config["EMBEDDER"] = os.environ["FAIRHEARING_EMBEDDER"]
+    if os.environ.get("FAIRHEARING_HOST"):
+        app.config["BIND_HOST"] = os.environ["FAIRHEARING_HOST"]
+    app.config["PUBLIC"] = os.environ.get("FAIRHEARING_PUBLIC") == "1"
     if test_config:
         app.config.update(test_config)
+    from web.security import is_loopback
+
+    local = is_loopback(app.config["BIND_HOST"])
+    app.config.setdefault("REQUIRE_LOGIN", not local and not app.config["PUBLIC"])
+    app.config.setdefault("EXPORTS_NEED_ANALYST", not local)
     app.config["DATABASE"] = str(Path(app.config["DATABASE"]).resolve())
     app.debug = False  # never debug mode: the debugger runs arbitrary code
     app.config["SECRET_KEY"] = (

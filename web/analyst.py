@@ -1,4 +1,4 @@
-"""Analyst sign-in and review edits (rename, merge, split, move, sign off, confirm/reject mappings).
+"""Sign-in (with backoff on failures), sign-out (ends every session of the account) and review edits (rename, merge, split, move, sign off, confirm/reject mappings).
 
 Every edit is a POST carrying the session's CSRF token, needs a signed-in analyst, and is
 written by ``store.edits`` (which applies it and records it in the audit log).
@@ -9,26 +9,45 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from store import edits, read
-from store.users import verify_user
+from store.users import authenticate
 from web.db import get_db
 from web.helpers import Pager, int_arg, int_list
-from web.security import current_user, login, login_required, logout, safe_next
+from web.security import (
+    client_key,
+    clock,
+    current_user,
+    login,
+    login_required,
+    login_throttle,
+    logout,
+    retry_after,
+    safe_next,
+)
 
 bp = Blueprint("analyst", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login_view():
-    error = None
+    error, status, headers = None, 200, {}
     if request.method == "POST":
         name = request.form.get("name", "").strip()
-        if verify_user(get_db(), name, request.form.get("password", "")):
-            login(name)
-            return redirect(safe_next(request.form.get("next"), url_for("overview.index")))
-        error = "Unknown user name or wrong password."
-    return render_template(
-        "login.html", error=error, next=request.values.get("next", "")
-    ), 401 if error else 200
+        throttle, now = login_throttle(), clock()
+        keys = throttle.keys(name, client_key())
+        wait = throttle.wait(keys, now)
+        if wait:
+            error = f"Too many failed sign-ins. Try again in {retry_after(wait)} seconds."
+            status, headers["Retry-After"] = 429, retry_after(wait)
+        else:
+            user = authenticate(get_db(), name, request.form.get("password", ""))
+            if user is not None:
+                throttle.succeeded(keys)
+                login(user)
+                return redirect(safe_next(request.form.get("next"), url_for("overview.index")))
+            throttle.failed(keys, now)
+            error, status = "Unknown user name or wrong password.", 401
+    page = render_template("login.html", error=error, next=request.values.get("next", ""))
+    return page, status, headers
 
 
 @bp.post("/logout")

@@ -2,6 +2,9 @@
 
 Submissions are checked in memory and never stored. The one call into the analysis is
 ``run_check``; the analysed-point index it needs is cached per process like the search matrix.
+A check costs CPU in proportion to its points, so each request is bounded (``CHECK_MAX_CHARS``,
+``CHECK_MAX_POINTS``: 413 beyond) and each client address may run ``CHECK_RATE_LIMIT`` checks
+per ``CHECK_RATE_WINDOW`` seconds (429 with Retry-After beyond).
 """
 
 from __future__ import annotations
@@ -9,9 +12,11 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 
 from fairhearing.errors import FairhearingError
+from ingest.points import split_points
 from store import read
 from web.db import get_db, get_embedder, search_model
 from web.highlight import mark
+from web.security import client_key, clock, limiter, retry_after
 from web.semantic import cached
 
 bp = Blueprint("check", __name__)
@@ -38,33 +43,65 @@ def run_check(db, text: str):
 @bp.route("/check", methods=["GET", "POST"])
 def index():
     db = get_db()
+    cfg = current_app.config
     org = (request.values.get("organisation") or "").strip()
     text = request.form.get("text", "") if request.method == "POST" else ""
-    limit = current_app.config["CHECK_MAX_CHARS"]
+    limit, max_points = cfg["CHECK_MAX_CHARS"], cfg["CHECK_MAX_POINTS"]
     if org and not text.strip():
         text = read.organisation_text(db, org, limit)
-    result, error = None, None
-    if len(text) > limit:
-        error = f"That is longer than {limit:,} characters; check it in parts."
-    elif text.strip():
-        try:
-            result = run_check(db, text)
-        except FairhearingError as e:
-            error = e.message
+    result, error, note, status, headers = None, None, None, 200, {}
+    if text.strip():
+        wait = limiter("check", cfg["CHECK_RATE_LIMIT"], cfg["CHECK_RATE_WINDOW"]).hit(client_key(), clock())
+        if wait:
+            status, headers["Retry-After"] = 429, retry_after(wait)
+            error = (
+                f"You have run {cfg['CHECK_RATE_LIMIT']} checks in the last {cfg['CHECK_RATE_WINDOW']} "
+                f"seconds, the most this site allows. Please try again in {retry_after(wait)} seconds."
+            )
+        else:
+            if org and not request.form.get("text", "").strip():
+                text, note = _first_points(text, max_points)
+            result, error, status = _checked(db, text, limit, max_points)
     segments = (
         mark(text, [(p.start, p.end, i) for i, p in enumerate(result.points)]) if result is not None else []
     )
-    return render_template(
+    page = render_template(
         "check.html",
         text=text,
         org=org,
         organisations=cached(
-            ("organisations", current_app.config["DATABASE"]),
+            ("organisations", cfg["DATABASE"]),
             read.data_version(db),
             lambda: read.organisation_names(db),
         ),
         result=result,
         segments=segments,
         error=error,
+        note=note,
         status_class=STATUS_CLASS,
     )
+    return page, status, headers
+
+
+def _checked(db, text: str, limit: int, max_points: int):
+    """(result, error, HTTP status) for one submission: 413 when it is over a size limit."""
+    from nlp.check import check_limits
+
+    if len(text) > limit:
+        return None, f"That is longer than {limit:,} characters; check it in parts.", 413
+    try:
+        check_limits(text, limit, max_points)
+    except FairhearingError as e:
+        return None, e.message[0].upper() + e.message[1:] + ".", 413
+    try:
+        return run_check(db, text), None, 200
+    except FairhearingError as e:
+        return None, e.message, 200
+
+
+def _first_points(text: str, max_points: int) -> tuple[str, str | None]:
+    """An organisation's text cut after its first ``max_points`` points, with a note when cut."""
+    spans = split_points(text, 0, len(text))
+    if len(spans) <= max_points:
+        return text, None
+    return text[: spans[max_points - 1].end], f"Checked the first {max_points} of {len(spans)} points."

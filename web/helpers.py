@@ -19,12 +19,15 @@ def int_arg(name: str, default: int | None = None, lo: int = 1, hi: int = 10**9)
 
 
 def int_list(values: list[str]) -> list[int]:
+    """The values that are integers within SQLite's range (others are dropped)."""
     out = []
     for v in values:
         try:
-            out.append(int(v))
+            n = int(v)
         except ValueError:
             continue
+        if -(2**63) <= n < 2**63:
+            out.append(n)
     return out
 
 
