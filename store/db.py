@@ -20,7 +20,7 @@ def open_db(path: str | Path | None = None, *, memory: bool = False) -> sqlite_u
         conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
         db = sqlite_utils.Database(conn)
         db.execute("PRAGMA journal_mode=WAL")
-    db.conn.isolation_level = None  # autocommit; ``db.atomic()`` makes the transactions
+    db.conn.isolation_level = None  # autocommit; ``store.tx.write_tx`` makes the transactions
     db.execute("PRAGMA foreign_keys=ON")
     db.execute("PRAGMA busy_timeout=30000")
     migrate(db)

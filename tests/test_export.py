@@ -44,7 +44,9 @@ def test_contract_checker_catches_a_bad_offset(seeds_db, tmp_path):
 def test_responses_are_citable(seeds_db, tmp_path):
     export_jsonl(seeds_db, tmp_path)
     responses = {r["id"]: r for r in load(tmp_path / "responses.jsonl")}
-    numbered = [r for r in responses.values() if r["source"].startswith("000_") and r["role"] == "stakeholder"]
+    numbered = [
+        r for r in responses.values() if r["source"].startswith("000_") and r["role"] == "stakeholder"
+    ]
     first = numbered[0]
     assert first["reference"]["source_title"] == "Implementation"  # the page title, not the hash name
     assert first["reference"]["number"] == "comment 1"
