@@ -179,8 +179,8 @@ def analyse(db_path, embedder, n_themes, seed, models_dir, quiet):
     )
     report = analyser.run(db)
     click.echo(
-        f"run {report.run_id}: {report.points} points ({report.skipped_duplicates} duplicate-group copies "
-        f"counted once), {report.themes} themes in {report.groups} groups, "
+        f"run {report.run_id}: {report.points} points ({report.skipped_duplicates} repeat an earlier text "
+        f"and share its analysis), {report.themes} themes in {report.groups} groups, "
         f"unthemed {report.outliers_before} -> {report.outliers_after}, "
         f"{report.mapped} mapped to principles, {report.no_principle} off-topic (fit no principle)"
     )

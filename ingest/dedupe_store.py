@@ -1,9 +1,11 @@
-"""Recompute duplicate, template and campaign groups over every stored stakeholder response.
+"""Recompute duplicate, template, campaign and common-answer groups, within each consultation.
 
-Two passes of ``ingest.duplicates.find_duplicates`` (MinHash LSH, not pairwise):
-whole responses (exact / near duplicates, form-letter campaigns), then long points, so that
-an organisation's template paragraph re-used on two consultation pages links the two responses
-even when the rest of each differs. Every member keeps its row; analysis treats a group once.
+Two passes of ``ingest.duplicates.find_duplicates`` (MinHash LSH, not pairwise): whole responses to
+one question (exact / near duplicates, form-letter campaigns, common short answers), then long
+points and official notices across the consultation's pages, so that an organisation's template
+paragraph re-used on two consultation pages links the two responses even when the rest of each
+differs. Every member keeps its row and its own analysis (analysis embeds and tags each distinct
+point text once per question, and applies the result to every copy); groups are shown and counted.
 """
 
 from __future__ import annotations
@@ -14,8 +16,12 @@ from ingest.duplicates import find_duplicates
 from store.ingest_store import generation
 from store.tx import write_tx
 
-TEMPLATE_MIN_WORDS = 25
-KIND_RANK = {"exact": 0, "near": 1, "template": 2, "campaign": 3}
+TEMPLATE_MIN_WORDS = 25  # a re-used paragraph this long links two responses as a template
+NOTICE_MIN_WORDS = 8  # an official notice re-used across pages (the page's name changed in it)
+NOTICE_SIMILARITY = 0.6  # word 3-shingle Jaccard for notices: one changed name costs three shingles
+CAMPAIGN_SIZE = 10  # copies that make a campaign (or a common answer)
+CAMPAIGN_MIN_WORDS = 15  # a campaign shares a text of some length; shorter: a common answer
+KIND_RANK = {"exact": 0, "common": 0, "near": 1, "template": 2, "campaign": 3}
 
 
 class _UnionFind:
@@ -35,17 +41,31 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
+def _words(text: str) -> int:
+    return len(text.split())
+
+
 def recompute_duplicates(db: sqlite_utils.Database) -> int:
     """Rebuild ``duplicate_groups`` and ``responses.duplicate_group``; return the number of groups.
+
+    Scopes: exact / near duplicates, campaigns and common answers are found among the stakeholder
+    responses to one question of one consultation; templates (a long paragraph re-used across pages
+    or questions, official notices included) among every response of one consultation. Nothing is
+    grouped across consultations. A group of ``CAMPAIGN_SIZE`` or more copies is a ``campaign`` when
+    the shared text has at least ``CAMPAIGN_MIN_WORDS`` words (a form letter), else ``common`` (a
+    common short answer such as "No": counted, not flagged).
 
     Groups are computed from a read, then written under the write lock; the stale flag is cleared
     only if no source was written in between (else the next command recomputes again).
     """
     read_generation = generation(db)
     rows = db.execute(
-        "SELECT id, source_id, clean_text FROM responses WHERE role = 'stakeholder' ORDER BY id"
+        """SELECT r.id, r.source_id, r.clean_text, r.role, s.consultation_id, COALESCE(r.question, s.question, '')
+           FROM responses r JOIN sources s ON s.id = r.source_id
+           WHERE r.role IN ('stakeholder', 'moderator') ORDER BY r.id"""
     ).fetchall()
-    source_of = {rid: sid for rid, sid, _ in rows}
+    source_of = {rid: sid for rid, sid, *_ in rows}
+    text_of = {rid: t for rid, _, t, *_ in rows}
     uf = _UnionFind()
     found: list[tuple[list[int], str]] = []
 
@@ -54,19 +74,36 @@ def recompute_duplicates(db: sqlite_utils.Database) -> int:
             uf.union(members[0], m)
         found.append((members, k))
 
-    for g in find_duplicates([(rid, t) for rid, _, t in rows], source_of=source_of):
-        add(g.members, g.kind)
+    per_question: dict[tuple[int, str], list[tuple[int, str]]] = {}
+    for rid, _, text, role, cid, question in rows:
+        if role == "stakeholder":
+            per_question.setdefault((cid, question), []).append((rid, text))
+    for _, items in sorted(per_question.items()):
+        for g in find_duplicates(items, source_of=source_of):
+            add(g.members, g.kind)
 
-    point_rows = db.execute(
-        """SELECT p.id, p.response_id, p.clean_text FROM points p JOIN responses r ON r.id = p.response_id
-           WHERE r.role = 'stakeholder' ORDER BY p.id"""
-    ).fetchall()
-    long_points = [(pid, t) for pid, _, t in point_rows if len(t.split()) >= TEMPLATE_MIN_WORDS]
-    response_of = {pid: rid for pid, rid, _ in point_rows}
-    for g in find_duplicates(long_points):
-        responses = sorted({response_of[p] for p in g.members})
-        if len(responses) > 1:
-            add(responses, "template")
+    per_consultation: dict[int, list[tuple[int, str]]] = {}
+    response_of: dict[int, int] = {}
+    for pid, rid, text, cid in db.execute(
+        """SELECT p.id, p.response_id, p.clean_text, s.consultation_id FROM points p
+           JOIN responses r ON r.id = p.response_id JOIN sources s ON s.id = r.source_id
+           WHERE r.role IN ('stakeholder', 'moderator') ORDER BY p.id"""
+    ):
+        response_of[pid] = rid
+        if _words(text) >= TEMPLATE_MIN_WORDS:
+            per_consultation.setdefault(cid, []).append((pid, text))
+    for _, items in sorted(per_consultation.items()):
+        for g in find_duplicates(items):
+            responses = sorted({response_of[p] for p in g.members})
+            if len(responses) > 1:
+                add(responses, "template")
+    notices: dict[int, list[tuple[int, str]]] = {}
+    for rid, _, text, role, cid, _q in rows:  # official notices re-used across pages, page name changed
+        if role == "moderator" and _words(text) >= NOTICE_MIN_WORDS:
+            notices.setdefault(cid, []).append((rid, text))
+    for _, items in sorted(notices.items()):
+        for g in find_duplicates(items, threshold=NOTICE_SIMILARITY):
+            add(g.members, "template")
 
     groups: dict[int, list[int]] = {}
     for rid in source_of:
@@ -84,17 +121,25 @@ def recompute_duplicates(db: sqlite_utils.Database) -> int:
         db.execute("UPDATE responses SET duplicate_group = NULL WHERE duplicate_group IS NOT NULL")
         db.execute("DELETE FROM duplicate_groups")
         for root, members in sorted(groups.items()):
-            k = kind.get(root, "near")
-            if len(members) >= 10:
-                k = "campaign"
+            representative = min(members, key=lambda r: (-len(text_of[r]), r))
+            k = group_kind(kind.get(root, "near"), len(members), _words(text_of[representative]))
             cur = db.execute(
                 "INSERT INTO duplicate_groups (kind, size, representative_id) VALUES (?, ?, ?)",
-                [k, len(members), members[0]],
+                [k, len(members), representative],
             )
             db.conn.executemany(
                 "UPDATE responses SET duplicate_group = ? WHERE id = ?", [(cur.lastrowid, m) for m in members]
             )
     return len(groups)
+
+
+def group_kind(kind: str, size: int, words: int) -> str:
+    """A big group is a form-letter ``campaign`` only when its text has some length, else ``common``."""
+    if kind != "template" and size >= CAMPAIGN_SIZE:
+        return "campaign" if words >= CAMPAIGN_MIN_WORDS else "common"
+    if kind == "campaign":  # the finder's own campaign label, below our size rule (cannot happen today)
+        return "campaign" if words >= CAMPAIGN_MIN_WORDS else "common"
+    return kind
 
 
 def duplicates_stale(db: sqlite_utils.Database) -> bool:

@@ -739,10 +739,16 @@ def load_framework(db: sqlite_utils.Database, framework_id: int) -> MapperFramew
     return MapperFramework(name, comps, principles, id=framework_id, question=question, feedback=feedback)
 
 
-def select_frameworks(db: sqlite_utils.Database, question: str | None) -> list[int]:
+def select_frameworks(
+    db: sqlite_utils.Database, question: str | None, consultation: int | None = None
+) -> list[int]:
     """Framework ids to map a point with: the codebook whose question matches the point's question
-    (case and spacing ignored), else every framework that belongs to no question."""
-    rows = db.execute("SELECT id, question FROM frameworks ORDER BY id").fetchall()
+    (case and spacing ignored), else every framework that belongs to no question; only frameworks of
+    the point's ``consultation`` (all, when None)."""
+    rows = db.execute(
+        "SELECT id, question FROM frameworks WHERE ? IS NULL OR consultation_id = ? ORDER BY id",
+        [consultation, consultation],
+    ).fetchall()
     if question:
         own = [fid for fid, q in rows if q and _norm(q) == _norm(question)]
         if own:

@@ -123,11 +123,12 @@ class Analyser:
 
         result: dict[int, list[Mapping]] = {p.id: [] for p in points}
         groups: dict[tuple[int, ...], list[int]] = {}
-        per_question: dict[str | None, tuple[int, ...]] = {}
+        per_question: dict[tuple[int, str | None], tuple[int, ...]] = {}
         for i, p in enumerate(points):
-            if p.question not in per_question:
-                per_question[p.question] = tuple(select_frameworks(db, p.question))
-            groups.setdefault(per_question[p.question], []).append(i)
+            key = (p.consultation, p.question)
+            if key not in per_question:
+                per_question[key] = tuple(select_frameworks(db, p.question, p.consultation))
+            groups.setdefault(per_question[key], []).append(i)
         for fids, idx in groups.items():
             for fid in fids:
                 mapper = self.mapper_factory() if self.mapper_factory else PrincipleMapper()
@@ -149,7 +150,8 @@ class Analyser:
 
         reap_dead_runs(db)
         ensure_duplicates(db)  # a killed ingest may have left duplicate groups stale
-        points, skipped = select_points(db)
+        all_points, skipped = select_points(db)
+        points, index_of = distinct_points(all_points)
         if not points:
             raise AnalysisError("FH-E300", "no stakeholder points to analyse; ingest responses first")
         emb = self._embedder()
@@ -180,27 +182,33 @@ class Analyser:
             seconds["principles"] = time.perf_counter() - t
             steps.update()
             steps.close()
-            report = self._write(db, run_id, points, embeddings, themes, tags, mapped, skipped, seconds)
+            report = self._write(
+                db, run_id, all_points, index_of, points, embeddings, themes, tags, mapped, skipped, seconds
+            )
             self._save_models(run_id)
         except BaseException as e:
             fail_run(db, run_id, f"{type(e).__name__}: {e}")
             raise
         return report
 
-    def _write(self, db, run_id, points, embeddings, themes, tags, mapped, skipped, seconds) -> RunReport:
+    def _write(
+        self, db, run_id, all_points, index_of, points, embeddings, themes, tags, mapped, skipped, seconds
+    ) -> RunReport:
+        """Write the run: ``points`` are the distinct texts analysed, ``all_points`` every point (each
+        gets the analysis of its text, ``index_of[point id]`` being that text's index in ``points``)."""
         from nlp.summaries import write_summary_quotes
         from nlp.theme_store import write_themes
 
         with write_tx(db):
             # bound to what was read: if an ingest changed the points since, write nothing
             now_points, _ = select_points(db)
-            if now_points != points:
+            if now_points != all_points:
                 raise AnalysisError(
                     "FH-E304",
-                    f"the responses changed while analysis ran ({_changes(points, now_points)}); "
+                    f"the responses changed while analysis ran ({_changes(all_points, now_points)}); "
                     "nothing was written: run `fairhearing analyse` again (cached embeddings make it quicker)",
                 )
-            from store.edits import old_memberships, record_successors
+            from store.edits import old_memberships, record_successors, recount
 
             old_themes = old_memberships(db, run_id)
             db.execute("DELETE FROM point_principles")
@@ -220,20 +228,22 @@ class Analyser:
                         float(tags[i].sentiment_score),
                         tags[i].type,
                         float(tags[i].type_score),
-                        int(mapped[p.id].no_principle),
+                        int(mapped[points[i].id].no_principle),
                     )
-                    for i, p in enumerate(points)
+                    for p in all_points
+                    for i in (index_of[p.id],)
                 ],
             )
             db.conn.executemany(
                 "INSERT INTO point_principles (point_id, principle_id, score, rank, mapped) VALUES (?, ?, ?, ?, ?)",
-                [row for pid, m in mapped.items() for row in _principle_rows(pid, m)],
+                [row for p in all_points for row in _principle_rows(p.id, mapped[points[index_of[p.id]].id])],
             )
+            recount(db, list(theme_ids.values()))  # sizes count every copy of a text
             _replay_edits(db, run_id)
             write_summary_quotes(
                 db,
                 run_id,
-                _summary_sets(db, run_id, points),
+                _summary_sets(db, run_id, index_of),
                 [p.id for p in points],
                 embeddings,
                 [p.text for p in points],
@@ -243,16 +253,16 @@ class Analyser:
             # live on as replayable operations
             record_successors(db, run_id, old_themes)
             db.execute("DELETE FROM themes WHERE run_id <> ?", [run_id])
-            no_principle = sum(1 for p in points if mapped[p.id].no_principle)
+            no_principle = sum(1 for p in all_points if mapped[points[index_of[p.id]].id].no_principle)
             report = RunReport(
                 run_id=run_id,
-                points=len(points),
+                points=len(all_points),
                 skipped_duplicates=skipped,
                 themes=sum(1 for t in themes.themes),
                 groups=len(themes.groups),
                 outliers_before=themes.outliers_before,
                 outliers_after=themes.outliers_after,
-                mapped=sum(1 for p in points if mapped[p.id].mapped),
+                mapped=sum(1 for p in all_points if mapped[points[index_of[p.id]].id].mapped),
                 no_principle=no_principle,
                 seconds={k: round(v, 2) for k, v in seconds.items()},
             )
@@ -306,28 +316,43 @@ def _changes(before: list[PointRow], after: list[PointRow]) -> str:
 
 
 def _summary_sets(
-    db: sqlite_utils.Database, run_id: int, points: list[PointRow]
+    db: sqlite_utils.Database, run_id: int, index_of: dict[int, int]
 ) -> dict[tuple[str, int], list[int]]:
-    """Point indices per theme, broader group, principle and component (after analyst edits)."""
-    index = {p.id: i for i, p in enumerate(points)}
-    sets: dict[tuple[str, int], list[int]] = {}
+    """Indices of distinct analysed texts per theme, broader group, principle and component (after
+    analyst edits); ``index_of`` maps every point id to its text's index."""
+    sets: dict[tuple[str, int], set[int]] = {}
     for pid, theme, group in db.execute(
         """SELECT pa.point_id, t.id, t.parent_id FROM point_analysis pa JOIN themes t ON t.id = pa.theme_id
            WHERE pa.run_id = ?""",
         [run_id],
     ):
-        sets.setdefault(("theme", theme), []).append(index[pid])
+        sets.setdefault(("theme", theme), set()).add(index_of[pid])
         if group is not None:
-            sets.setdefault(("theme", group), []).append(index[pid])
+            sets.setdefault(("theme", group), set()).add(index_of[pid])
     for pid, principle, component in db.execute(
         """SELECT pp.point_id, pp.principle_id, pr.component_id FROM point_principles pp
            JOIN principles pr ON pr.id = pp.principle_id
            WHERE pp.mapped = 1 AND pp.rank = (SELECT MIN(rank) FROM point_principles x
                                               WHERE x.point_id = pp.point_id AND x.mapped = 1)"""
     ):
-        sets.setdefault(("principle", principle), []).append(index[pid])
-        sets.setdefault(("component", component), []).append(index[pid])
-    return sets
+        if pid in index_of:
+            sets.setdefault(("principle", principle), set()).add(index_of[pid])
+            sets.setdefault(("component", component), set()).add(index_of[pid])
+    return {k: sorted(v) for k, v in sets.items()}
+
+
+def distinct_points(points: list[PointRow]) -> tuple[list[PointRow], dict[int, int]]:
+    """The first point of each distinct (text, question), and every point id -> its index there."""
+    first: dict[tuple[str, str | None, int | None], int] = {}
+    distinct: list[PointRow] = []
+    index_of: dict[int, int] = {}
+    for p in points:
+        key = (p.text_hash, p.question, p.consultation)
+        if key not in first:
+            first[key] = len(distinct)
+            distinct.append(p)
+        index_of[p.id] = first[key]
+    return distinct, index_of
 
 
 def _loader_name(embedder) -> str:

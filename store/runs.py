@@ -19,8 +19,6 @@ import sqlite_utils
 from store.schema import now
 from store.tx import write_tx
 
-COLLAPSED_KINDS = ("exact", "near", "campaign")  # a template group shares only part of its text
-
 
 @dataclass(frozen=True)
 class PointRow:
@@ -32,28 +30,22 @@ class PointRow:
     question: str | None
     response_id: int
     placeholder: bool = False  # a placeholder answer ("n/a", "none"): kept, flagged at ingest
+    consultation: int | None = None  # frameworks, duplicates and counts never cross consultations
 
 
 def select_points(db: sqlite_utils.Database) -> tuple[list[PointRow], int]:
-    """Points of stakeholder responses, a collapsed duplicate group's non-representatives left out.
-
-    Returns the points (by id) and how many were left out as duplicates.
-    """
+    """Every point of a stakeholder response, by id, with its question (the response's, else the
+    source's), and how many of them repeat an earlier point's text under the same question (analysis
+    embeds, themes and tags each distinct text once and applies the result to every copy)."""
     rows = db.execute(
-        f"""SELECT p.id, p.clean_text, p.text_hash, r.question, p.response_id,
-                   COALESCE(json_extract(r.meta, '$.placeholder'), 0) = 1
-            FROM points p JOIN responses r ON r.id = p.response_id
-            LEFT JOIN duplicate_groups g ON g.id = r.duplicate_group
-            WHERE r.role = 'stakeholder'
-              AND (g.id IS NULL OR g.kind NOT IN ({",".join("?" * len(COLLAPSED_KINDS))})
-                   OR g.representative_id = r.id)
-            ORDER BY p.id""",
-        list(COLLAPSED_KINDS),
+        """SELECT p.id, p.clean_text, p.text_hash, COALESCE(r.question, s.question), p.response_id,
+                  COALESCE(json_extract(r.meta, '$.placeholder'), 0) = 1, s.consultation_id
+           FROM points p JOIN responses r ON r.id = p.response_id JOIN sources s ON s.id = r.source_id
+           WHERE r.role = 'stakeholder' ORDER BY p.id"""
     ).fetchall()
-    total = db.execute(
-        "SELECT COUNT(*) FROM points p JOIN responses r ON r.id = p.response_id WHERE r.role = 'stakeholder'"
-    ).fetchone()[0]
-    return [PointRow(*r[:5], placeholder=bool(r[5])) for r in rows], total - len(rows)
+    points = [PointRow(*r[:5], placeholder=bool(r[5]), consultation=r[6]) for r in rows]
+    distinct = len({(p.text_hash, p.question, p.consultation) for p in points})
+    return points, len(points) - distinct
 
 
 def _pid_alive(pid: int) -> bool:

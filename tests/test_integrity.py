@@ -292,3 +292,89 @@ def test_reanalysis_gives_new_theme_ids_and_old_links_a_successor(tmp_path):
     for old in first:
         s = successor(db, old)
         assert s is not None and s.reason == "re-analysed" and s.new_id in second
+
+
+# ---------------------------------------------------------------- scopes
+
+
+def _ingest_survey(db, path, consultation="default"):
+    import csv
+
+    from ingest.formats import ReadOptions
+
+    with path.open(encoding="utf-8") as f:
+        header = next(csv.reader(f))
+    opts = ReadOptions(id_column="id", text_columns=header[1:])
+    (report,) = ingest_paths(db, [path], consultation=consultation, options=opts)
+    assert report.status == "added", report.error
+
+
+def _survey(path, rows, question_columns=("What changed?", "What should stay?")):
+    import csv
+
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["id", *question_columns])
+        for i, row in enumerate(rows):
+            w.writerow([i + 1, *row])
+
+
+def _groups(db):
+    return db.execute(
+        """SELECT g.kind, g.size, group_concat(DISTINCT s.consultation_id),
+                  group_concat(DISTINCT COALESCE(r.question, s.question))
+           FROM duplicate_groups g JOIN responses r ON r.duplicate_group = g.id
+           JOIN sources s ON s.id = r.source_id GROUP BY g.id"""
+    ).fetchall()
+
+
+def test_duplicates_never_cross_consultations_or_questions(tmp_path):
+    db = open_db(tmp_path / "a.db")
+    for name in ("one", "two"):
+        folder = tmp_path / name
+        folder.mkdir()
+        _survey(folder / "survey.csv", [("Nothing at all", "Nothing at all")] * 3)
+        _ingest_survey(db, folder / "survey.csv", name)
+    groups = _groups(db)
+    assert len(groups) == 4  # one per consultation and question
+    for _kind, size, consultations, questions in groups:
+        assert size == 3 and "," not in consultations and "," not in questions
+
+
+def test_common_short_answers_are_not_campaigns(tmp_path):
+    db = open_db(tmp_path / "a.db")
+    letter = (
+        "I object to the closure of the library because it is the only warm and quiet place where "
+        "children in this ward can do their homework after school."
+    )
+    _survey(tmp_path / "s.csv", [("No", letter)] * 12)
+    _ingest_survey(db, tmp_path / "s.csv")
+    kinds = sorted(k for k, *_ in _groups(db))
+    assert kinds == ["campaign", "common"]
+
+
+def test_every_copy_of_a_text_gets_its_own_analysis_and_counts(tmp_path):
+    from nlp.embed import load_embedder
+    from nlp.pipeline import Analyser
+    from store.counts import theme_reach
+
+    db = open_db(tmp_path / "a.db")
+    _survey(tmp_path / "s.csv", [("No",), ("No",), ("No",), ("Better buses, please.",)], ("What changed?",))
+    _ingest_survey(db, tmp_path / "s.csv")
+    report = Analyser(load_embedder("hashing"), models_dir=tmp_path / "m", progress=False).run(db)
+    assert report.points == 4 and report.skipped_duplicates == 2
+    rows = db.execute(
+        "SELECT p.clean_text, pa.theme_id, pa.sentiment FROM points p JOIN point_analysis pa ON pa.point_id = p.id"
+    ).fetchall()
+    assert len(rows) == 4
+    assert len({(t, s) for text, t, s in rows if text == "No"}) == 1  # one analysis, applied to every copy
+    reach = theme_reach(db, report.run_id)
+    assert sum(r.respondents for tid, r in reach.items() if tid in {t for _, t, _ in rows}) == 4
+
+
+def test_the_same_closing_notice_on_two_pages_is_one_template_group(seeds_db):
+    rows = seeds_db.execute(
+        """SELECT g.kind, group_concat(r.source_id) FROM responses r JOIN duplicate_groups g ON g.id = r.duplicate_group
+           WHERE r.role = 'moderator' GROUP BY g.id"""
+    ).fetchall()
+    assert ("template", "1,2") in rows
