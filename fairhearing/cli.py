@@ -168,7 +168,12 @@ def backup(db_path, out_path, force):
 @click.option("--seed", default=42, show_default=True, help="Random seed: same input and seed, same result.")
 @click.option("--models-dir", default="models", show_default=True, type=click.Path(file_okay=False))
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-def analyse(db_path, embedder, n_themes, seed, models_dir, quiet):
+@click.option(
+    "--consultation",
+    default=None,
+    help="Analyse only this consultation (default: every consultation, one run each).",
+)
+def analyse(db_path, embedder, n_themes, seed, models_dir, quiet, consultation):
     """Embed, theme, tag and map every stakeholder point to the framework's principles."""
     from nlp.embed import load_embedder
     from nlp.pipeline import Analyser
@@ -177,7 +182,12 @@ def analyse(db_path, embedder, n_themes, seed, models_dir, quiet):
     analyser = Analyser(
         load_embedder(embedder), seed=seed, n_themes=n_themes, models_dir=Path(models_dir), progress=not quiet
     )
-    report = analyser.run(db)
+    reports = [analyser.run(db, consultation)] if consultation else analyser.run_all(db)
+    for report in reports:
+        _print_run(report)
+
+
+def _print_run(report) -> None:
     click.echo(
         f"run {report.run_id}: {report.points} points ({report.skipped_duplicates} repeat an earlier text "
         f"and share its analysis), {report.themes} themes in {report.groups} groups, "

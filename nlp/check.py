@@ -91,13 +91,14 @@ class PointIndex:
 
 
 def latest_run(db: sqlite_utils.Database) -> tuple[int, str, str]:
-    row = db.execute(
-        "SELECT id, embedder, params FROM analysis_runs WHERE status = 'done' ORDER BY id DESC LIMIT 1"
-    ).fetchone()
-    if row is None:
+    from store.runs import current_run
+    from store.scope import scope_of
+
+    run = current_run(db, scope_of(db))
+    if run is None:
         raise AnalysisError("FH-E300", "no finished analysis; run `fairhearing analyse --db DB` first")
-    params = json.loads(row[2] or "{}")
-    return row[0], row[1], params.get("embedder", "minilm")
+    params = json.loads(run["params"] or "{}")
+    return run["id"], run["embedder"], params.get("embedder", "minilm")
 
 
 def check_limits(text: str, max_chars: int = MAX_CHARS, max_points: int | None = MAX_POINTS) -> int:

@@ -18,7 +18,17 @@ import sqlite_utils
 from tqdm import tqdm
 
 from fairhearing.errors import AnalysisError
-from store.runs import PointRow, fail_run, finish_run, reap_dead_runs, select_points, start_run
+from store.ingest_store import find_consultation
+from store.runs import (
+    PointRow,
+    clear_analysis,
+    consultations_with_points,
+    fail_run,
+    finish_run,
+    reap_dead_runs,
+    select_points,
+    start_run,
+)
 from store.tx import write_tx
 
 __all__ = ["Analyser", "PointRow", "RunReport", "select_points"]
@@ -143,14 +153,38 @@ class Analyser:
         return {pid: _merge(ms) for pid, ms in result.items()}
 
     # --- the pipeline -----------------------------------------------------------------------
-    def run(self, db: sqlite_utils.Database) -> RunReport:
+    @staticmethod
+    def _consultation(db: sqlite_utils.Database, name: str | None) -> int:
+        found = consultations_with_points(db)
+        if name is None:
+            if len(found) > 1:
+                names = ", ".join(n for _, n in found)
+                raise AnalysisError("FH-E300", f"several consultations hold responses ({names}); name one")
+            if not found:
+                raise AnalysisError("FH-E300", "no stakeholder points to analyse; ingest responses first")
+            return found[0][0]
+        cid = find_consultation(db, name)
+        if cid is None:
+            raise AnalysisError("FH-E300", f"no consultation called {name!r}")
+        return cid
+
+    def run_all(self, db: sqlite_utils.Database) -> list[RunReport]:
+        """Analyse every consultation that has responses, one run each (nothing crosses them)."""
+        found = consultations_with_points(db)
+        if not found:
+            raise AnalysisError("FH-E300", "no stakeholder points to analyse; ingest responses first")
+        return [self.run(db, consultation=name) for _, name in found]
+
+    def run(self, db: sqlite_utils.Database, consultation: str | None = None) -> RunReport:
+        """Analyse one consultation (by name; None: the only one there is) as a new run."""
         import time
 
         from ingest.dedupe_store import ensure_duplicates
 
         reap_dead_runs(db)
         ensure_duplicates(db)  # a killed ingest may have left duplicate groups stale
-        all_points, skipped = select_points(db)
+        cid = self._consultation(db, consultation)
+        all_points, skipped = select_points(db, cid)
         points, index_of = distinct_points(all_points)
         if not points:
             raise AnalysisError("FH-E300", "no stakeholder points to analyse; ingest responses first")
@@ -160,7 +194,9 @@ class Analyser:
             embedder=emb.name,
             seed=self.seed,
             params={"embedder": _loader_name(emb), "n_themes": self.n_themes},
+            consultation=cid,
         )
+        self._consultation_id = cid
         seconds: dict[str, float] = {}
         try:
             steps = tqdm(total=4, desc="analyse", disable=not self.progress, unit="stage")
@@ -201,7 +237,7 @@ class Analyser:
 
         with write_tx(db):
             # bound to what was read: if an ingest changed the points since, write nothing
-            now_points, _ = select_points(db)
+            now_points, _ = select_points(db, self._consultation_id)
             if now_points != all_points:
                 raise AnalysisError(
                     "FH-E304",
@@ -211,8 +247,7 @@ class Analyser:
             from store.edits import old_memberships, record_successors, recount
 
             old_themes = old_memberships(db, run_id)
-            db.execute("DELETE FROM point_principles")
-            db.execute("DELETE FROM point_analysis")
+            clear_analysis(db, self._consultation_id, keep_run=run_id)
             theme_ids = write_themes(db, run_id, themes)
             db.conn.executemany(
                 """INSERT INTO point_analysis (point_id, run_id, theme_id, theme_score, sentiment, sentiment_score,
@@ -252,7 +287,7 @@ class Analyser:
             # older runs' themes go (their links say where their points went); their analyst edits
             # live on as replayable operations
             record_successors(db, run_id, old_themes)
-            db.execute("DELETE FROM themes WHERE run_id <> ?", [run_id])
+            clear_analysis(db, self._consultation_id, keep_run=run_id, points=False)
             no_principle = sum(1 for p in all_points if mapped[points[index_of[p.id]].id].no_principle)
             report = RunReport(
                 run_id=run_id,

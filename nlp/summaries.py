@@ -82,7 +82,9 @@ def write_summary_quotes(
     for (kind, target), members in sorted(sets.items()):
         for rank, (i, score) in enumerate(representative(members, embeddings, texts, response_ids)):
             rows.append((run_id, kind, target, rank, point_ids[i], round(score, 4)))
-    db.execute("DELETE FROM summary_quotes")
+    from store.runs import clear_summary_quotes
+
+    clear_summary_quotes(db, run_id)
     db.conn.executemany(
         "INSERT INTO summary_quotes (run_id, kind, target_id, rank, point_id, score) VALUES (?, ?, ?, ?, ?, ?)",
         rows,

@@ -93,15 +93,31 @@ class Totals:
     by_channel: list[dict] = field(default_factory=list)  # [{channel, respondents, responses}]
 
 
+def in_scope(db: sqlite_utils.Database, alias: str = "r") -> tuple[str, list]:
+    """SQL condition (and its parameters) keeping ``alias``'s rows (responses or points, which have
+    ``source_id``) to the connection's consultation (``store.scope``); always true with no scope."""
+    from store.scope import scope_of
+
+    cid = scope_of(db)
+    return f"({alias}.source_id IN (SELECT id FROM sources WHERE ? IS NULL OR consultation_id = ?))", [
+        cid,
+        cid,
+    ]
+
+
 def totals(db: sqlite_utils.Database) -> Totals:
-    """Respondents, responses, points and organisations, by respondent type and by channel."""
+    """Respondents, responses, points and organisations, by respondent type and by channel
+    (of the connection's consultation, see ``store.scope``)."""
+    scope, params = in_scope(db)
     respondents, responses, organisations = db.execute(
         f"""SELECT COUNT(DISTINCT {RESPONDENT}), COUNT(DISTINCT {RESPONSE}),
                    COUNT(DISTINCT CASE WHEN r.respondent_key LIKE 'org:%' THEN r.respondent_key END)
-            FROM responses r WHERE {STAKEHOLDER}"""
+            FROM responses r WHERE {STAKEHOLDER} AND {scope}""",
+        params,
     ).fetchone()
     points = db.execute(
-        f"SELECT COUNT(*) FROM points p JOIN responses r ON r.id = p.response_id WHERE {STAKEHOLDER}"
+        f"SELECT COUNT(*) FROM points p JOIN responses r ON r.id = p.response_id WHERE {STAKEHOLDER} AND {scope}",
+        params,
     ).fetchone()[0]
     by_type = [
         {"type": t, "respondents": n}
@@ -109,13 +125,15 @@ def totals(db: sqlite_utils.Database) -> Totals:
             f"""SELECT type, COUNT(*) FROM (
                     SELECT {RESPONDENT} AS who,
                            COALESCE(NULLIF(MAX(r.respondent_type), ''), 'unknown') AS type
-                    FROM responses r WHERE {STAKEHOLDER} GROUP BY who)
-                GROUP BY type ORDER BY COUNT(*) DESC, type"""
+                    FROM responses r WHERE {STAKEHOLDER} AND {scope} GROUP BY who)
+                GROUP BY type ORDER BY COUNT(*) DESC, type""",
+            params,
         )
     ]
     per_format = db.execute(
         f"""SELECT s.format, {RESPONDENT}, {RESPONSE} FROM responses r JOIN sources s ON s.id = r.source_id
-            WHERE {STAKEHOLDER}"""
+            WHERE {STAKEHOLDER} AND {scope}""",
+        params,
     ).fetchall()
     chan: dict[str, tuple[set, set]] = {}
     for fmt, who, resp in per_format:

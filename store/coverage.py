@@ -52,9 +52,12 @@ def _principles(db: sqlite_utils.Database, framework_id: int | None) -> list[dic
 
 
 def latest_run(db: sqlite_utils.Database) -> int | None:
-    """The newest analysis run marked done (else the newest run), or None."""
-    row = db.execute("SELECT id FROM analysis_runs ORDER BY status = 'done' DESC, id DESC LIMIT 1").fetchone()
-    return row[0] if row else None
+    """The current run's id (``store.runs.current_run``), or None."""
+    from store.runs import current_run
+    from store.scope import scope_of
+
+    run = current_run(db, scope_of(db))
+    return run["id"] if run else None
 
 
 def coverage_matrix(db: sqlite_utils.Database, run_id: int, framework_id: int | None = None) -> Coverage:

@@ -383,8 +383,12 @@ def review_mapping(
 
 
 def _current_run(db: sqlite_utils.Database) -> int | None:
-    row = db.execute("SELECT MAX(run_id) FROM point_analysis").fetchone()
-    return row[0] if row else None
+    """The run an edit is logged against: the current run of the connection's consultation."""
+    from store.runs import current_run
+    from store.scope import scope_of
+
+    run = current_run(db, scope_of(db))
+    return run["id"] if run else None
 
 
 def _apply_mapping(db: sqlite_utils.Database, payload: dict) -> bool:
@@ -518,11 +522,14 @@ def replay(db: sqlite_utils.Database, run_id: int) -> list[ReplayResult]:
 
 
 def old_memberships(db: sqlite_utils.Database, run_id: int) -> dict[int, tuple[str, list[str]]]:
-    """Themes (level 0) of runs other than ``run_id``: id -> (label, member hashes)."""
+    """Themes (level 0) of the same consultation's runs other than ``run_id``: id -> (label, hashes)."""
     return {
         tid: (label, members(db, tid))
         for tid, label in db.execute(
-            "SELECT id, label FROM themes WHERE run_id <> ? AND level = 0", [run_id]
+            """SELECT t.id, t.label FROM themes t JOIN analysis_runs r ON r.id = t.run_id
+               WHERE t.run_id <> ? AND t.level = 0 AND (r.consultation_id IS NULL OR r.consultation_id IS (
+                   SELECT consultation_id FROM analysis_runs WHERE id = ?))""",
+            [run_id, run_id],
         ).fetchall()
     }
 

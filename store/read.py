@@ -15,6 +15,7 @@ import sqlite_utils
 from store import counts as count_model
 from store import coverage
 from store.counts import MAPPED, RESPONDENT, STAKEHOLDER
+from store.scope import scope_of
 
 SENTIMENTS = ("negative", "neutral", "positive")
 POINT_TYPES = ("concern", "suggestion", "question", "support", "experience", "information")
@@ -44,8 +45,10 @@ def _ids(ids) -> str:
 
 
 def current_run(db: sqlite_utils.Database) -> dict | None:
-    """The newest finished analysis run, or None before analysis has run."""
-    return _one(db, "SELECT * FROM analysis_runs WHERE status = 'done' ORDER BY id DESC LIMIT 1")
+    """The current run of the connection's consultation (``store.runs.current_run`` has the rule)."""
+    from store.runs import current_run as rule
+
+    return rule(db, scope_of(db))
 
 
 def run_id(db: sqlite_utils.Database) -> int | None:
@@ -57,12 +60,19 @@ def counts(db: sqlite_utils.Database) -> dict:
     """What the consultation received, by the count model of ``store.counts``."""
     t = count_model.totals(db)
     return {
-        "sources": _scalar(db, "SELECT COUNT(*) FROM sources"),
+        "sources": _scalar(
+            db, "SELECT COUNT(*) FROM sources WHERE ? IS NULL OR consultation_id = ?", [scope_of(db)] * 2
+        ),
         "respondents": t.respondents,
         "responses": t.responses,
         "points": t.points,
         "organisations": t.organisations,
-        "principles": _scalar(db, "SELECT COUNT(*) FROM principles"),
+        "principles": _scalar(
+            db,
+            """SELECT COUNT(*) FROM principles pr JOIN frameworks f ON f.id = pr.framework_id
+               WHERE ? IS NULL OR f.consultation_id = ?""",
+            [scope_of(db)] * 2,
+        ),
         "channels": t.by_channel,
     }
 
@@ -72,7 +82,8 @@ def sources(db: sqlite_utils.Database) -> list[dict]:
         db,
         """SELECT s.id, s.name, s.format, s.title, s.question,
                   (SELECT COUNT(*) FROM responses r WHERE r.source_id = s.id AND r.role = 'stakeholder') AS items
-           FROM sources s ORDER BY s.name""",
+           FROM sources s WHERE ? IS NULL OR s.consultation_id = ? ORDER BY s.name""",
+        [scope_of(db)] * 2,
     )
 
 
@@ -362,7 +373,11 @@ def attach_principles(db: sqlite_utils.Database, rows: list[dict]) -> list[dict]
 
 def frameworks(db: sqlite_utils.Database) -> list[dict]:
     """Frameworks with components, principles and how many points map to each principle."""
-    fws = _all(db, "SELECT id, name, question, source_id FROM frameworks ORDER BY id")
+    fws = _all(
+        db,
+        "SELECT id, name, question, source_id FROM frameworks WHERE ? IS NULL OR consultation_id = ? ORDER BY id",
+        [scope_of(db)] * 2,
+    )
     run = run_id(db)
     reach = count_model.principle_reach(db, run)
     comp_reach = count_model.component_reach(db, run)
@@ -547,7 +562,9 @@ def organisations(db: sqlite_utils.Database) -> list[dict]:
                   group_concat(DISTINCT s.name) AS sources, MAX(r.org_kind) AS org_kind
            FROM responses r JOIN sources s ON s.id = r.source_id LEFT JOIN points p ON p.response_id = r.id
            WHERE r.role = 'stakeholder' AND r.organisation IS NOT NULL AND r.organisation != ''
+             AND (? IS NULL OR s.consultation_id = ?)
            GROUP BY r.organisation ORDER BY responses DESC, name COLLATE NOCASE""",
+        [scope_of(db)] * 2,
     )
     for r in rows:
         r["sources"] = sorted((r["sources"] or "").split(","))
@@ -633,11 +650,15 @@ class Filters:
     type: str | None = None
     theme: int | None = None
     principle: int | None = None
+    consultation: int | None = None  # the page's consultation scope (not a user filter)
     active: list[str] = field(default_factory=list)
 
     def where(self) -> tuple[str, list]:
         """SQL conditions over the aliases p, r, pa (and a principle EXISTS) with their parameters."""
         conds, params = ["r.role = 'stakeholder'"], []
+        if self.consultation is not None:
+            conds.append("p.source_id IN (SELECT id FROM sources WHERE consultation_id = ?)")
+            params.append(self.consultation)
         simple = (
             ("source", "p.source_id = ?"),
             ("question", "r.question = ?"),

@@ -33,15 +33,17 @@ class PointRow:
     consultation: int | None = None  # frameworks, duplicates and counts never cross consultations
 
 
-def select_points(db: sqlite_utils.Database) -> tuple[list[PointRow], int]:
-    """Every point of a stakeholder response, by id, with its question (the response's, else the
-    source's), and how many of them repeat an earlier point's text under the same question (analysis
-    embeds, themes and tags each distinct text once and applies the result to every copy)."""
+def select_points(db: sqlite_utils.Database, consultation: int | None = None) -> tuple[list[PointRow], int]:
+    """Every point of a stakeholder response (of one consultation, or all), by id, with its question
+    (the response's, else the source's), and how many of them repeat an earlier point's text under
+    the same question (analysis embeds, themes and tags each distinct text once and applies the
+    result to every copy)."""
     rows = db.execute(
         """SELECT p.id, p.clean_text, p.text_hash, COALESCE(r.question, s.question), p.response_id,
                   COALESCE(json_extract(r.meta, '$.placeholder'), 0) = 1, s.consultation_id
            FROM points p JOIN responses r ON r.id = p.response_id JOIN sources s ON s.id = r.source_id
-           WHERE r.role = 'stakeholder' ORDER BY p.id"""
+           WHERE r.role = 'stakeholder' AND (? IS NULL OR s.consultation_id = ?) ORDER BY p.id""",
+        [consultation, consultation],
     ).fetchall()
     points = [PointRow(*r[:5], placeholder=bool(r[5]), consultation=r[6]) for r in rows]
     distinct = len({(p.text_hash, p.question, p.consultation) for p in points})
@@ -82,15 +84,62 @@ def reap_dead_runs(db: sqlite_utils.Database) -> list[int]:
     return dead
 
 
-def start_run(db: sqlite_utils.Database, *, embedder: str, seed: int, params: dict) -> int:
-    """Record a new ``running`` run owned by this process; return its id."""
+def start_run(
+    db: sqlite_utils.Database, *, embedder: str, seed: int, params: dict, consultation: int | None = None
+) -> int:
+    """Record a new ``running`` run of ``consultation`` owned by this process; return its id."""
     with write_tx(db):
         cur = db.execute(
-            """INSERT INTO analysis_runs (started_at, status, embedder, seed, params, pid, host)
-               VALUES (?, 'running', ?, ?, ?, ?, ?)""",
-            [now(), embedder, seed, json.dumps(params), os.getpid(), socket.gethostname()],
+            """INSERT INTO analysis_runs (started_at, status, embedder, seed, params, pid, host, consultation_id)
+               VALUES (?, 'running', ?, ?, ?, ?, ?, ?)""",
+            [now(), embedder, seed, json.dumps(params), os.getpid(), socket.gethostname(), consultation],
         )
     return cur.lastrowid
+
+
+def consultations_with_points(db: sqlite_utils.Database) -> list[tuple[int, str]]:
+    """(id, name) of every consultation that has stakeholder points, by id."""
+    return db.execute(
+        """SELECT c.id, c.name FROM consultations c WHERE EXISTS (
+               SELECT 1 FROM sources s JOIN responses r ON r.source_id = s.id JOIN points p ON p.response_id = r.id
+               WHERE s.consultation_id = c.id AND r.role = 'stakeholder') ORDER BY c.id"""
+    ).fetchall()
+
+
+def clear_analysis(
+    db: sqlite_utils.Database, consultation: int | None, keep_run: int, *, points: bool = True
+) -> None:
+    """Remove the previous analysis of a consultation (inside the writing transaction): its points'
+    tags and principle maps (``points``), and the themes of its runs other than ``keep_run``."""
+    if points:
+        scope = """SELECT p.id FROM points p JOIN sources s ON s.id = p.source_id
+                   WHERE ? IS NULL OR s.consultation_id = ?"""
+        db.execute(f"DELETE FROM point_principles WHERE point_id IN ({scope})", [consultation, consultation])
+        db.execute(f"DELETE FROM point_analysis WHERE point_id IN ({scope})", [consultation, consultation])
+        return
+    db.execute(
+        """DELETE FROM themes WHERE run_id <> ? AND run_id IN (
+               SELECT id FROM analysis_runs WHERE ? IS NULL OR consultation_id IS ? OR consultation_id IS NULL)""",
+        [keep_run, consultation, consultation],
+    )
+
+
+def current_run(db: sqlite_utils.Database, consultation: int | None = None) -> dict | None:
+    """Which run is current — the one rule every page, export, report and check uses:
+
+    the newest run with status ``done`` (highest id) of ``consultation``; with no consultation
+    given, the newest done run of any consultation. A run that names no consultation (written
+    before runs were scoped) belongs to every consultation. A ``running`` or ``failed`` run is never
+    current, so pages keep showing the last complete analysis while a new one is written.
+    """
+    cur = db.execute(
+        """SELECT * FROM analysis_runs WHERE status = 'done'
+             AND (? IS NULL OR consultation_id = ? OR consultation_id IS NULL)
+           ORDER BY id DESC LIMIT 1""",
+        [consultation, consultation],
+    )
+    row = cur.fetchone()
+    return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else None
 
 
 def finish_run(db: sqlite_utils.Database, run_id: int, stats: dict) -> None:
@@ -115,3 +164,13 @@ def run_status(db: sqlite_utils.Database, run_id: int) -> dict:
     cur = db.execute("SELECT * FROM analysis_runs WHERE id = ?", [run_id])
     row = cur.fetchone()
     return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else {}
+
+
+def clear_summary_quotes(db: sqlite_utils.Database, run_id: int) -> None:
+    """Drop the summary quotes of ``run_id`` and of the other runs of its consultation."""
+    db.execute(
+        """DELETE FROM summary_quotes WHERE run_id IN (
+               SELECT id FROM analysis_runs WHERE id = ? OR consultation_id IS NULL OR consultation_id IS (
+                   SELECT consultation_id FROM analysis_runs WHERE id = ?))""",
+        [run_id, run_id],
+    )

@@ -3,6 +3,8 @@
 - ``responses.respondent_key``: who wrote a response (see ``store.counts.respondent_key``), filled
   for existing rows; quotes printed inside a framework document become ``quoted_in_framework``;
   notes from stakeholder events get the respondent type ``event``.
+- ``analysis_runs.consultation_id``: a run analyses one consultation (older runs of a database with
+  one consultation are given it).
 - ``principles.title`` / ``synonyms``: a principle's short title and per-framework vocabulary.
 - ``point_principles.mapped`` / ``origin``: the ranked suggestions are all kept; ``mapped`` marks
   the ones the mapping decision (or an analyst, ``origin = 'analyst'``) counts.
@@ -24,6 +26,12 @@ def m006_counts(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_responses_respondent ON responses(respondent_key)")
     db.execute("ALTER TABLE point_principles ADD COLUMN mapped INTEGER NOT NULL DEFAULT 1")
     db.execute("ALTER TABLE point_principles ADD COLUMN origin TEXT NOT NULL DEFAULT 'model'")
+    db.execute("ALTER TABLE analysis_runs ADD COLUMN consultation_id INTEGER REFERENCES consultations(id)")
+    db.execute("CREATE INDEX idx_runs_consultation ON analysis_runs(consultation_id)")
+    db.execute(
+        """UPDATE analysis_runs SET consultation_id = (SELECT MIN(id) FROM consultations)
+           WHERE (SELECT COUNT(*) FROM consultations) = 1"""
+    )
     db.execute("ALTER TABLE principles ADD COLUMN title TEXT")  # short title analysts use
     db.execute(
         "ALTER TABLE principles ADD COLUMN synonyms TEXT NOT NULL DEFAULT '[]'"

@@ -26,6 +26,10 @@ def get_db() -> sqlite_utils.Database:
             readonly=request.method in ("GET", "HEAD"),
             busy_ms=current_app.config.get("WRITE_WAIT_MS", 10_000),
         )
+        from store.scope import set_scope
+        from web.scope import selected
+
+        set_scope(g.db, selected(g.db))
     return g.db
 
 

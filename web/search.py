@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 
 from store import read
+from store.scope import scope_of
 from web.db import get_db, get_embedder, search_model
 from web.helpers import Pager, int_arg
 from web.semantic import cached, hybrid_search
@@ -29,6 +30,7 @@ def filters_from_args() -> read.Filters:
         type=text("type"),
         theme=int_arg("theme"),
         principle=int_arg("principle"),
+        consultation=scope_of(get_db()),
     )
 
 
@@ -60,7 +62,7 @@ def index():
         q=q,
         filters=filters,
         options=cached(
-            ("options", current_app.config["DATABASE"]),
+            ("options", current_app.config["DATABASE"], scope_of(db)),
             read.data_version(db),
             lambda: read.filter_options(db, read.run_id(db)),
         ),
