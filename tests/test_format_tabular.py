@@ -12,7 +12,7 @@ import pytest
 
 from fairhearing.errors import IngestError
 from ingest.formats.base import ReadOptions
-from ingest.formats.tabular import READERS, plan_columns
+from ingest.formats.tabular import READERS, clean_headers, plan_columns
 from ingest.model import ParseResult
 from tests.reader_checks import assert_spans
 
@@ -99,6 +99,46 @@ def test_polis_quoted_cells_with_doubled_quotes_span_their_raw_content(polis) ->
     assert quoted, "the export has comments with quotation marks"
     for r in quoted:
         assert res.text[r.start - 1] == '"' or res.text[r.start - 1].isspace()
+
+
+def _clean_headers_before(raw: list[str]) -> list[str]:
+    """The previous, quadratic clean_headers: the reference for the output."""
+    out: list[str] = []
+    for i, h in enumerate(raw):
+        name = " ".join(h.replace("\ufeff", "").split()) or f"column {i + 1}"
+        base, n = name, 2
+        while name in out:
+            name, n = f"{base} ({n})", n + 1
+        out.append(name)
+    return out
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        ["id", "comment", "Region"],
+        ["\ufeffid", "  Q1:  What   should\nchange? ", "", "", "comment"],
+        ["a", "a", "a (2)", "a", "a (2)", "a (3)", "a"],
+        ["a (2)", "a", "a", "", "column 4", "column 4", "column 6", ""],
+        ["x", "x (2) (2)", "x (2)", "x", "x", "x (2)"],
+    ],
+)
+def test_clean_headers_unchanged_on_ordinary_headers(raw: list[str]) -> None:
+    assert clean_headers(raw) == _clean_headers_before(raw)
+
+
+def test_twenty_thousand_columns() -> None:
+    # 10,000 columns named "x" and 9,999 blank ones: quadratic renaming took hours
+    n = 20000
+    head = ",".join(["comment"] + ["x"] * (n // 2) + [""] * (n // 2 - 1))
+    row = "The jobcentre should open later in the evening for people in work," + ",".join(["1"] * (n - 1))
+    headers = clean_headers(head.split(","))
+    assert len(set(headers)) == n and headers[1:4] == ["x", "x (2)", "x (3)"]
+    assert headers[-1] == f"column {n}"
+    res = _csv(head + "\n" + row + "\n", name="wide.csv")
+    assert [res.text[r.start : r.end] for r in res.responses] == [
+        "The jobcentre should open later in the evening for people in work"
+    ]
 
 
 # --- made-up survey exports --------------------------------------------------------------

@@ -321,11 +321,15 @@ def build_responses(
 def clean_headers(raw: Sequence[str]) -> list[str]:
     """Trimmed, unique, non-empty header names ("column 3" for a blank one)."""
     out: list[str] = []
+    used: set[str] = set()
+    next_n: dict[str, int] = {}  # per base name: every "base (k)" below it is already taken
     for i, h in enumerate(raw):
         name = " ".join(h.replace("\ufeff", "").split()) or f"column {i + 1}"
-        base, n = name, 2
-        while name in out:
+        base, n = name, next_n.get(name, 2)
+        while name in used:
             name, n = f"{base} ({n})", n + 1
+        next_n[base] = n
+        used.add(name)
         out.append(name)
     return out
 
