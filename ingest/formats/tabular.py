@@ -18,7 +18,7 @@ from typing import Any
 
 from fairhearing.errors import IngestError
 from ingest.formats import archive
-from ingest.formats.base import ReadOptions, decode_text
+from ingest.formats.base import ReadOptions, bomless_utf16, decode_text, wide_encoding
 from ingest.model import ParsedResponse, ParseResult
 
 FIELDS = ("author", "organisation", "respondent_type", "location", "question")
@@ -480,7 +480,8 @@ class CsvReader:
         return 0.35 if same >= 0.8 * len(records) else 0.0
 
     def read(self, data: bytes, filename: str, options: ReadOptions) -> ParseResult:
-        if b"\x00" in data:
+        if b"\x00" in data and wide_encoding(data, options.encoding) is None and not bomless_utf16(data):
+            # byte-oriented text with a NUL: name its row (wide text is decoded by decode_text)
             text = data.decode(options.encoding, "replace")
             parse_csv(text, detect_delimiter(text, filename), filename)  # raises at the NUL's row
         text = decode_text(data, filename, options.encoding)
