@@ -13,7 +13,7 @@ The texts are synthetic, generated with a seeded RNG (the same texts on every ru
 For each size and kind it prints the wall time of one ``find_duplicates`` call, the number of
 groups and of grouped texts. At ``--compare-at`` texts it also runs the unbounded search
 (``bucket_cap`` and ``max_checks`` set beyond any bucket), which checks every LSH candidate as
-the previous version did, and prints how many grouped texts the bounded search leaves out.
+the previous version did, and prints its time and how many texts it groups.
 Nothing is asserted.
 """
 
@@ -81,18 +81,21 @@ def main() -> None:
     ap.add_argument("--compare-at", type=int, default=10000, help="size also run unbounded (0: none)")
     args = ap.parse_args()
     print("Synthetic texts (seeded RNG), not consultation data.\n")
-    print("| texts | kind | seconds | groups | grouped texts | grouped by the unbounded search |")
-    print("|---:|---|---:|---:|---:|---:|")
+    print(
+        "| texts | kind | seconds | groups | grouped texts | unbounded: seconds | unbounded: grouped texts |"
+    )
+    print("|---:|---|---:|---:|---:|---:|---:|")
     for n in args.sizes:
         for kind, make in (("similar", similar), ("varied", varied)):
             items = make(n)
             t0 = time.perf_counter()
             groups = find_duplicates(items)
             seconds = time.perf_counter() - t0
-            unbounded = ""
+            unbounded = " | "
             if n == args.compare_at:
+                t0 = time.perf_counter()
                 full = find_duplicates(items, bucket_cap=n, max_checks=n)
-                unbounded = str(grouped(full))
+                unbounded = f"{time.perf_counter() - t0:.1f} | {grouped(full):,}"
             print(f"| {n:,} | {kind} | {seconds:.1f} | {len(groups):,} | {grouped(groups):,} | {unbounded} |")
             sys.stdout.flush()
 

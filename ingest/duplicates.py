@@ -54,7 +54,7 @@ MIN_NEAR_WORDS = 5
 SHINGLE = 3
 CAMPAIGN_SIZE = 10
 LSH_SLACK = 0.2  # the index looks this far below ``threshold`` so that few true pairs slip
-BUCKET_CAP = 32  # texts kept per LSH bucket: later texts are compared with the first ones
+BUCKET_CAP = 16  # texts kept per LSH bucket: later texts are compared with the first ones
 MAX_CHECKS = 16  # exact Jaccard checks per text, best MinHash estimate first
 
 _NON_ALNUM = re.compile(r"[\W_]+")
@@ -95,6 +95,29 @@ class _UnionFind:
         ra, rb = self.find(a), self.find(b)
         if ra != rb:
             self.parent[max(ra, rb)] = min(ra, rb)
+
+
+class _Groups:
+    """Groups of positions 0..n-1 as a label array (for vectorised "same group?" tests).
+
+    Merging relabels the smaller group, so each position is relabelled O(log n) times.
+    """
+
+    def __init__(self, n: int) -> None:
+        self.label = np.arange(n, dtype=np.int64)
+        self.members: dict[int, list[int]] = {}  # label -> positions, for groups of two or more
+
+    def merge(self, p: int, q: int) -> None:
+        a, b = int(self.label[p]), int(self.label[q])
+        if a == b:
+            return
+        ma, mb = self.members.get(a, [a]), self.members.get(b, [b])
+        if len(ma) < len(mb):
+            a, b, ma, mb = b, a, mb, ma
+        self.label[mb] = a
+        ma.extend(mb)
+        self.members[a] = ma
+        self.members.pop(b, None)
 
 
 def _band_keys(hashvalues: np.ndarray, bands: int, rows: int) -> list[list[int]]:
@@ -144,7 +167,7 @@ def _near_pairs(
     params = MinHashLSH(threshold=lsh_threshold, num_perm=num_perm)  # datasketch's banding
     min_equal = lsh_threshold * num_perm
     buckets: list[dict[int, list[int]]] = [{} for _ in range(params.b)]
-    uf = _UnionFind()
+    groups = _Groups(len(ids))
     pairs: list[tuple[int, int]] = []
     for pos, row in enumerate(_band_keys(signatures, params.b, params.r)):
         met: set[int] = set()
@@ -158,28 +181,27 @@ def _near_pairs(
                 bucket.append(pos)
         if not met:
             continue
-        if len(met) <= max_checks:  # few enough to check them all
-            order = sorted(met)
-        else:
-            near = np.fromiter(met, dtype=np.int64, count=len(met))
+        near = np.fromiter(met, dtype=np.int64, count=len(met))
+        near = near[groups.label[near] != groups.label[pos]]  # already in its group: nothing to gain
+        if len(near) > max_checks:
             equal = (signatures[near] == signatures[pos]).sum(axis=1)
             keep = equal >= min_equal
-            near, equal = near[keep], equal[keep]
-            order = near[np.lexsort((near, -equal))].tolist()
-        i = ids[pos]
-        a, root, checks = sets[i], uf.find(i), 0
-        for q in order:
-            j = ids[q]
-            if uf.find(j) == root:
+            near = near[keep][np.lexsort((near[keep], -equal[keep]))]
+        else:
+            near.sort()
+        i, checks = ids[pos], 0
+        joined = {int(groups.label[pos])}  # labels as they were when this text's candidates were met
+        for q, lab in zip(near.tolist(), groups.label[near].tolist(), strict=True):
+            if lab in joined:
                 continue
             if checks == max_checks:
                 break
             checks += 1
-            b = sets[j]
-            if len(a & b) >= threshold * len(a | b):
-                pairs.append((j, i))
-                uf.union(j, i)
-                root = uf.find(i)
+            b = sets[ids[q]]
+            if len(sets[i] & b) >= threshold * len(sets[i] | b):
+                pairs.append((ids[q], i))
+                joined.add(lab)
+                groups.merge(pos, q)
     return pairs
 
 
