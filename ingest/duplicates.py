@@ -14,11 +14,12 @@ of short answers near the threshold of one another made the work quadratic. Here
 
 - a band bucket keeps its first ``BUCKET_CAP`` texts only, so a text meets at most
   bands x ``BUCKET_CAP`` earlier texts;
-- when it meets more than ``MAX_CHECKS``, those whose MinHash estimate is below the index
-  threshold are dropped (a true pair is dropped with probability about 1e-8 at 128
-  permutations), and the rest are checked best estimate first, then smallest id;
-- texts already in its group are skipped (merging them again changes nothing), and at most
-  ``MAX_CHECKS`` exact checks are made.
+- texts already in its group are dropped (merging them again changes nothing);
+- when more than ``MAX_CHECKS`` remain, those whose MinHash estimate is below the index
+  threshold are dropped (at the default threshold 0.8 and 128 permutations a true pair is
+  dropped with probability about 1e-8), and the rest are ordered best estimate first, then
+  smallest id;
+- at most ``MAX_CHECKS`` exact checks are made, skipping texts that joined its group meanwhile.
 
 On ordinary data, a 200-letter campaign included, the groups are those of checking every LSH
 candidate (``tests/test_duplicates.py`` compares both). On many near-threshold texts
