@@ -134,3 +134,60 @@ def test_threshold_controls_near_matches() -> None:
     b = "one two three four five six seven eight nine ten eleven dozen"
     assert find_duplicates([(1, a), (2, b)], threshold=0.95) == []
     assert [g.members for g in find_duplicates([(1, a), (2, b)], threshold=0.8)] == [[1, 2]]
+
+
+SHORT_ANSWERS = [
+    "I agree with the proposal because it will help local people find work",
+    "The jobcentre should offer more face to face appointments for older people",
+    "Please keep the specialist advisers in community centres near where people live",
+    "Small charities need a fair chance to bid for contracts with the department",
+]
+
+
+def _similar_short(n: int, seed: int) -> list[tuple[int, str]]:
+    """Many short answers near the threshold of each other: long LSH candidate lists."""
+    rng = random.Random(seed)
+    items = []
+    for i in range(n):
+        words = rng.choice(SHORT_ANSWERS).split()
+        if rng.random() < 0.5:
+            words[rng.randrange(len(words))] = rng.choice(["really", "fair", "local", "more", "staff"])
+        words += [f"w{rng.randrange(300)}" for _ in range(rng.randint(1, 3))]
+        items.append((i, " ".join(words)))
+    return items
+
+
+def test_many_similar_short_answers_keep_true_duplicates() -> None:
+    n = 2000
+    items = _similar_short(n, seed=3)
+    rng = random.Random(5)
+    picks = rng.sample(range(n), 40)
+    # a true near duplicate of 40 of them (one word added: Jaccard >= 0.9), given later ids
+    copies = [(n + k, items[i][1] + " indeed") for k, i in enumerate(picks)]
+    groups = find_duplicates(items + copies)
+    group_of = {m: g.members for g in groups for m in g.members}
+    assert all(group_of.get(n + k) is not None and n + k in group_of.get(i, []) for k, i in enumerate(picks))
+
+    # bounded work only leaves pairs out: every group lies inside a group of the unbounded search
+    unbounded = find_duplicates(items + copies, bucket_cap=10**6, max_checks=10**6)
+    full_of = {m: set(g.members) for g in unbounded for m in g.members}
+    assert all(set(g.members) <= full_of[g.members[0]] for g in groups)
+
+
+def test_many_similar_short_answers_deterministic() -> None:
+    items = _similar_short(1000, seed=11)
+    groups = find_duplicates(items)
+    assert len(groups) > 10
+    shuffled = list(items)
+    random.Random(2).shuffle(shuffled)
+    assert find_duplicates(shuffled) == groups  # input order does not matter
+    assert find_duplicates(items) == groups
+
+
+def test_bounds_change_nothing_on_ordinary_data() -> None:
+    rng = random.Random(7)
+    items = [(i, _variant(rng, i)) for i in range(200)] + [(1000 + i, _unrelated(rng)) for i in range(300)]
+    items += [(2000 + i, LETTER.split(". ")[0] + ". " + _unrelated(rng)) for i in range(20)]
+    for pid, para in enumerate(paragraphs(seed("000")) + paragraphs(seed("001"))):
+        items.append((3000 + pid, para))
+    assert find_duplicates(items) == find_duplicates(items, bucket_cap=10**6, max_checks=10**6)

@@ -12,7 +12,7 @@ import pytest
 
 from fairhearing.errors import IngestError
 from ingest.formats.base import ReadOptions
-from ingest.formats.tabular import READERS, plan_columns
+from ingest.formats.tabular import READERS, clean_headers, plan_columns
 from ingest.model import ParseResult
 from tests.reader_checks import assert_spans
 
@@ -55,11 +55,14 @@ def test_polis_text_is_the_file_and_every_comment_is_found(polis) -> None:
     assert len(body) == 11082
     assert res.text == POLIS.read_bytes().decode("utf-8")  # CRLF line ends kept
     assert res.format == "csv"
-    # 6 of the 11,082 comment cells are empty or placeholders: "", ".", ".", "-", "na", "None"
-    assert len(res.responses) == 11076
+    # 1 of the 11,082 comment cells is empty: skipped. Placeholders ("N/A", "-", "nothing") are
+    # kept and flagged: the 5 that were skipped before (".", ".", "-", "na", "None") and 6 others
+    assert len(res.responses) == 11081
     found = {x.meta["row"] for x in res.responses}
     skipped = [r[8] for i, r in enumerate(body, start=2) if i not in found]
-    assert sorted(skipped) == sorted(["", ".", ".", "-", "na", "None"])
+    assert skipped == [""]
+    flagged = [res.text[x.start : x.end] for x in res.responses if x.meta.get("placeholder")]
+    assert sorted(flagged) == ["-", ".", ".", "...", "?", "?", "?", "None", "Nothing", "na", "no comment"]
     _check_spans(res)
 
 
@@ -99,6 +102,46 @@ def test_polis_quoted_cells_with_doubled_quotes_span_their_raw_content(polis) ->
     assert quoted, "the export has comments with quotation marks"
     for r in quoted:
         assert res.text[r.start - 1] == '"' or res.text[r.start - 1].isspace()
+
+
+def _clean_headers_before(raw: list[str]) -> list[str]:
+    """The previous, quadratic clean_headers: the reference for the output."""
+    out: list[str] = []
+    for i, h in enumerate(raw):
+        name = " ".join(h.replace("\ufeff", "").split()) or f"column {i + 1}"
+        base, n = name, 2
+        while name in out:
+            name, n = f"{base} ({n})", n + 1
+        out.append(name)
+    return out
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        ["id", "comment", "Region"],
+        ["\ufeffid", "  Q1:  What   should\nchange? ", "", "", "comment"],
+        ["a", "a", "a (2)", "a", "a (2)", "a (3)", "a"],
+        ["a (2)", "a", "a", "", "column 4", "column 4", "column 6", ""],
+        ["x", "x (2) (2)", "x (2)", "x", "x", "x (2)"],
+    ],
+)
+def test_clean_headers_unchanged_on_ordinary_headers(raw: list[str]) -> None:
+    assert clean_headers(raw) == _clean_headers_before(raw)
+
+
+def test_twenty_thousand_columns() -> None:
+    # 10,000 columns named "x" and 9,999 blank ones: quadratic renaming took hours
+    n = 20000
+    head = ",".join(["comment"] + ["x"] * (n // 2) + [""] * (n // 2 - 1))
+    row = "The jobcentre should open later in the evening for people in work," + ",".join(["1"] * (n - 1))
+    headers = clean_headers(head.split(","))
+    assert len(set(headers)) == n and headers[1:4] == ["x", "x (2)", "x (3)"]
+    assert headers[-1] == f"column {n}"
+    res = _csv(head + "\n" + row + "\n", name="wide.csv")
+    assert [res.text[r.start : r.end] for r in res.responses] == [
+        "The jobcentre should open later in the evening for people in work"
+    ]
 
 
 # --- made-up survey exports --------------------------------------------------------------
@@ -172,11 +215,42 @@ def test_no_free_text_column() -> None:
     assert e.value.code == "FH-E111" and "'score'" in e.value.message
 
 
-@pytest.mark.parametrize("text", ["", "\n\n", "id,comment\n", "id,comment\n1,\n2,N/A\n"])
+@pytest.mark.parametrize("text", ["", "\n\n", "id,comment\n", "id,comment\n1,\n2, \u200b \n3,\ufeff\n"])
 def test_nothing_to_read(text: str) -> None:
     with pytest.raises(IngestError) as e:
         _csv(text, text_columns=["comment"] if "1," in text else None)
     assert e.value.code == "FH-E140"
+
+
+def test_placeholder_answers_are_kept_and_flagged() -> None:
+    text = (
+        "id,region,comment\n"
+        "1,Wales,Jobcentres should open later in the evening for people in work.\n"
+        "2,N/A,N/A\n"
+        "3,-, none \n"
+        "4,London,-\n"
+        "5,Kent,Nothing\n"
+        "6,Kent,No\n"
+        "7,Kent,\n"
+        "8,Kent,\u200b\n"
+        "9,Kent,No: the travel refunds arrive months late.\n"
+    )
+    res = _csv(text, text_columns=["comment"])
+    _check_spans(res)
+    got = [
+        (r.meta["respondent_id"], res.text[r.start : r.end], r.meta.get("placeholder")) for r in res.responses
+    ]
+    assert got == [
+        ("1", "Jobcentres should open later in the evening for people in work.", None),
+        ("2", "N/A", True),
+        ("3", "none", True),
+        ("4", "-", True),
+        ("5", "Nothing", True),
+        ("6", "No", True),
+        ("9", "No: the travel refunds arrive months late.", None),
+    ]
+    # a placeholder in a metadata column is still no value
+    assert "region" not in res.responses[1].meta and res.responses[3].meta["region"] == "London"
 
 
 def test_topic_column_becomes_the_question_only_when_it_groups_rows() -> None:

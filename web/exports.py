@@ -10,27 +10,20 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, send_file
 
+from fairhearing.safe_output import spreadsheet_cell
 from store import read
 from web.db import connect, get_db
 
 bp = Blueprint("exports", __name__)
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """Text that a spreadsheet would run as a formula gets a leading quote (CSV/formula injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def points_csv_chunks(db, every: int = 500):
-    """Every point with every tag as CSV text, in chunks of ``every`` rows (formula cells quoted)."""
+    """Every point with every tag as CSV text, in chunks of ``every`` rows (cells made safe)."""
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(read.EXPORT_COLUMNS)
     for i, row in enumerate(read.export_points(db), start=1):
-        writer.writerow([safe_cell(v) for v in row])
+        writer.writerow([spreadsheet_cell(v) for v in row])
         if i % every == 0:
             yield buf.getvalue()
             buf.seek(0)
@@ -57,14 +50,14 @@ def points_csv():
 
 
 def save_points_xlsx(db, target) -> None:
-    """Every point with every tag as an XLSX workbook, written to a path or a binary file."""
+    """Every point with every tag as an XLSX workbook, written to a path or a binary file (cells made safe)."""
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("points")
     ws.append(read.EXPORT_COLUMNS)
     for row in read.export_points(db):
-        ws.append([safe_cell(v) for v in row])
+        ws.append([spreadsheet_cell(v) for v in row])
     wb.save(target)
 
 

@@ -6,6 +6,7 @@ import io
 
 from flask import Blueprint, render_template, send_file
 
+from fairhearing.safe_output import xml_text
 from store import read
 from web.db import get_db
 from web.filters import attribution, pct
@@ -14,7 +15,19 @@ bp = Blueprint("report", __name__)
 
 
 def report_data(db) -> dict:
-    return read.report(db, read.run_id(db))
+    """The report's data, every string without the control characters XML cannot hold."""
+    return _xml_safe(read.report(db, read.run_id(db)))
+
+
+def _xml_safe(value):
+    """``value`` with ``xml_text`` applied to every string inside it (dicts, lists, tuples)."""
+    if isinstance(value, str):
+        return xml_text(value)
+    if isinstance(value, dict):
+        return {k: _xml_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_xml_safe(v) for v in value)
+    return value
 
 
 @bp.get("/report")
@@ -34,9 +47,10 @@ def docx():
 
 
 def build_docx(r: dict) -> bytes:
-    """The same report as the HTML page, as a .docx (python-docx)."""
+    """The same report as the HTML page, as a .docx (python-docx); any text in ``r`` is made XML-safe."""
     from docx import Document
 
+    r = _xml_safe(r)
     doc = Document()
     doc.add_heading("Summary of responses", 0)
     c = r["counts"]

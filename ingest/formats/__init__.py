@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 
 from fairhearing.errors import IngestError
-from ingest.formats.base import Reader, ReadOptions
+from ingest.formats.base import Reader, ReadOptions, for_sniffing
 
 _MODULES = (
     "numbered",
@@ -48,12 +48,13 @@ def get_reader(name: str) -> Reader:
 def detect(data: bytes, filename: str) -> Reader:
     """The reader whose ``sniff`` scores highest; the first listed wins ties."""
     best: tuple[float, Reader] | None = None
+    sample = for_sniffing(data)  # UTF-16/32 text as UTF-8, so that its NULs do not read as binary
     for reader in readers().values():
-        score = reader.sniff(data, filename)
+        score = reader.sniff(sample, filename)
         if score > 0 and (best is None or score > best[0]):
             best = (score, reader)
     if best is None:
-        if b"\x00" in data[:8192]:
+        if b"\x00" in sample[:8192]:
             raise IngestError(
                 "FH-E103", "file looks binary and matches no known binary format", file=filename
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -34,11 +35,91 @@ class Reader(Protocol):
     def read(self, data: bytes, filename: str, options: ReadOptions) -> ParseResult: ...
 
 
+_BOMS = (  # UTF-32 first: its little-endian BOM starts with UTF-16's
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def wide_encoding(data: bytes, encoding: str = "utf-8") -> str | None:
+    """The UTF-16/32 codec for ``data``: its byte-order mark's, else ``encoding`` when that is one.
+
+    None for byte-oriented text (UTF-8, Latin-1, ...), where a NUL byte means binary. Excel's
+    "Unicode Text" export is UTF-16LE with a BOM; a BOM wins over the declared encoding.
+    """
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            return codec
+    name = codecs.lookup(encoding).name if _known(encoding) else encoding.lower()
+    return name if name.startswith(("utf-16", "utf-32")) else None
+
+
+def _known(encoding: str) -> bool:
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        return False
+    return True
+
+
+def bomless_utf16(data: bytes) -> str | None:
+    """ "utf-16-le"/"utf-16-be" when ``data`` looks like UTF-16 text without a BOM, else None.
+
+    Mostly-ASCII UTF-16 has a NUL in nearly every other byte, and almost none in the others.
+    """
+    head = data[:4096]
+    half = len(head) // 2
+    if half < 4:
+        return None
+    even = head[0 : 2 * half : 2].count(0) / half
+    odd = head[1 : 2 * half : 2].count(0) / half
+    if odd > 0.4 and even < 0.05:
+        return "utf-16-le"
+    if even > 0.4 and odd < 0.05:
+        return "utf-16-be"
+    return None
+
+
+def for_sniffing(data: bytes) -> bytes:
+    """``data`` as UTF-8 when it is UTF-16/32 text (by BOM or by its NUL pattern), else as is.
+
+    Readers sniff UTF-8-ish bytes and treat a NUL as binary; this lets them recognise wide text.
+    """
+    codec = wide_encoding(data) or bomless_utf16(data)
+    return data.decode(codec, "replace").encode("utf-8") if codec else data
+
+
 def decode_text(data: bytes, filename: str, encoding: str = "utf-8") -> str:
-    """Decode text bytes, raising a clear error with the line of the first bad byte."""
+    """Decode text bytes, raising a clear error with the line of the first bad byte.
+
+    UTF-16/32 (by BOM or by ``encoding``) is decoded before looking for NULs, which in
+    byte-oriented text mean a binary file.
+    """
+    wide = wide_encoding(data, encoding)
+    if wide is not None:
+        try:
+            text = data.decode(wide)
+        except UnicodeDecodeError as e:
+            raise IngestError(
+                "FH-E104", f"not valid {wide} at byte {e.start} ({e.reason})", file=filename
+            ) from None
+        if "\x00" in text[:8192]:
+            line = text[: text.index("\x00")].count("\n") + 1
+            raise IngestError(
+                "FH-E103", "file looks binary (NUL character), not text", file=filename, line=line
+            )
+        return text
     if b"\x00" in data[:8192]:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
-        raise IngestError("FH-E103", "file looks binary (NUL byte), not text", file=filename, line=line)
+        hint = ""
+        guess = bomless_utf16(data)
+        if guess:
+            hint = f"; it looks like {guess.upper()} without a byte-order mark: pass --encoding {guess}"
+        raise IngestError(
+            "FH-E103", f"file looks binary (NUL byte), not text{hint}", file=filename, line=line
+        )
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as e:

@@ -18,7 +18,7 @@ from typing import Any
 
 from fairhearing.errors import IngestError
 from ingest.formats import archive
-from ingest.formats.base import ReadOptions, decode_text
+from ingest.formats.base import ReadOptions, bomless_utf16, decode_text, wide_encoding
 from ingest.model import ParsedResponse, ParseResult
 
 FIELDS = ("author", "organisation", "respondent_type", "location", "question")
@@ -47,7 +47,13 @@ _LOCATION_WORDS = {
     "county", "local authority", "ward", "constituency",
 }  # fmt: skip
 _LOCATION_NAMES = {"area", "address", "postal address", "home address", "where do you live"}
-_BLANK_VALUES = {"", "n/a", "na", "none", "nil", "null", "-", "--", "."}
+_BLANK_VALUES = {"n/a", "na", "none", "nil", "null", "-", "--", "."}  # no value in a metadata column
+_PLACEHOLDERS = _BLANK_VALUES | {
+    "n.a.", "n.a", "---", "..", "...", "?", "nothing", "no", "nope", "not applicable", "no comment",
+    "no comments", "nothing to add", "nothing else", "don't know", "dont know", "do not know",
+    "not sure", "no answer",
+}  # fmt: skip  # an answer that says nothing: kept, flagged
+_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 MAX_COLUMNS = 1024
 MAX_XLSX_ROWS = 1_048_576  # Excel's own limit; stops hostile sheets that claim more
 
@@ -62,9 +68,23 @@ def _has_phrase(norm: str, phrases: Sequence[str] | set[str]) -> bool:
     return any(f" {p} " in padded for p in phrases)
 
 
+def is_empty(value: str) -> bool:
+    """Nothing but whitespace and zero-width characters: no answer at all."""
+    return not value.strip().strip(_ZERO_WIDTH).strip()
+
+
+def is_placeholder(value: str) -> bool:
+    """A non-empty answer that says nothing ("N/A", "-", "none", "nothing", "no")."""
+    return value.strip().strip(_ZERO_WIDTH).strip().casefold() in _PLACEHOLDERS
+
+
 def is_blank(value: str) -> bool:
-    """Empty cells and placeholders ("N/A", "-") that carry no response."""
-    return value.strip().lower() in _BLANK_VALUES
+    """Empty, or "N/A", "-", "none"...: no value for a metadata column, no evidence of free text.
+
+    Free-text cells are skipped only when empty; a placeholder there is kept as a response
+    flagged ``meta["placeholder"]`` (the mapper and counts use the flag).
+    """
+    return is_empty(value) or value.strip().strip(_ZERO_WIDTH).strip().casefold() in _BLANK_VALUES
 
 
 def respondent_type(value: str) -> str | None:
@@ -263,7 +283,9 @@ def build_responses(
     id_prefix: str = "",
     header_is_question: bool = True,
 ) -> list[ParsedResponse]:
-    """One response per non-blank free-text cell; ``locate`` gives the cell's span in the text.
+    """One response per non-empty free-text cell; ``locate`` gives the cell's span in the text.
+
+    A placeholder answer ("N/A", "none", "-") is kept, with ``meta["placeholder"] = True``.
 
     The question is a user-named question column, else (one free-text column) ``options.question``
     or a detected question/topic column, else the column header when ``header_is_question``.
@@ -291,11 +313,12 @@ def build_responses(
         meta["respondent_id"] = rid if rid is not None else f"{id_prefix}row {row.number}"
         question_value = cell(layout.question_col)
         for col in layout.text:
-            if cell(col) is None:
+            if col >= len(row.values) or is_empty(row.values[col]):
                 continue
             span = locate(row, col)
             if span is None:
                 continue
+            placeholder = is_placeholder(row.values[col])
             if "question" in options.meta_columns:
                 question = question_value
             elif len(layout.text) == 1:
@@ -312,7 +335,7 @@ def build_responses(
                     organisation=cell(layout.fields.get("organisation")),
                     respondent_type=rtype,
                     question=question,
-                    meta=dict(meta),
+                    meta={**meta, "placeholder": True} if placeholder else dict(meta),
                 )
             )
     return out
@@ -321,11 +344,15 @@ def build_responses(
 def clean_headers(raw: Sequence[str]) -> list[str]:
     """Trimmed, unique, non-empty header names ("column 3" for a blank one)."""
     out: list[str] = []
+    used: set[str] = set()
+    next_n: dict[str, int] = {}  # per base name: every "base (k)" below it is already taken
     for i, h in enumerate(raw):
         name = " ".join(h.replace("\ufeff", "").split()) or f"column {i + 1}"
-        base, n = name, 2
-        while name in out:
+        base, n = name, next_n.get(name, 2)
+        while name in used:
             name, n = f"{base} ({n})", n + 1
+        next_n[base] = n
+        used.add(name)
         out.append(name)
     return out
 
@@ -476,7 +503,8 @@ class CsvReader:
         return 0.35 if same >= 0.8 * len(records) else 0.0
 
     def read(self, data: bytes, filename: str, options: ReadOptions) -> ParseResult:
-        if b"\x00" in data:
+        if b"\x00" in data and wide_encoding(data, options.encoding) is None and not bomless_utf16(data):
+            # byte-oriented text with a NUL: name its row (wide text is decoded by decode_text)
             text = data.decode(options.encoding, "replace")
             parse_csv(text, detect_delimiter(text, filename), filename)  # raises at the NUL's row
         text = decode_text(data, filename, options.encoding)
