@@ -24,10 +24,26 @@ db_option = click.option(
 )
 
 
-def _open(db_path: str):
+def _open(db_path: str, *, create: bool = False, consultation: str | None = None):
+    """Open (and migrate) the database. Only ``ingest`` and ``demo`` may create a new file: any other
+    command refuses a missing one (a typo in ``--db`` must not silently give an empty database).
+    With ``consultation``, the connection reads that consultation only (``store.scope``)."""
     from store.db import open_db
 
-    return open_db(db_path)
+    if not create and not Path(db_path).exists():
+        raise FairhearingError(
+            "FH-E305",
+            f"no database at {db_path}; ingest files first (`fairhearing ingest PATH --db {db_path}`)",
+        )
+    db = open_db(db_path)
+    if consultation is not None:
+        from store.scope import find, set_scope
+
+        cid = find(db, consultation)
+        if cid is None:
+            raise FairhearingError("FH-E305", f"{db_path} has no consultation called {consultation!r}")
+        set_scope(db, cid)
+    return db
 
 
 class _Group(click.Group):
@@ -90,7 +106,7 @@ def ingest(
         encoding=encoding,
         max_bytes=max_mb * 1024 * 1024,
     )
-    db = _open(db_path)
+    db = _open(db_path, create=True)
     reports = ingest_paths(db, paths, consultation=consultation, fmt=fmt, options=options)
     failed = 0
     for r in reports:
@@ -122,11 +138,12 @@ def formats() -> None:
 @cli.command()
 @db_option
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder to write.")
-def export(db_path, out_dir):
+@click.option("--consultation", default=None, help="Export only this consultation (default: all).")
+def export(db_path, out_dir, consultation):
     """Write responses.jsonl, points.jsonl, principles.jsonl (and themes.jsonl) to a folder."""
     from store.export import export_jsonl
 
-    counts = export_jsonl(_open(db_path), out_dir)
+    counts = export_jsonl(_open(db_path, consultation=consultation), out_dir)
     for name, n in counts.items():
         click.echo(f"{name}: {n}")
 
@@ -263,7 +280,7 @@ def report(db_path, out_path, fmt):
         raise click.BadParameter(
             f"cannot tell the format of {out_path!r}; pass --format", param_hint="--format"
         )
-    _open(db_path).close()  # create and migrate first
+    _open(db_path).close()  # refuse a missing database; migrate an older one
     writers[fmt](db_path, out_path)
     click.echo(f"wrote {out_path}")
 
@@ -286,7 +303,7 @@ def serve(db_path, host, port, public, threads):
     from store.users import list_users
     from web import create_app
 
-    db = _open(db_path)  # create and migrate before serving
+    db = _open(db_path)  # refuse a missing database; migrate before serving
     accounts = list_users(db)
     db.close()
     app = create_app({"DATABASE": str(Path(db_path).resolve()), "BIND_HOST": host, "PUBLIC": public})

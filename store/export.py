@@ -26,6 +26,7 @@ import sqlite_utils
 from store.citations import cite_line, references
 from store.counts import CONFIRMED
 from store.read import run_id
+from store.scope import scope_of
 
 RESPONSE_SQL = """
 SELECT r.id, s.name AS source, r.start, r."end", r.clean_text AS text, r.role, r.author, r.organisation,
@@ -34,6 +35,7 @@ SELECT r.id, s.name AS source, r.start, r."end", r.clean_text AS text, r.role, r
        r.respondent_key AS respondent, r.role = 'stakeholder' AS counted
 FROM responses r JOIN sources s ON s.id = r.source_id JOIN consultations c ON c.id = s.consultation_id
 LEFT JOIN duplicate_groups g ON g.id = r.duplicate_group
+WHERE ? IS NULL OR s.consultation_id = ?
 ORDER BY r.id
 """
 
@@ -44,6 +46,7 @@ SELECT p.id, p.response_id, s.name AS source, p.start, p."end", p.clean_text AS 
 FROM points p JOIN responses r ON r.id = p.response_id JOIN sources s ON s.id = p.source_id
 LEFT JOIN point_analysis pa ON pa.point_id = p.id
 LEFT JOIN themes t ON t.id = pa.theme_id
+WHERE ? IS NULL OR s.consultation_id = ?
 ORDER BY p.id
 """
 
@@ -51,6 +54,7 @@ PRINCIPLE_SQL = """
 SELECT pr.id, pr.code, pr.text, c.name AS component, c.headline AS component_headline, pr.kind,
        c.is_annex, f.name AS framework, f.id AS framework_id, f.question
 FROM principles pr JOIN components c ON c.id = pr.component_id JOIN frameworks f ON f.id = pr.framework_id
+WHERE ? IS NULL OR f.consultation_id = ?
 ORDER BY f.id, c.idx, pr.idx
 """
 
@@ -92,6 +96,7 @@ def export_jsonl(db: sqlite_utils.Database, out_dir: str | Path) -> dict[str, in
     out.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     run = run_id(db)
+    scope = [scope_of(db)] * 2  # the connection's consultation (store.scope), or everything
 
     def write(name: str, records: Iterator[dict]) -> None:
         n = 0
@@ -119,7 +124,7 @@ def export_jsonl(db: sqlite_utils.Database, out_dir: str | Path) -> dict[str, in
                 yield r
             batch.clear()
 
-        for r in _rows(db, RESPONSE_SQL):
+        for r in _rows(db, RESPONSE_SQL, scope):
             r["truncated"] = bool(r["truncated"])
             r["counted"] = bool(r["counted"])
             batch.append(r)
@@ -129,7 +134,7 @@ def export_jsonl(db: sqlite_utils.Database, out_dir: str | Path) -> dict[str, in
 
     def points() -> Iterator[dict]:
         principles = _principles_by_point(db) if run else {}
-        for p in _rows(db, POINT_SQL):
+        for p in _rows(db, POINT_SQL, scope):
             if run:
                 rec = principles.get(p["id"], {})
                 p["principles"] = rec.get("principles", [])
@@ -142,7 +147,7 @@ def export_jsonl(db: sqlite_utils.Database, out_dir: str | Path) -> dict[str, in
             yield p
 
     def principles() -> Iterator[dict]:
-        for p in _rows(db, PRINCIPLE_SQL):
+        for p in _rows(db, PRINCIPLE_SQL, scope):
             p["is_annex"] = bool(p["is_annex"])
             yield p
 

@@ -984,7 +984,8 @@ def export_points(db: sqlite_utils.Database) -> Iterator[list]:
            FROM points p JOIN responses r ON r.id = p.response_id JOIN sources s ON s.id = p.source_id
            JOIN consultations c ON c.id = s.consultation_id
            LEFT JOIN point_analysis pa ON pa.point_id = p.id LEFT JOIN themes t ON t.id = pa.theme_id
-           LEFT JOIN themes g ON g.id = t.parent_id ORDER BY p.id"""
+           LEFT JOIN themes g ON g.id = t.parent_id WHERE ? IS NULL OR s.consultation_id = ? ORDER BY p.id""",
+        [scope_of(db)] * 2,
     )
     for row in cur:
         yield list(row)

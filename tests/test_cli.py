@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from fairhearing.cli import cli
@@ -138,7 +139,22 @@ def test_analyse_check_report_user(tmp_path):
 
 
 def test_analyse_without_responses_is_a_clear_error(tmp_path):
+    from store.db import open_db
+
+    open_db(tmp_path / "e.db").close()
     r = CliRunner().invoke(
         cli, ["analyse", "--db", str(tmp_path / "e.db"), "--embedder", "hashing", "--quiet"]
     )
     assert r.exit_code == 1 and "FH-E300" in r.output
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["stats"], ["export", "--out", "x"], ["report", "--out", "r.html"], ["analyse", "--quiet"], ["serve"]],
+)
+def test_commands_refuse_a_missing_database(tmp_path, args):
+    """Only ingest and demo create a database: a typo in --db is an error, not an empty database."""
+    db = tmp_path / "typo.db"
+    r = CliRunner().invoke(cli, [*args, "--db", str(db)])
+    assert r.exit_code == 1 and "FH-E305" in r.output
+    assert not db.exists()
