@@ -57,10 +57,17 @@ def _page_setup(doc) -> None:
         _field(footer, "NUMPAGES")
 
 
-def _table(doc, header: list[str], rows: list[list], numeric: set[int] | None = None) -> None:
+def _table(
+    doc,
+    header: list[str],
+    rows: list[list],
+    numeric: set[int] | None = None,
+    widths_mm: list[int] | None = None,
+) -> None:
     numeric = numeric or set()
     table = doc.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
+    table.autofit = False
     for i, (cell, text) in enumerate(zip(table.rows[0].cells, header, strict=True)):
         cell.text = docx_text(text)
         cell.paragraphs[0].runs[0].bold = True
@@ -72,6 +79,12 @@ def _table(doc, header: list[str], rows: list[list], numeric: set[int] | None = 
             cell.text = docx_text(f"{value:,}" if isinstance(value, int) else value)
             if i in numeric:
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    if widths_mm:
+        for column, w in zip(table.columns, widths_mm, strict=True):
+            column.width = Mm(w)  # the grid LibreOffice reads
+        for row in table.rows:
+            for cell, w in zip(row.cells, widths_mm, strict=True):
+                cell.width = Mm(w)
     doc.add_paragraph()
 
 
@@ -92,8 +105,10 @@ def build_docx(r: Report) -> bytes:
     doc.add_heading("Introduction", 1)
     for para in r.introduction:
         doc.add_paragraph(docx_text(para))
-    _table(doc, ["Respondent type", "Respondents"], [[t, n] for t, n in r.by_type], {1})
-    _table(doc, ["Channel", "Respondents", "Responses"], [list(c) for c in r.by_channel], {1, 2})
+    _table(doc, ["Respondent type", "Respondents"], [[t, n] for t, n in r.by_type], {1}, [60, 30])
+    _table(
+        doc, ["Channel", "Respondents", "Responses"], [list(c) for c in r.by_channel], {1, 2}, [60, 30, 30]
+    )
 
     doc.add_heading("Method", 1)
     for para in r.method:
@@ -162,6 +177,7 @@ def build_docx(r: Report) -> bytes:
             ["Code", "Principle", "Respondents", "Points", "Suggested", "Confirmed"],
             [[p.code, p.name, p.respondents, p.points, p.suggested, p.confirmed] for p in r.principle_table],
             {2, 3, 4, 5},
+            [14, 78, 20, 16, 18, 18],
         )
     else:
         doc.add_heading("Annex B: respondents and points per theme", 1)
@@ -170,6 +186,7 @@ def build_docx(r: Report) -> bytes:
             ["Theme", "Broader theme", "Respondents", "Points"],
             [[t.label, t.group, t.respondents, t.points] for t in r.theme_table],
             {2, 3},
+            [60, 60, 22, 18],
         )
     doc.add_heading("Annex C: references for the quotes", 1)
     for n, line, _rid in r.references:
