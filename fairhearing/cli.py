@@ -266,13 +266,13 @@ def check(db_path, text_file, as_json, max_chars):
     help="Default: from the file extension.",
 )
 def report(db_path, out_path, fmt):
-    """Write the summary-of-responses report (HTML/DOCX) or all points with every tag (CSV/XLSX)."""
-    from web import exports, report
+    """Write the summary-of-responses draft (HTML/DOCX) or all points with every tag (CSV/XLSX)."""
+    from web import exports
 
     fmt = fmt or Path(out_path).suffix.lstrip(".").lower()
     writers = {
-        "html": report.write_html,
-        "docx": report.write_docx,
+        "html": _write_report_html,
+        "docx": _write_report_docx,
         "csv": exports.write_points_csv,
         "xlsx": exports.write_points_xlsx,
     }
@@ -283,6 +283,26 @@ def report(db_path, out_path, fmt):
     _open(db_path).close()  # refuse a missing database; migrate an older one
     writers[fmt](db_path, out_path)
     click.echo(f"wrote {out_path}")
+
+
+def _write_report_html(db_path: str, out_path: str) -> None:
+    from reports import html_writer, summary
+
+    db = _open(db_path)
+    try:
+        html_writer.write_html(summary.build(db), out_path)
+    finally:
+        db.close()
+
+
+def _write_report_docx(db_path: str, out_path: str) -> None:
+    from reports import docx_writer, summary
+
+    db = _open(db_path)
+    try:
+        docx_writer.write_docx(summary.build(db), out_path)
+    finally:
+        db.close()
 
 
 @cli.command()

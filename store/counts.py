@@ -211,3 +211,115 @@ def theme_reach(db: sqlite_utils.Database, run_id: int | None) -> dict[int, Reac
     ):
         out[gid] = Reach(points, respondents)
     return out
+
+
+# ---------------------------------------------------------------- per question (the report's sections)
+
+# The question a response answers: its own, else its source's (a page's question); None when neither.
+QUESTION = "COALESCE(NULLIF(r.question, ''), NULLIF(s.question, ''))"
+
+
+def question_respondents(db: sqlite_utils.Database) -> dict[str | None, int]:
+    """Distinct respondents per question (the base of the report's wording bands)."""
+    return {
+        q: n
+        for q, n in db.execute(
+            f"""SELECT {QUESTION}, COUNT(DISTINCT {RESPONDENT}) FROM responses r
+                JOIN sources s ON s.id = r.source_id WHERE {STAKEHOLDER} GROUP BY 1"""
+        )
+    }
+
+
+def _keyed_reach(db: sqlite_utils.Database, sql: str, run_id: int | None) -> dict[tuple, Reach]:
+    out: dict[tuple, Reach] = {}
+    for *key, points, respondents, confirmed in db.execute(sql, [run_id]):
+        out[tuple(key)] = Reach(points, respondents, confirmed)
+    return out
+
+
+_MAPPED_FROM = """point_principles pp JOIN principles pr ON pr.id = pp.principle_id
+    JOIN point_analysis pa ON pa.point_id = pp.point_id JOIN points p ON p.id = pp.point_id
+    JOIN responses r ON r.id = p.response_id JOIN sources s ON s.id = r.source_id"""
+
+
+def question_principle_reach(db: sqlite_utils.Database, run_id: int | None) -> dict[tuple, Reach]:
+    """(question, principle id) -> distinct mapped points, respondents, confirmed points."""
+    return _keyed_reach(
+        db,
+        f"""SELECT {QUESTION}, pp.principle_id, COUNT(DISTINCT pp.point_id), COUNT(DISTINCT {RESPONDENT}),
+                   COUNT(DISTINCT CASE WHEN {CONFIRMED} THEN pp.point_id END)
+            FROM {_MAPPED_FROM} WHERE {MAPPED} AND pa.run_id = ? AND {STAKEHOLDER} GROUP BY 1, 2""",
+        run_id,
+    )
+
+
+def question_component_reach(db: sqlite_utils.Database, run_id: int | None) -> dict[tuple, Reach]:
+    """(question, component id) -> distinct points mapped to any of its principles (a point counts once)."""
+    return _keyed_reach(
+        db,
+        f"""SELECT {QUESTION}, pr.component_id, COUNT(DISTINCT pp.point_id), COUNT(DISTINCT {RESPONDENT}),
+                   COUNT(DISTINCT CASE WHEN {CONFIRMED} THEN pp.point_id END)
+            FROM {_MAPPED_FROM} WHERE {MAPPED} AND pa.run_id = ? AND {STAKEHOLDER} GROUP BY 1, 2""",
+        run_id,
+    )
+
+
+def question_component_theme_reach(db: sqlite_utils.Database, run_id: int | None) -> dict[tuple, Reach]:
+    """(question, component id, theme id) -> distinct points of the theme mapped to the component."""
+    return _keyed_reach(
+        db,
+        f"""SELECT {QUESTION}, pr.component_id, pa.theme_id, COUNT(DISTINCT pp.point_id),
+                   COUNT(DISTINCT {RESPONDENT}), 0
+            FROM {_MAPPED_FROM} WHERE {MAPPED} AND pa.run_id = ? AND pa.theme_id IS NOT NULL AND {STAKEHOLDER}
+            GROUP BY 1, 2, 3""",
+        run_id,
+    )
+
+
+def question_theme_reach(db: sqlite_utils.Database, run_id: int | None) -> dict[tuple, Reach]:
+    """(question, theme id) -> distinct points and respondents of each level-0 theme."""
+    return _keyed_reach(
+        db,
+        f"""SELECT {QUESTION}, pa.theme_id, COUNT(DISTINCT pa.point_id), COUNT(DISTINCT {RESPONDENT}), 0
+            FROM point_analysis pa JOIN points p ON p.id = pa.point_id
+            JOIN responses r ON r.id = p.response_id JOIN sources s ON s.id = r.source_id
+            WHERE pa.run_id = ? AND pa.theme_id IS NOT NULL AND {STAKEHOLDER} GROUP BY 1, 2""",
+        run_id,
+    )
+
+
+def principle_sentiment_reach(db: sqlite_utils.Database, run_id: int | None) -> dict[tuple, Reach]:
+    """(principle id, sentiment) -> distinct mapped points and respondents with that tone."""
+    return _keyed_reach(
+        db,
+        f"""SELECT pp.principle_id, pa.sentiment, COUNT(DISTINCT pp.point_id), COUNT(DISTINCT {RESPONDENT}), 0
+            FROM {_MAPPED_FROM} WHERE {MAPPED} AND pa.run_id = ? AND pa.sentiment IS NOT NULL AND {STAKEHOLDER}
+            GROUP BY 1, 2""",
+        run_id,
+    )
+
+
+def mapped_totals(db: sqlite_utils.Database, run_id: int | None) -> Reach:
+    """Distinct consultation points mapped to any principle in the run, their respondents, confirmed points."""
+    row = db.execute(
+        f"""SELECT COUNT(DISTINCT pp.point_id), COUNT(DISTINCT {RESPONDENT}),
+                   COUNT(DISTINCT CASE WHEN {CONFIRMED} THEN pp.point_id END)
+            FROM {_MAPPED_FROM} WHERE {MAPPED} AND pa.run_id = ? AND {STAKEHOLDER}""",
+        [run_id],
+    ).fetchone()
+    return Reach(*row)
+
+
+def theme_unmapped_reach(db: sqlite_utils.Database, run_id: int | None) -> dict[int, Reach]:
+    """Per level-0 theme: distinct consultation points mapped to no principle, and their respondents."""
+    out: dict[int, Reach] = {}
+    for tid, points, respondents in db.execute(
+        f"""SELECT pa.theme_id, COUNT(DISTINCT pa.point_id), COUNT(DISTINCT {RESPONDENT})
+            FROM point_analysis pa JOIN points p ON p.id = pa.point_id JOIN responses r ON r.id = p.response_id
+            WHERE pa.run_id = ? AND pa.theme_id IS NOT NULL AND {STAKEHOLDER}
+              AND NOT EXISTS (SELECT 1 FROM point_principles pp WHERE pp.point_id = pa.point_id AND {MAPPED})
+            GROUP BY pa.theme_id""",
+        [run_id],
+    ):
+        out[tid] = Reach(points, respondents)
+    return out

@@ -561,10 +561,12 @@ def test_report_html_has_components_contested_and_gaps(client):
     html = client.get("/report").get_data(as_text=True)
     for name in ("Funding and payment", "Specialist and local provision", "Contract management"):
         assert f"<h3>{name}</h3>" in html
-    gaps = html.split("<h2>Gaps</h2>")[1]
+    gaps = html.split("<h3>Principles nobody addressed</h3>")[1].split("<h3>Most contested")[0]
     assert "3.3 Provider performance should be published openly" in gaps
-    assert "Travel costs for customers</a>" in gaps  # no principle: outside the framework
     assert "1.1 Payment models" not in gaps
+    outside = html.split("<h3>Themes outside the framework</h3>")[1].split('<h2 id="annex-a">')[0]
+    assert "Travel costs for customers" in outside  # no principle: outside the framework
+    assert "Every principle" not in html
 
 
 def test_report_docx(client):
@@ -621,11 +623,12 @@ def test_pages_work_before_analysis(tmp_path):
         "/organisations",
         "/search?q=x",
         "/audit",
-        "/report",
-        "/report.docx",
         "/export/points.csv",
     ):
         assert c.get(url).status_code == 200, url
+    for url in ("/report", "/report.docx"):  # the report is written from an analysis: a clear 409, no draft
+        r = c.get(url)
+        assert r.status_code == 409 and "FH-E300" in r.get_data(as_text=True), url
     assert "not been run" in c.get("/").get_data(as_text=True)
     tok = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/check").get_data(as_text=True))[1]
     html = c.post("/check", data={"text": "anything at all", "csrf_token": tok}).get_data(as_text=True)

@@ -1,0 +1,66 @@
+"""The standard wording bands of the report, defined once.
+
+A share is the number of respondents who raised something out of the respondents who answered
+that question (or, with no questions, out of all respondents):
+
+=========  ==============================
+band       share of respondents
+=========  ==============================
+all        every one of them
+most       more than half (> 50%)
+many       a quarter to a half (25-50%)
+some       a tenth to a quarter (10-25%)
+a few      under a tenth (< 10%)
+=========  ==============================
+
+Exactly 50% is "many", exactly 25% "some", exactly 10% "some". One respondent is always "one
+respondent", never a band. The numbers are always shown beside the word: "most respondents (34 of 51)".
+"""
+
+from __future__ import annotations
+
+BANDS: list[tuple[float, str]] = [  # (lowest share, word), checked top down; "all" is exact
+    (0.5, "most"),  # strictly above 0.5
+    (0.25, "many"),
+    (0.10, "some"),
+    (0.0, "a few"),
+]
+
+
+def band(n: int, base: int) -> str:
+    """The band word for ``n`` of ``base`` respondents ("all", "most", "many", "some", "a few", "no")."""
+    if n <= 0 or base <= 0:
+        return "no"
+    if n >= base:
+        return "all"
+    share = n / base
+    if share > 0.5:
+        return "most"
+    if share >= 0.25:
+        return "many"
+    if share >= 0.10:
+        return "some"
+    return "a few"
+
+
+def respondents_phrase(n: int, base: int, noun: str = "respondents") -> str:
+    """ "most respondents (34 of 51)", "one respondent (1 of 20)", "all 3 respondents", "no respondents"."""
+    singular = noun[:-1] if noun.endswith("s") else noun
+    if n <= 0:
+        return f"no {noun}"
+    if n == 1:
+        return f"one {singular} (1 of {base})" if base > 1 else f"the only {singular}"
+    word = band(n, base)
+    if word == "all":
+        return f"all {n} {noun}"
+    return f"{word} {noun} ({n} of {base})"
+
+
+def sentence_case(text: str) -> str:
+    """The first letter upper-cased (for a phrase that opens a sentence)."""
+    return text[:1].upper() + text[1:]
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """ "1 point", "3 points" (thousands separated)."""
+    return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"
