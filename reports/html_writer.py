@@ -20,7 +20,9 @@ _ENV = Environment(
     autoescape=select_autoescape(["html"]),
     trim_blocks=True,
     lstrip_blocks=True,
-    finalize=lambda v: xml_text(v) if isinstance(v, str) else v,  # no control characters in the page
+    finalize=lambda v: (
+        Markup(xml_text(v)) if isinstance(v, Markup) else xml_text(v) if isinstance(v, str) else v
+    ),
 )
 
 

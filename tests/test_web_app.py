@@ -147,7 +147,7 @@ def test_every_public_page_renders(client, sample, base):
         "/search?q=payment": "result",
         "/check": "Was my point captured?",
         "/audit": "Audit log",
-        "/report": "Summary of responses",
+        "/report": "summary of responses",
         "/login": "Analyst sign-in",
     }
     for url, expected in pages.items():
