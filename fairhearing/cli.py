@@ -271,6 +271,51 @@ def user_add(name, db_path, password):
     click.echo(f"analyst {name!r} created")
 
 
+@cli.group()
+def labels() -> None:
+    """Analyst verdicts on point-to-principle mappings: import an existing coding, export every verdict."""
+
+
+@labels.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@db_option
+@click.option(
+    "--analyst", default="labels-import", show_default=True, help="Name the verdicts are filed under."
+)
+def labels_import(file, db_path, analyst):
+    """Load a coding (CSV, XLSX or JSONL): each matched row is confirmed or rejected, in one transaction."""
+    from ingest.label_rows import read_rows
+    from store.labels import import_labels
+
+    db = _open(db_path)
+    report = import_labels(db, read_rows(file), analyst)
+    for n, why in report.unmatched:
+        click.echo(f"row {n}: not matched: {why}", err=True)
+    points = sum(k for _, k in report.matched)
+    click.echo(
+        f"{len(report.matched)} of {report.rows} rows matched ({points} points, {report.edits} verdicts filed "
+        f"as {analyst!r}); {len(report.unmatched)} unmatched"
+    )
+    if not report.matched:
+        sys.exit(1)
+
+
+@labels.command("export")
+@db_option
+@click.option(
+    "--out", "out_path", required=True, type=click.Path(dir_okay=False), help="File: .csv, .jsonl or .xlsx."
+)
+def labels_export(db_path, out_path):
+    """Write every verdict in the format `labels import` reads (so a coding round-trips)."""
+    from ingest.label_rows import file_format, write_rows
+    from store.labels import export_labels
+
+    file_format(out_path)
+    rows = export_labels(_open(db_path))
+    write_rows(out_path, rows)
+    click.echo(f"wrote {len(rows)} verdicts to {out_path}")
+
+
 @cli.command()
 @db_option
 @click.option("--embedder", default="minilm", show_default=True)
