@@ -439,6 +439,9 @@ def _apply_mapping(db: sqlite_utils.Database, payload: dict) -> bool:
     return mapped
 
 
+apply_verdict = _apply_mapping  # public name: re-apply a stored verdict (used after a refit)
+
+
 # ---------------------------------------------------------------- replay
 
 

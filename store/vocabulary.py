@@ -44,12 +44,12 @@ def ensure_titles(db: sqlite_utils.Database) -> int:
     return len(rows)
 
 
-def _items(values) -> list[str]:
-    """A clean, de-duplicated list from a list or a string separated by newlines, ``;`` or ``|``."""
+def _items(values, seps: str = r"[\n;|]") -> list[str]:
+    """A clean, de-duplicated list from a list or a string split at ``seps`` (newline, ``;``, ``|``)."""
     if values is None:
         return []
     if isinstance(values, str):
-        values = re.split(r"[\n;|]", values)
+        values = re.split(seps, values)
     out: list[str] = []
     for v in values:
         v = " ".join(str(v).split())
@@ -92,13 +92,14 @@ def update(
         p = _principle(db, principle_id)
         new = {"title": p["title"], "synonyms": p["synonyms"], "examples": p["examples"]}
         source = p["title_source"]
-        if title is not None:
+        derived_now = not p["title"] or source == "derived"
+        if title is not None and (title.strip() or not derived_now):
             title = " ".join(title.split())
             if len(title) > MAX_TITLE:
                 raise VocabularyError(f"a title is at most {MAX_TITLE} characters")
             new["title"], source = (title, "analyst") if title else (derive_title(p["text"]), "derived")
         if synonyms is not None:
-            new["synonyms"] = _items(synonyms)
+            new["synonyms"] = _items(synonyms, r"[\n;|,]")  # keywords: commas separate too
         if examples is not None:
             new["examples"] = _items(examples)
         old = {"title": p["title"], "synonyms": p["synonyms"], "examples": p["examples"]}
