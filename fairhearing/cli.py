@@ -164,6 +164,9 @@ def analyse(db_path, embedder, n_themes, seed, models_dir, quiet):
         load_embedder(embedder), seed=seed, n_themes=n_themes, models_dir=Path(models_dir), progress=not quiet
     )
     report = analyser.run(db)
+    from store.vocabulary import ensure_titles
+
+    ensure_titles(db)  # short titles for principles whose document gave none (display only)
     click.echo(
         f"run {report.run_id}: {report.points} points ({report.skipped_duplicates} duplicate-group copies "
         f"counted once), {report.themes} themes in {report.groups} groups, "
@@ -314,6 +317,34 @@ def labels_export(db_path, out_path):
     rows = export_labels(_open(db_path))
     write_rows(out_path, rows)
     click.echo(f"wrote {len(rows)} verdicts to {out_path}")
+
+
+@cli.group()
+def vocabulary() -> None:
+    """Per-framework vocabulary: principles' short titles, synonyms/keywords and examples."""
+
+
+@vocabulary.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@db_option
+@click.option("--framework", default=None, help="Only principles of the framework with this name.")
+@click.option(
+    "--analyst", default="vocabulary-import", show_default=True, help="Name the edits are filed under."
+)
+def vocabulary_import(file, db_path, framework, analyst):
+    """Load titles, synonyms and examples from YAML or CSV (audited, kept across re-analysis)."""
+    from ingest.vocabulary_file import read_vocabulary
+    from store.vocabulary import ensure_titles, import_entries
+
+    db = _open(db_path)
+    ensure_titles(db)
+    entries = read_vocabulary(file)
+    changed, unmatched = import_entries(db, entries, analyst, framework)
+    for n, why in unmatched:
+        click.echo(f"entry {n}: not matched: {why}", err=True)
+    click.echo(f"{changed} principles changed; {len(unmatched)} of {len(entries)} entries unmatched")
+    if unmatched and len(unmatched) == len(entries):
+        sys.exit(1)
 
 
 @cli.command()

@@ -21,7 +21,14 @@ from store.edits import log_edit
 from store.titles import derive_title
 from store.tx import write_tx
 
-__all__ = ["derive_title", "ensure_titles", "update", "principle_options", "resolve_principle"]
+__all__ = [
+    "derive_title",
+    "ensure_titles",
+    "update",
+    "import_entries",
+    "principle_options",
+    "resolve_principle",
+]
 
 MAX_TITLE = 120
 MAX_ITEMS = 50
@@ -188,3 +195,43 @@ def resolve_principle(
         if len(hits) > 1:
             return None, f"principle {value!r} is ambiguous ({len(hits)} frameworks have it)"
     return None, f"unknown principle {value!r}"
+
+
+def import_entries(
+    db: sqlite_utils.Database, entries: list[tuple[int, dict]], who: str, framework: str | None = None
+) -> tuple[int, list[tuple[int, str]]]:
+    """Apply vocabulary entries in one transaction: (principles changed, [(entry, why unmatched)])."""
+    fws = None
+    if framework:
+        fws = [r[0] for r in db.execute("SELECT id FROM frameworks WHERE name = ?", [framework])]
+        if not fws:
+            return 0, [(0, f"no framework named {framework!r}")]
+    changed, unmatched = 0, []
+    with write_tx(db):
+        for n, entry in entries:
+            prid, why = resolve_principle(db, str(entry.get("principle", "")), fws)
+            if (
+                prid is not None
+                and fws
+                and db.execute("SELECT framework_id FROM principles WHERE id = ?", [prid]).fetchone()[0]
+                not in fws
+            ):
+                prid, why = None, f"principle {entry.get('principle')!r} is not in framework {framework!r}"
+            if prid is None:
+                unmatched.append((n, why))
+                continue
+            title = entry.get("title")
+            try:
+                done = update(
+                    db,
+                    prid,
+                    who,
+                    title=None if title is None else str(title),
+                    synonyms=entry.get("synonyms"),
+                    examples=entry.get("examples"),
+                )
+            except VocabularyError as e:
+                unmatched.append((n, str(e)))
+                continue
+            changed += done is not None
+    return changed, unmatched
