@@ -202,6 +202,9 @@ def analyse(db_path, embedder, n_themes, seed, models_dir, quiet, consultation):
     reports = [analyser.run(db, consultation)] if consultation else analyser.run_all(db)
     for report in reports:
         _print_run(report)
+    from store.vocabulary import ensure_titles
+
+    ensure_titles(db)  # short titles for principles whose document gave none (display only)
 
 
 def _print_run(report) -> None:
@@ -420,6 +423,79 @@ def user_list(db_path):
 
     for u in list_users(_open(db_path)):
         click.echo(f"{u['name']}\t{u['role']}\t{'active' if u['active'] else 'inactive'}")
+
+
+@cli.group()
+def labels() -> None:
+    """Analyst verdicts on point-to-principle mappings: import an existing coding, export every verdict."""
+
+
+@labels.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@db_option
+@click.option(
+    "--analyst", default="labels-import", show_default=True, help="Name the verdicts are filed under."
+)
+def labels_import(file, db_path, analyst):
+    """Load a coding (CSV, XLSX or JSONL): each matched row is confirmed or rejected, in one transaction."""
+    from ingest.label_rows import read_rows
+    from store.labels import import_labels
+
+    db = _open(db_path)
+    report = import_labels(db, read_rows(file), analyst)
+    for n, why in report.unmatched:
+        click.echo(f"row {n}: not matched: {why}", err=True)
+    points = sum(k for _, k in report.matched)
+    click.echo(
+        f"{len(report.matched)} of {report.rows} rows matched ({points} points, {report.edits} verdicts filed "
+        f"as {analyst!r}); {len(report.unmatched)} unmatched"
+    )
+    if not report.matched:
+        sys.exit(1)
+
+
+@labels.command("export")
+@db_option
+@click.option(
+    "--out", "out_path", required=True, type=click.Path(dir_okay=False), help="File: .csv, .jsonl or .xlsx."
+)
+def labels_export(db_path, out_path):
+    """Write every verdict in the format `labels import` reads (so a coding round-trips)."""
+    from ingest.label_rows import file_format, write_rows
+    from store.labels import export_labels
+
+    file_format(out_path)
+    rows = export_labels(_open(db_path))
+    write_rows(out_path, rows)
+    click.echo(f"wrote {len(rows)} verdicts to {out_path}")
+
+
+@cli.group()
+def vocabulary() -> None:
+    """Per-framework vocabulary: principles' short titles, synonyms/keywords and examples."""
+
+
+@vocabulary.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@db_option
+@click.option("--framework", default=None, help="Only principles of the framework with this name.")
+@click.option(
+    "--analyst", default="vocabulary-import", show_default=True, help="Name the edits are filed under."
+)
+def vocabulary_import(file, db_path, framework, analyst):
+    """Load titles, synonyms and examples from YAML or CSV (audited, kept across re-analysis)."""
+    from ingest.vocabulary_file import read_vocabulary
+    from store.vocabulary import ensure_titles, import_entries
+
+    db = _open(db_path)
+    ensure_titles(db)
+    entries = read_vocabulary(file)
+    changed, unmatched = import_entries(db, entries, analyst, framework)
+    for n, why in unmatched:
+        click.echo(f"entry {n}: not matched: {why}", err=True)
+    click.echo(f"{changed} principles changed; {len(unmatched)} of {len(entries)} entries unmatched")
+    if unmatched and len(unmatched) == len(entries):
+        sys.exit(1)
 
 
 @cli.command()

@@ -713,8 +713,9 @@ def load_framework(db: sqlite_utils.Database, framework_id: int) -> MapperFramew
             pid, comp_index[cid], text, code, kind, desc, _json_list(examples), tit or None, _json_list(syn)
         )
         for pid, cid, code, kind, text, desc, examples, tit, syn in db.execute(
+            # a title derived from the principle's own text (store.titles) is a display name only
             """SELECT p.id, p.component_id, p.code, p.kind, p.text, p.description, p.examples,
-                       p.title, p.synonyms
+                       CASE WHEN p.title_source = 'derived' THEN NULL ELSE p.title END, p.synonyms
                FROM principles p JOIN components c ON c.id = p.component_id
                WHERE p.framework_id = ? ORDER BY c.idx, p.idx, p.id""",
             [framework_id],

@@ -322,4 +322,54 @@ def theme_unmapped_reach(db: sqlite_utils.Database, run_id: int | None) -> dict[
         [run_id],
     ):
         out[tid] = Reach(points, respondents)
+
+
+# ---------------------------------------------------------------- the analyst loop
+
+
+@dataclass
+class ReviewProgress:
+    """How far analysts are through the review queue of a run."""
+
+    reviewed: int  # distinct point texts with at least one verdict
+    total: int  # distinct point texts the run ranked principles for
+    since_refit: int  # distinct point texts given a verdict after ``since``
+
+
+def review_progress(db: sqlite_utils.Database, run_id: int | None, since: str | None) -> ReviewProgress:
+    """Reviewed of reviewable points (distinct texts of the run with a ranking), and since a time."""
+    total, reviewed, recent = db.execute(
+        """SELECT COUNT(DISTINCT p.text_hash),
+                  COUNT(DISTINCT CASE WHEN mf.point_hash IS NOT NULL THEN p.text_hash END),
+                  COUNT(DISTINCT CASE WHEN mf.at > ? THEN p.text_hash END)
+           FROM point_analysis pa JOIN points p ON p.id = pa.point_id
+           LEFT JOIN mapping_feedback mf ON mf.point_hash = p.text_hash
+           WHERE pa.run_id = ? AND EXISTS (SELECT 1 FROM point_principles pp WHERE pp.point_id = pa.point_id)""",
+        [since or "", run_id],
+    ).fetchone()
+    return ReviewProgress(reviewed, total, recent)
+
+
+def confirmed_per_principle(db: sqlite_utils.Database) -> dict[int, int]:
+    """Distinct point texts an analyst confirmed for each principle (all runs: verdicts outlive runs)."""
+    return dict(
+        db.execute(
+            """SELECT principle_id, COUNT(DISTINCT point_hash) FROM mapping_feedback
+               WHERE verdict = 'confirm' GROUP BY principle_id"""
+        ).fetchall()
+    )
+
+
+def principle_sentiment(db: sqlite_utils.Database, run_id: int | None) -> dict[int, dict[str, int]]:
+    """Per principle: distinct mapped stakeholder points by sentiment (one run)."""
+    out: dict[int, dict[str, int]] = {}
+    for prid, sentiment, n in db.execute(
+        f"""SELECT pp.principle_id, pa.sentiment, COUNT(DISTINCT pp.point_id)
+            FROM point_principles pp JOIN point_analysis pa ON pa.point_id = pp.point_id
+            JOIN points p ON p.id = pp.point_id JOIN responses r ON r.id = p.response_id
+            WHERE {MAPPED} AND pa.run_id = ? AND {STAKEHOLDER} AND pa.sentiment IS NOT NULL
+            GROUP BY pp.principle_id, pa.sentiment""",
+        [run_id],
+    ):
+        out.setdefault(prid, {})[sentiment] = n
     return out

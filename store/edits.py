@@ -11,7 +11,8 @@ audit page, and a ``payload`` of stable keys so it survives re-analysis. Points 
 - split: the points moved out are moved into a new theme with the chosen label;
 - move: the points (by hash) are re-assigned to the match of the target theme;
 - signoff: kept only where the match's membership is nearly the same (Jaccard >= ``SIGNOFF_MIN``);
-- mapping: a rejected principle is removed from those points, a confirmed one is ensured.
+- mapping: a rejected principle is removed from those points, a confirmed one is ensured;
+- vocabulary: a principle's title, synonyms and examples (``store.vocabulary``), kept by code.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from store.tx import write_tx
 
 MATCH_MIN = 0.3  # share of an edited theme's points that must sit in the new run's theme to match it
 SIGNOFF_MIN = 0.8  # Jaccard similarity of memberships for a sign-off to carry over
-OPS = ("rename", "merge", "split", "move", "signoff", "mapping")
+OPS = ("rename", "merge", "split", "move", "signoff", "mapping", "vocabulary")
 
 
 class EditError(ValueError):
@@ -141,6 +142,9 @@ def _log(
         [now(), who, op, run_id, target, json.dumps(payload), json.dumps(before), json.dumps(after)],
     )
     return cur.lastrowid
+
+
+log_edit = _log  # public name for other store modules that write audited edits
 
 
 def _summary(t: dict) -> dict:
@@ -382,6 +386,13 @@ def review_mapping(
         )
 
 
+def review_many(db: sqlite_utils.Database, verdicts: list[tuple[int, int, str]], who: str) -> list[int]:
+    """Apply ``(point_id, principle_id, verdict)`` triples with ``review_mapping`` in one transaction:
+    all of them or none. Returns the ``edits`` ids."""
+    with write_tx(db):
+        return [review_mapping(db, pid, prid, verdict, who) for pid, prid, verdict in verdicts]
+
+
 def _current_run(db: sqlite_utils.Database) -> int | None:
     """The run an edit is logged against: the current run of the connection's consultation."""
     from store.runs import current_run
@@ -430,6 +441,9 @@ def _apply_mapping(db: sqlite_utils.Database, payload: dict) -> bool:
                 )
             db.execute("UPDATE point_analysis SET no_principle = 0 WHERE point_id = ?", [pid])
     return mapped
+
+
+apply_verdict = _apply_mapping  # public name: re-apply a stored verdict (used after a refit)
 
 
 # ---------------------------------------------------------------- replay
@@ -490,6 +504,10 @@ def _replay_one(db: sqlite_utils.Database, run_id: int, op: str, p: dict) -> tup
     if op == "mapping":
         _apply_mapping(db, p)
         return True, f"{p['verdict']} {p['code']}"
+    if op == "vocabulary":
+        from store.vocabulary import apply_payload
+
+        return apply_payload(db, p)
     return False, f"unknown operation {op!r}"
 
 

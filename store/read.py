@@ -16,6 +16,7 @@ from store import counts as count_model
 from store import coverage
 from store.counts import MAPPED, RESPONDENT, STAKEHOLDER
 from store.scope import scope_of
+from store.titles import derive_title
 
 SENTIMENTS = ("negative", "neutral", "positive")
 POINT_TYPES = ("concern", "suggestion", "question", "support", "experience", "information")
@@ -346,7 +347,7 @@ def attach_principles(db: sqlite_utils.Database, rows: list[dict]) -> list[dict]
         return rows
     for m in _all(
         db,
-        """SELECT pp.point_id, pr.id, pr.code, pr.text, pp.score, mf.verdict
+        """SELECT pp.point_id, pr.id, pr.code, pr.text, pr.title, pp.score, mf.verdict
            FROM point_principles pp JOIN principles pr ON pr.id = pp.principle_id
            JOIN points p ON p.id = pp.point_id
            LEFT JOIN mapping_feedback mf ON mf.point_hash = p.text_hash AND mf.principle_id = pr.id
@@ -354,6 +355,7 @@ def attach_principles(db: sqlite_utils.Database, rows: list[dict]) -> list[dict]
            ORDER BY pp.point_id, pp.rank""",
         [_ids(by_point)],
     ):
+        m["title"] = m["title"] or derive_title(m["text"])
         by_point[m.pop("point_id")].append(m)
     rejected = _all(
         db,
@@ -381,6 +383,7 @@ def frameworks(db: sqlite_utils.Database) -> list[dict]:
     run = run_id(db)
     reach = count_model.principle_reach(db, run)
     comp_reach = count_model.component_reach(db, run)
+    sentiment = count_model.principle_sentiment(db, run)
     for fw in fws:
         comps = _all(
             db,
@@ -391,12 +394,15 @@ def frameworks(db: sqlite_utils.Database) -> list[dict]:
         for c in comps:
             c["principles"] = _all(
                 db,
-                "SELECT id, code, kind, text FROM principles WHERE component_id = ? ORDER BY idx",
+                "SELECT id, code, kind, text, title, synonyms FROM principles WHERE component_id = ? ORDER BY idx",
                 [c["id"]],
             )
             for p in c["principles"]:
                 r = reach.get(p["id"], count_model.Reach())
                 p["n"], p["respondents"], p["confirmed"] = r.points, r.respondents, r.confirmed
+                p["title"] = p["title"] or derive_title(p["text"])
+                p["synonyms"] = json.loads(p["synonyms"] or "[]")
+                p["sentiment"] = {k: sentiment.get(p["id"], {}).get(k, 0) for k in SENTIMENTS}
             c["addressed"] = sum(1 for p in c["principles"] if p["n"])
             cr = comp_reach.get(c["id"], count_model.Reach())
             c["points"], c["respondents"], c["confirmed"] = cr.points, cr.respondents, cr.confirmed
@@ -421,6 +427,9 @@ def principle(db: sqlite_utils.Database, principle_id: int) -> dict | None:
     if p is None:
         return None
     p["examples"] = json.loads(p["examples"] or "[]")
+    p["synonyms"] = json.loads(p["synonyms"] or "[]")
+    p["title_derived"] = not p["title"] or p.get("title_source") == "derived"
+    p["title"] = p["title"] or derive_title(p["text"])
     p["sentiment"] = {s: 0 for s in SENTIMENTS}
     for s, n in db.execute(
         f"""SELECT pa.sentiment, COUNT(DISTINCT pp.point_id) FROM point_principles pp

@@ -17,6 +17,7 @@ import sqlite_utils
 from fairhearing.errors import FairhearingError
 from store.schema_counts import m006_counts
 from store.schema_integrity import m005_integrity
+from store.schema_loop import m013_loop
 from store.tx import write_tx
 from store.web_schema import m003_web, m007_sessions
 
@@ -245,6 +246,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("005_integrity", m005_integrity),
     ("006_counts", m006_counts),
     ("007_sessions", m007_sessions),
+    ("013_loop", m013_loop),
 ]
 
 # Migrations that rebuild tables referenced by foreign keys: they run with enforcement off (it cannot

@@ -106,6 +106,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         exports_bp,
     ):
         app.register_blueprint(bp)
+    app.register_blueprint(__import__("web.review", fromlist=["bp"]).bp)  # the analyst loop (review.py)
     from web import filters
 
     filters.init_app(app)

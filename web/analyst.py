@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
-from store import edits, read
+from store import edits, read, vocabulary
 from store.users import authenticate
 from web.db import get_db
 from web.helpers import Pager, int_arg, int_list
@@ -131,6 +131,19 @@ def points(theme_id: int):
             _do(edits.move_points, db, ids, target[0], current_user(), ok=f"Moved {len(ids)} point(s).")
         else:
             flash("Choose the theme to move the points to.", "error")
+    elif action == "map":
+        prid, why = vocabulary.resolve_principle(db, request.form.get("principle", ""))
+        if prid is None:
+            flash(f"Choose a principle from the list ({why}).", "error")
+        else:
+            triples = [(pid, prid, "confirm") for pid in ids]
+            _do(
+                edits.review_many,
+                db,
+                triples,
+                current_user(),
+                ok=f"Confirmed the principle for {len(ids)} point(s).",
+            )
     else:
         flash("Unknown action.", "error")
     return _back(url_for("themes.show", theme_id=theme_id))

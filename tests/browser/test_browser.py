@@ -174,3 +174,86 @@ def test_analyst_merges_two_themes(page, site):
     assert f"theme {a} into theme {b}" in page.inner_text("table.audit")
     page.goto(base + f"/themes/{a}")
     assert "404" in page.inner_text("h1")
+
+
+def _sign_in(page, base: str, next_path: str) -> None:
+    page.goto(base + "/login?next=" + next_path)
+    page.fill("#name", "ana")
+    page.fill("#password", PASSWORD)
+    page.click("form.login button")
+    page.wait_for_url(re.compile(re.escape(next_path) + "$"))
+
+
+def _progress(page) -> tuple[int, int]:
+    m = re.search(r"(\d+) of \d+ reviewed; (\d+) since the last refit", page.inner_text("#review-progress"))
+    return int(m.group(1)), int(m.group(2))
+
+
+def test_review_queue_with_keystrokes(page, site):
+    base, _ = site
+    _sign_in(page, base, "/review")
+    reviewed, since = _progress(page)
+    first = page.get_attribute("#review-item", "data-point")
+    label = page.inner_text("[data-key='2']")
+    shot(page, "review")
+    page.keyboard.press("2")  # confirm the second-ranked principle
+    page.wait_for_selector(".flash.ok")
+    assert "Confirmed" in page.inner_text(".flash") and label.split(" · ")[0].split()[-1] in page.inner_text(
+        ".flash"
+    )
+    assert _progress(page) == (reviewed + 1, since + 1)
+    second = page.get_attribute("#review-item", "data-point")
+    assert second != first
+    page.keyboard.press("n")  # skip
+    page.wait_for_url(re.compile(r"/review\?offset=1$"))
+    third = page.get_attribute("#review-item", "data-point")
+    assert third not in (first, second)
+    page.keyboard.press("x")  # off-topic: reject every suggestion
+    page.wait_for_selector(".flash.ok")
+    assert "off-topic" in page.inner_text(".flash")
+    assert _progress(page) == (reviewed + 2, since + 2)
+    # keys typed into the picker are text, not verdicts
+    page.fill("#review-pick", "1")
+    page.keyboard.press("1")
+    assert page.locator(".flash").count() == 0 or "Confirmed" not in page.inner_text(".flash")
+    page.click("#refit")
+    page.wait_for_selector(".flash.ok")
+    assert "Refitted in" in page.inner_text(".flash")
+    assert _progress(page)[1] == 0
+    shot(page, "review-after-refit")
+    assert not page.errors, page.errors
+
+
+def test_principle_picker_adds_and_replaces(page, site):
+    base, sample = site
+    theme = sample.theme_ids["Payment by results and cash flow"]
+    _sign_in(page, base, f"/themes/{theme}")
+    item = page.locator("ol.points > li").first
+    pid = item.get_attribute("id")
+    options = page.locator("#principle-options option")
+    assert options.count() == 9
+    picker = item.locator("input.pick-principle")
+    picker.fill("3.2")  # a code is enough; the datalist offers code + short title + text
+    picker.press("Enter")
+    page.wait_for_selector(".flash.ok")
+    assert "confirmed" in page.inner_text(".flash")
+    item = page.locator(f"li#{pid}")
+    assert item.locator(".chip.confirmed a", has_text="3.2").count() == 1
+    # replace 3.2 by 3.3, chosen by its datalist value
+    value = page.locator("#principle-options option").nth(8).get_attribute("value")
+    assert value.startswith("3.3 ")
+    item.locator("input.pick-principle").fill(value)
+    item.locator("select[name=replace]").select_option(label="replace 3.2")
+    item.locator("form.picker button").click()
+    page.wait_for_selector(".flash.ok")
+    assert "replaced" in page.inner_text(".flash")
+    item = page.locator(f"li#{pid}")
+    assert item.locator(".chip.rejected", has_text="3.2").count() == 1
+    assert item.locator(".chip.confirmed a", has_text="3.3").count() == 1
+    shot(page, "picker")
+    # the framework page filter finds a principle by its short title
+    page.goto(base + "/framework")
+    page.fill("#principle-filter-q", "specialist providers")
+    visible = page.locator("tr[data-search]:visible")
+    assert visible.count() == 1 and "2.1" in visible.first.inner_text()
+    assert not page.errors, page.errors
