@@ -220,12 +220,14 @@ QUESTION = "COALESCE(NULLIF(r.question, ''), NULLIF(s.question, ''))"
 
 
 def question_respondents(db: sqlite_utils.Database) -> dict[str | None, int]:
-    """Distinct respondents per question (the base of the report's wording bands)."""
+    """Distinct respondents per question (the base of the report's wording bands), in scope."""
+    scope, params = in_scope(db)
     return {
         q: n
         for q, n in db.execute(
             f"""SELECT {QUESTION}, COUNT(DISTINCT {RESPONDENT}) FROM responses r
-                JOIN sources s ON s.id = r.source_id WHERE {STAKEHOLDER} GROUP BY 1"""
+                JOIN sources s ON s.id = r.source_id WHERE {STAKEHOLDER} AND {scope} GROUP BY 1""",
+            params,
         )
     }
 
@@ -322,6 +324,7 @@ def theme_unmapped_reach(db: sqlite_utils.Database, run_id: int | None) -> dict[
         [run_id],
     ):
         out[tid] = Reach(points, respondents)
+    return out
 
 
 # ---------------------------------------------------------------- the analyst loop

@@ -174,14 +174,15 @@ def test_mapping_reject_and_confirm_write_feedback(db):
     for p in same_text:
         assert (
             db.execute(
-                "SELECT 1 FROM point_principles WHERE point_id = ? AND principle_id = ?", [p, prid]
+                "SELECT 1 FROM point_principles WHERE point_id = ? AND principle_id = ? AND mapped = 1",
+                [p, prid],
             ).fetchone()
-            is None
+            is None  # a rejected pair stays in the model's ranking but no longer counts
         )
     edits.review_mapping(db, pid, prid, "confirm", "bob")
     assert db.execute("SELECT verdict, who FROM mapping_feedback").fetchall() == [("confirm", "bob")]
     assert db.execute(
-        "SELECT 1 FROM point_principles WHERE point_id = ? AND principle_id = ?", [pid, prid]
+        "SELECT 1 FROM point_principles WHERE point_id = ? AND principle_id = ? AND mapped = 1", [pid, prid]
     ).fetchone()
     with pytest.raises(edits.EditError):
         edits.review_mapping(db, pid, prid, "maybe", "ana")
@@ -223,7 +224,8 @@ def test_replay_carries_edits_to_a_new_run(db):
     assert db.execute("SELECT signed_off_by FROM themes WHERE id = ?", [new[DISABLED]]).fetchone()[0] == "ana"
     assert (
         db.execute(
-            "SELECT 1 FROM point_principles WHERE point_id = ? AND principle_id = ?", [pid, prid]
+            "SELECT 1 FROM point_principles WHERE point_id = ? AND principle_id = ? AND mapped = 1",
+            [pid, prid],
         ).fetchone()
         is None
     )
