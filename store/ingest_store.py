@@ -170,26 +170,21 @@ def write_source(
     kept = _match_by_text(old_responses, [r.text for r in responses])
     gone = sorted(set(oid for oid, _ in old_responses) - set(kept.values()))
     db.conn.executemany("DELETE FROM responses WHERE id = ?", [(g,) for g in gone])
-    ids: dict[int, int] = {}
-    for i, r in enumerate(responses):
-        vals = _response_values(r, source_id)
-        if i in kept:
-            ids[r.idx] = kept[i]
-            cols = [c.strip() for c in _RESPONSE_COLUMNS.split(",")]
-            db.execute(
-                f"UPDATE responses SET {', '.join(f'{c} = ?' for c in cols)} WHERE id = ?", [*vals, kept[i]]
-            )
-        else:
-            cur = db.execute(
-                f"INSERT INTO responses ({_RESPONSE_COLUMNS}) VALUES ({', '.join('?' * len(vals))})", vals
-            )
-            ids[r.idx] = cur.lastrowid
+    cols = [c.strip() for c in _RESPONSE_COLUMNS.split(",")]
+    db.conn.executemany(
+        f"UPDATE responses SET {', '.join(f'{c} = ?' for c in cols)} WHERE id = ?",
+        [(*_response_values(r, source_id), kept[i]) for i, r in enumerate(responses) if i in kept],
+    )
+    db.conn.executemany(
+        f"INSERT INTO responses ({_RESPONSE_COLUMNS}) VALUES ({', '.join('?' * len(cols))})",
+        [_response_values(r, source_id) for i, r in enumerate(responses) if i not in kept],
+    )
+    ids = dict(db.execute("SELECT idx, id FROM responses WHERE source_id = ?", [source_id]).fetchall())
     db.conn.executemany(
         "UPDATE responses SET reply_to = ? WHERE id = ?",
         [(ids.get(r.reply_to_idx), ids[r.idx]) for r in responses if r.reply_to_idx is not None],
     )
-    for i, r in enumerate(responses):
-        _write_points(db, source_id, ids[r.idx], r, replaced=i in kept)
+    _write_points(db, source_id, ids, responses, kept_responses={responses[i].idx for i in kept})
     if parsed.framework is not None:
         write_framework(db, parsed.framework, consultation=consultation, source_id=source_id)
     bump_generation(db)
@@ -197,31 +192,41 @@ def write_source(
 
 
 def _write_points(
-    db: sqlite_utils.Database, source_id: int, response_id: int, r: PreparedResponse, *, replaced: bool
-):
-    """A response's points; on a kept response, points with unchanged text keep their ids."""
-    old = (
-        db.execute(
-            "SELECT id, text FROM points WHERE response_id = ? ORDER BY idx, id", [response_id]
-        ).fetchall()
-        if replaced
-        else []
+    db: sqlite_utils.Database,
+    source_id: int,
+    ids: dict[int, int],
+    responses: list[PreparedResponse],
+    *,
+    kept_responses: set[int],
+) -> None:
+    """Every response's points; on a kept response, points with unchanged text keep their ids."""
+    old: dict[int, list[tuple[int, str]]] = {}
+    if kept_responses:
+        for pid, rid, text in db.execute(
+            "SELECT id, response_id, text FROM points WHERE source_id = ? ORDER BY response_id, idx, id",
+            [source_id],
+        ):
+            old.setdefault(rid, []).append((pid, text))
+    deletes, updates, inserts = [], [], []
+    for r in responses:
+        rid = ids[r.idx]
+        previous = old.get(rid, []) if r.idx in kept_responses else []
+        kept = _match_by_text(previous, [raw for _, _, raw, _ in r.points])
+        deletes += [(g,) for g in sorted(set(oid for oid, _ in previous) - set(kept.values()))]
+        for j, (s, e, raw, clean) in enumerate(r.points):
+            if j in kept:
+                updates.append((j, s, e, clean, text_hash(clean), kept[j]))
+            else:
+                inserts.append((rid, source_id, j, s, e, raw, clean, text_hash(clean)))
+    db.conn.executemany("DELETE FROM points WHERE id = ?", deletes)
+    db.conn.executemany(
+        'UPDATE points SET idx = ?, start = ?, "end" = ?, clean_text = ?, text_hash = ? WHERE id = ?', updates
     )
-    kept = _match_by_text(old, [raw for _, _, raw, _ in r.points])
-    gone = sorted(set(oid for oid, _ in old) - set(kept.values()))
-    db.conn.executemany("DELETE FROM points WHERE id = ?", [(g,) for g in gone])
-    for j, (s, e, raw, clean) in enumerate(r.points):
-        if j in kept:
-            db.execute(
-                'UPDATE points SET idx = ?, start = ?, "end" = ?, clean_text = ?, text_hash = ? WHERE id = ?',
-                [j, s, e, clean, text_hash(clean), kept[j]],
-            )
-        else:
-            db.execute(
-                """INSERT INTO points (response_id, source_id, idx, start, "end", text, clean_text, text_hash)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
-                [response_id, source_id, j, s, e, raw, clean, text_hash(clean)],
-            )
+    db.conn.executemany(
+        """INSERT INTO points (response_id, source_id, idx, start, "end", text, clean_text, text_hash)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+        inserts,
+    )
 
 
 def write_framework(
