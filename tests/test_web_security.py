@@ -341,7 +341,10 @@ def test_cli_user_commands(tmp_path):
     from fairhearing.cli import cli
     from store.users import get_user
 
+    from store.db import open_db
+
     db = str(tmp_path / "u.db")
+    open_db(db).close()  # only ingest and demo create a database
     run = CliRunner().invoke
     assert (
         run(
