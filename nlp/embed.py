@@ -204,6 +204,7 @@ class MiniLMEmbedder(_SentenceTransformerEmbedder):
                 self._onnx = OnnxSentenceModel(
                     path, target, threads=available_cores(), max_length=max_seq_length(path)
                 )
+                self._model = None  # loaded only if this process had to export: free it
                 self.backend = "onnx"
                 return self.backend
             except OnnxUnavailable as exc:
