@@ -2,37 +2,31 @@
 
 The key is (text_hash, model name): re-running an analysis, or re-ingesting the same words,
 embeds nothing new. The model name carries the model's version, so an upgrade re-embeds.
+New vectors are committed every ``CHUNK_TEXTS`` texts, so an analysis killed while embedding
+resumes where it stopped. The SQL lives in ``store/embeddings.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import sqlite_utils
 
 from nlp.embed import Embedder
+from store import embeddings as table
 
-_CHUNK = 500  # hashes per SELECT: well under SQLite's bound-parameter limit
+CHUNK_TEXTS = 512  # texts embedded, then committed, per step
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
 def load_vectors(
     db: sqlite_utils.Database, model: str, hashes: Iterable[str], dim: int
 ) -> dict[str, np.ndarray]:
     """Cached vectors of ``model`` for the given hashes (rows of another width are ignored)."""
-    wanted = list(dict.fromkeys(hashes))
-    found: dict[str, np.ndarray] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
-        marks = ",".join("?" * len(chunk))
-        rows = db.execute(
-            f"SELECT text_hash, dim, vector FROM embeddings WHERE model = ? AND text_hash IN ({marks})",
-            [model, *chunk],
-        ).fetchall()
-        for text_hash, row_dim, blob in rows:
-            if row_dim == dim and len(blob) == 4 * dim:
-                found[text_hash] = np.frombuffer(blob, dtype=np.float32).copy()
-    return found
+    blobs = table.vector_blobs(db, model, hashes, dim)
+    return {h: np.frombuffer(b, dtype=np.float32).copy() for h, b in blobs.items()}
 
 
 def embed_texts(
@@ -41,31 +35,54 @@ def embed_texts(
     items: list[tuple[str, str]],
     *,
     progress: bool = False,
+    on_progress: Progress | None = None,
+    chunk: int = CHUNK_TEXTS,
 ) -> dict[str, np.ndarray]:
     """Return ``text_hash -> vector`` for every (text_hash, text) item, embedding only uncached hashes.
 
-    New vectors are stored (float32 bytes) in one transaction. Items sharing a hash are embedded once.
+    Items sharing a hash are embedded once. Uncached texts go to the embedder longest first in
+    steps of ``chunk``; each step's vectors are committed before the next starts. ``progress``
+    shows a bar (stage ``embed``, texts done of all distinct texts, texts/s over this call's work);
+    ``on_progress(stage, done, total)`` is called after the cache lookup and after every step.
     """
     texts: dict[str, str] = {}
     for text_hash, text in items:
         texts.setdefault(text_hash, text)
     vectors = load_vectors(db, embedder.name, texts, embedder.dim)
-    missing = [h for h in texts if h not in vectors]
-    if missing:
-        encoded = np.asarray(
-            embedder.encode([texts[h] for h in missing], progress=progress), dtype=np.float32
-        )
-        if encoded.shape != (len(missing), embedder.dim):
-            raise ValueError(
-                f"{embedder.name} returned {encoded.shape}, expected ({len(missing)}, {embedder.dim})"
+    missing = sorted((h for h in texts if h not in vectors), key=lambda h: (-len(texts[h]), h))
+    total, done = len(texts), len(vectors)
+    if on_progress is not None:
+        on_progress("embed", done, total)
+    if not missing:
+        return {h: vectors[h] for h in texts}
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, initial=done, desc=f"embed ({embedder.name})", unit="text", smoothing=0.1)
+    try:
+        for start in range(0, len(missing), max(1, chunk)):
+            step = missing[start : start + max(1, chunk)]
+            encoded = np.asarray(embedder.encode([texts[h] for h in step]), dtype=np.float32)
+            if encoded.shape != (len(step), embedder.dim):
+                raise ValueError(
+                    f"{embedder.name} returned {encoded.shape}, expected ({len(step)}, {embedder.dim})"
+                )
+            table.save_vectors(
+                db,
+                embedder.name,
+                embedder.dim,
+                ((h, v.tobytes()) for h, v in zip(step, encoded, strict=True)),
             )
-        rows = [
-            {"text_hash": h, "model": embedder.name, "dim": embedder.dim, "vector": vec.tobytes()}
-            for h, vec in zip(missing, encoded, strict=True)
-        ]
-        with db.conn:
-            db["embeddings"].insert_all(rows, pk=("text_hash", "model"), replace=True, batch_size=1000)
-        vectors.update(zip(missing, encoded, strict=True))
+            vectors.update(zip(step, encoded, strict=True))
+            done += len(step)
+            if bar is not None:
+                bar.update(len(step))
+            if on_progress is not None:
+                on_progress("embed", done, total)
+    finally:
+        if bar is not None:
+            bar.close()
     return {h: vectors[h] for h in texts}
 
 

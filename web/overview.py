@@ -1,4 +1,9 @@
-"""The overview page, the bundled plotly.js, and error pages."""
+"""The overview page, the bundled plotly.js, and error pages.
+
+The overview's charts are drawn on the server (HTML bars and a heat table, no JavaScript), so the
+page with its assets weighs about 100 KB instead of 4.8 MB. ``/vendor/plotly.min.js`` is still
+served for anyone who linked it, but no page loads it.
+"""
 
 from __future__ import annotations
 

@@ -106,9 +106,10 @@ def shot(page, name: str) -> None:
 def test_overview_draws_charts_without_errors(page, site):
     base, _ = site
     page.goto(base + "/")
-    page.wait_for_selector("#chart-sizes .main-svg")
-    page.wait_for_selector("#chart-heatmap .main-svg")
-    assert page.locator("#chart-sentiment .main-svg").count() >= 1
+    page.wait_for_selector("#chart-sizes .hbar")
+    page.wait_for_selector("#chart-heatmap td")
+    assert page.locator("#chart-sentiment .hbar").count() >= 1
+    assert page.locator("#chart-sizes .hbar").first.bounding_box()["width"] > 20  # bars are drawn wide
     shot(page, "overview")
     assert not page.errors, page.errors  # CSP violations and script errors show up here
 
