@@ -7,8 +7,10 @@ the address it listens on (a non-loopback one makes every page need a login unle
 """
 
 from web import create_app
+from web.db import preload_search
 
 app = create_app()
+preload_search(app)  # the first search must not wait for the query embedder to load
 
 if __name__ == "__main__":
     app.run(host="127.0.0.1", port=5000, debug=False)

@@ -8,6 +8,7 @@ Each run is a row of ``analysis_runs``; its results replace the previous run's i
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -111,6 +112,10 @@ class Analyser:
             self.theme_modeller = ThemeModeller(
                 embedder=self._embedder(), seed=self.seed, nr_topics=self.n_themes
             )
+        if len(texts) >= getattr(self.theme_modeller, "min_docs", 0):
+            from nlp.numba_cache import prepare_numba
+
+            prepare_numba()  # UMAP/pynndescent compile once per installation, not once per process
         return self.theme_modeller.fit(texts, embeddings)
 
     def tags(self, texts: list[str], embeddings: np.ndarray):
@@ -177,7 +182,6 @@ class Analyser:
 
     def run(self, db: sqlite_utils.Database, consultation: str | None = None) -> RunReport:
         """Analyse one consultation (by name; None: the only one there is) as a new run."""
-        import time
 
         from ingest.dedupe_store import ensure_duplicates
 
@@ -199,25 +203,16 @@ class Analyser:
         self._consultation_id = cid
         seconds: dict[str, float] = {}
         try:
-            steps = tqdm(total=4, desc="analyse", disable=not self.progress, unit="stage")
-            t = time.perf_counter()
-            embeddings = self.embed(db, points)
-            seconds["embed"] = time.perf_counter() - t
-            steps.update()
             texts = [p.text for p in points]
-            t = time.perf_counter()
-            themes = self.themes(texts, embeddings)
-            seconds["themes"] = time.perf_counter() - t
-            steps.update()
-            t = time.perf_counter()
-            tags = self.tags(texts, embeddings)
-            seconds["tags"] = time.perf_counter() - t
-            steps.update()
-            t = time.perf_counter()
-            mapped = self.principles(db, points, embeddings)
-            seconds["principles"] = time.perf_counter() - t
-            steps.update()
-            steps.close()
+            stage = _Stages(len(points), seconds, enabled=self.progress)
+            with stage("embed"):
+                embeddings = self.embed(db, points)
+            with stage("themes"):
+                themes = self.themes(texts, embeddings)
+            with stage("tags"):
+                tags = self.tags(texts, embeddings)
+            with stage("principles"):
+                mapped = self.principles(db, points, embeddings)
             report = self._write(
                 db, run_id, all_points, index_of, points, embeddings, themes, tags, mapped, skipped, seconds
             )
@@ -310,6 +305,34 @@ class Analyser:
                 self.theme_modeller.save(self.models_dir / "themes")
             except Exception as e:  # noqa: BLE001 - a failed save must not lose the stored analysis
                 log.warning("could not save the theme model under %s: %s", self.models_dir, e)
+
+
+class _Stages:
+    """Names each stage as it starts and reports its time and rate when it ends (stderr, when on).
+
+    The rate is items per second of that stage alone, so it says what the stage really does; the
+    embed stage also has its own bar counting texts (``nlp.embedding_cache``).
+    """
+
+    NAMES = ("embed", "themes", "tags", "principles")
+
+    def __init__(self, items: int, seconds: dict[str, float], *, enabled: bool) -> None:
+        self.items, self.seconds, self.enabled = items, seconds, enabled
+
+    @contextlib.contextmanager
+    def __call__(self, name: str):
+        import time
+
+        k = self.NAMES.index(name) + 1
+        if self.enabled:
+            tqdm.write(f"analyse [{k}/{len(self.NAMES)}] {name}: {self.items:,} distinct point texts …")
+        t = time.perf_counter()
+        yield
+        took = time.perf_counter() - t
+        self.seconds[name] = took
+        if self.enabled:
+            rate = f", {self.items / took:,.0f} texts/s" if took > 0 else ""
+            tqdm.write(f"analyse [{k}/{len(self.NAMES)}] {name} done in {took:.1f} s{rate}")
 
 
 def _merge(mappings: list) -> object:

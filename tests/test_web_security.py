@@ -339,9 +339,8 @@ def test_cli_user_commands(tmp_path):
     from click.testing import CliRunner
 
     from fairhearing.cli import cli
-    from store.users import get_user
-
     from store.db import open_db
+    from store.users import get_user
 
     db = str(tmp_path / "u.db")
     open_db(db).close()  # only ingest and demo create a database
