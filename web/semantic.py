@@ -1,5 +1,7 @@
 """Semantic search over cached point embeddings, fused with keyword search (reciprocal rank fusion).
 
+The vector index and its top-k are ``nlp.vector_index`` (shared with check-my-point).
+
 The matrix of a model's point vectors is loaded once per process and cached, keyed by the
 database path and model, and reloaded only when the embeddings table changes (row count and
 newest rowid). The embedder itself loads on the first query that needs it.
@@ -10,13 +12,14 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import sqlite_utils
 
 from fairhearing.errors import FairhearingError
+from nlp.vector_index import VectorIndex, load_index
 from store import read
 
 RRF_K = 60
@@ -40,53 +43,6 @@ def cached(key: tuple, version: Any, build: Callable[[], Any]) -> Any:
         with _LOCK:
             _CACHE[key] = (version, value)
         return value
-
-
-@dataclass
-class VectorIndex:
-    hashes: list[str]
-    matrix: np.ndarray  # (n, dim) float32, L2-normalised rows
-    row: dict[str, int] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.row = {h: i for i, h in enumerate(self.hashes)}
-
-    @property
-    def dim(self) -> int:
-        return int(self.matrix.shape[1]) if self.matrix.ndim == 2 else 0
-
-    def top(
-        self, query: np.ndarray, k: int, allowed: set[str] | None = None, min_sim: float = -1.0
-    ) -> list[str]:
-        """Hashes of the ``k`` rows most similar to ``query`` (restricted to ``allowed``), best first."""
-        if allowed is None:
-            rows = None
-            sims = self.matrix @ query
-        else:
-            rows = np.fromiter((self.row[h] for h in allowed if h in self.row), dtype=np.int64)
-            sims = self.matrix[rows] @ query if len(rows) else np.zeros(0, dtype=np.float32)
-        if not len(sims):
-            return []
-        k = min(k, len(sims))
-        best = np.argpartition(-sims, k - 1)[:k]
-        best = best[np.lexsort((best, -sims[best]))]
-        best = best[sims[best] >= min_sim]
-        ids = best if rows is None else rows[best]
-        return [self.hashes[i] for i in ids]
-
-
-def load_index(db: sqlite_utils.Database, model: str) -> VectorIndex:
-    hashes, blobs, dim = [], [], None
-    for h, d, blob in read.point_embeddings(db, model):
-        if dim is None:
-            dim = d
-        if d == dim and len(blob) == 4 * d:
-            hashes.append(h)
-            blobs.append(blob)
-    if not hashes:
-        return VectorIndex([], np.zeros((0, 0), dtype=np.float32))
-    matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(hashes), dim)
-    return VectorIndex(hashes, matrix)
 
 
 def get_index(db: sqlite_utils.Database, db_path: str, model: str) -> VectorIndex | None:
