@@ -66,8 +66,8 @@ class Thresholds:
 # Chosen on the calibration half of evals/data/check_pairs.jsonl by evals/eval_check.py (per embedder
 # family; the hashing embedder is for tests only). Other embedders use MiniLM's values.
 THRESHOLDS = {
-    "minilm": Thresholds(very_likely=0.85, likely=0.6, possibly=0.45),
-    "hashing": Thresholds(very_likely=0.85, likely=0.45, possibly=0.3),
+    "minilm": Thresholds(very_likely=0.60, likely=0.54, possibly=0.49),
+    "hashing": Thresholds(very_likely=0.32, likely=0.24, possibly=0.20),
 }
 
 

@@ -256,10 +256,10 @@ def _pairs(kind: str) -> list[dict]:
 
 @pytest.mark.slow
 def test_minilm_reworded_seed_comment_is_found(minilm_db, minilm):
-    text = "Jobcentre Plus offices need to be properly briefed and staffed before a new programme starts."
+    text = "There are fewer jobs around now, so volunteering should count as a step on the route into work."
     (p,) = check_submission(minilm_db, text, minilm).points
     assert p.is_found, p.found
-    assert "Jobcentre Pluses" in p.matches[0].text  # the seed point it rewords
+    assert any("Could volunteering be counted as part of the pathway?" in m.text for m in p.matches)
 
 
 @pytest.mark.slow
