@@ -378,6 +378,21 @@ def test_organisation_and_its_pasted_text_give_the_same_verdicts(client, app):
     assert items.findall(picked) == items.findall(pasted)  # same evidence, same principles, same words
 
 
+def test_check_and_search_share_one_vector_index(client, app, monkeypatch):
+    import web.semantic as sem
+
+    calls = []
+    real = sem.load_index
+    monkeypatch.setattr(sem, "load_index", lambda db, model: calls.append(model) or real(db, model))
+    app.extensions.pop("fairhearing_cache", None)
+    client.get("/search?q=travel")
+    r = client.post(
+        "/check", data={"text": "Payment by results ruins small charities.", "csrf_token": token(client)}
+    )
+    assert r.status_code == 200 and "Found in the analysis" in r.get_data(as_text=True)
+    assert len(calls) == 1
+
+
 def test_check_needs_csrf_and_bounds_size(client, app):
     assert client.post("/check", data={"text": "hello"}).status_code == 400
     app.config["CHECK_MAX_CHARS"] = 100

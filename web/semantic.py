@@ -2,14 +2,13 @@
 
 The vector index and its top-k are ``nlp.vector_index`` (shared with check-my-point).
 
-The matrix of a model's point vectors is loaded once per process and cached, keyed by the
-database path and model, and reloaded only when the embeddings table changes (row count and
-newest rowid). The embedder itself loads on the first query that needs it.
+The matrix of a model's point vectors is loaded once and kept in the app's bounded cache
+(``web.cache``), keyed by the database path and model, and reloaded only when the embeddings
+table changes (newest rowid). The embedder itself loads on the first query that needs it.
 """
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,28 +20,9 @@ import sqlite_utils
 from fairhearing.errors import FairhearingError
 from nlp.vector_index import VectorIndex, load_index
 from store import read
+from web.cache import cached  # noqa: F401  (re-exported: pages import it from here)
 
 RRF_K = 60
-_CACHE: dict[tuple, tuple[Any, Any]] = {}
-_LOCK = threading.Lock()
-_KEY_LOCKS: dict[tuple, threading.Lock] = {}
-
-
-def cached(key: tuple, version: Any, build: Callable[[], Any]) -> Any:
-    """One object per ``key``, rebuilt when ``version`` changes; each key is built once at a time."""
-    with _LOCK:
-        hit = _CACHE.get(key)
-        if hit is not None and hit[0] == version:
-            return hit[1]
-        key_lock = _KEY_LOCKS.setdefault(key, threading.Lock())
-    with key_lock:
-        hit = _CACHE.get(key)
-        if hit is not None and hit[0] == version:
-            return hit[1]
-        value = build()
-        with _LOCK:
-            _CACHE[key] = (version, value)
-        return value
 
 
 def get_index(db: sqlite_utils.Database, db_path: str, model: str) -> VectorIndex | None:
