@@ -225,7 +225,7 @@ def check_submission(
             if m.theme_id is not None:
                 theme_votes[m.theme_id] += m.score
         theme_id = max(theme_votes, key=lambda t: (theme_votes[t], -t)) if theme_votes else None
-        summary, quote = _summary(vec, matches, decisions, quotes, labels, index, limits)
+        summary, quote = _summary(vec, sentiment, matches, decisions, quotes, labels, index, limits)
         position = _position(sentiment, matches)
         pc = PointCheck(
             text=clean,
@@ -237,7 +237,7 @@ def check_submission(
             sentiment=sentiment,
             theme_id=theme_id,
             theme_label=labels.get(("theme", theme_id)) if theme_id is not None else None,
-            principles=_principles(decisions),
+            principles=_principles(decisions, matches),
             matches=matches,
             quote=quote,
         )
@@ -278,8 +278,13 @@ def _matches(
     return out
 
 
-def _principles(decisions: list[dict]) -> list[PrincipleDecision]:
-    """The close points' mapped principles, most shared first; confirmed when any pair was confirmed."""
+def _principles(decisions: list[dict], matches: list[Match]) -> list[PrincipleDecision]:
+    """The close points' mapped principles: most shared first, then the closest point's first.
+
+    A principle is confirmed when an analyst confirmed any of its pairs with these points.
+    """
+    rank = {m.point_id: n for n, m in enumerate(matches)}
+    decisions = sorted(decisions, key=lambda d: rank.get(d["point_id"], len(rank)))
     by_id: dict[int, PrincipleDecision] = {}
     order: dict[int, int] = {}
     for n, d in enumerate(decisions):
@@ -297,6 +302,7 @@ def _principles(decisions: list[dict]) -> list[PrincipleDecision]:
 
 def _summary(
     vec: np.ndarray,
+    sentiment: str | None,
     matches: list[Match],
     decisions: list[dict],
     quotes: list[dict],
@@ -304,9 +310,14 @@ def _summary(
     index: VectorIndex,
     limits: Thresholds,
 ) -> tuple[str, Quote | None]:
-    """Whether a summary quotes the point (or a paraphrase), or quotes a close point's set on its topic."""
+    """Whether a summary quotes the point (or a paraphrase), or quotes a close point's set on its topic.
+
+    A quote that takes the other side (stored sentiment opposite to the submission's) reflects the
+    topic, not the point: it never counts.
+    """
     if not matches:
         return "not found", None
+    other_side = OPPOSITE.get(sentiment or "")
     sets = {("theme", m.theme_id) for m in matches if m.theme_id is not None}
     sets |= {("principle", d["principle_id"]) for d in decisions}
     sets |= {("component", d["component_id"]) for d in decisions}
@@ -314,7 +325,7 @@ def _summary(
     best_in_sets: tuple[float, dict] | None = None
     for q in quotes:
         qv = index.vector(q["text_hash"])
-        if qv is None or len(qv) != len(vec):
+        if qv is None or len(qv) != len(vec) or (other_side and q["sentiment"] == other_side):
             continue
         s = float(qv @ vec)
         if best is None or s > best[0]:
@@ -360,7 +371,7 @@ def explain(pc: PointCheck) -> list[str]:
     if pc.found == "not found":
         found = "Not found: no analysed point says anything close to this."
     elif pc.is_found:
-        found = f"Found ({pc.found}): the analysis has {n} point{'s' if n != 1 else ''} saying much the same."
+        found = f"Found ({pc.found}): {n} analysed point{'s are' if n != 1 else ' is'} close to this one."
     else:
         found = f"Possibly found: {n} analysed point{'s are' if n != 1 else ' is'} on a similar topic."
     sentences = [found]
@@ -372,7 +383,7 @@ def explain(pc: PointCheck) -> list[str]:
             f"Represented in the summary of {pc.quote.kind} “{pc.quote.label}” by a quote on the same topic."
         )
     elif pc.summary == "not in the summary":
-        sentences.append("No summary quotes it or a point on its topic.")
+        sentences.append("No summary quotes it, or a point on its topic and side.")
     if pc.position == "shared":
         sentences.append(f"Your position ({pc.sentiment}) was raised too.")
     elif pc.position == "opposed":

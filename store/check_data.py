@@ -47,12 +47,14 @@ def mapped_principles(db: sqlite_utils.Database, point_ids: list[int]) -> list[d
 def summary_quotes(db: sqlite_utils.Database, run_id: int) -> list[dict]:
     """Every stored summary quote of the run: the set it summarises (kind, target id) and the point."""
     rows = db.execute(
-        f"""SELECT sq.kind, sq.target_id, sq.point_id, p.text_hash, p.clean_text, p.response_id, r.organisation
+        f"""SELECT sq.kind, sq.target_id, sq.point_id, p.text_hash, p.clean_text, p.response_id, r.organisation,
+                   pa.sentiment
             FROM summary_quotes sq JOIN points p ON p.id = sq.point_id JOIN responses r ON r.id = p.response_id
+            LEFT JOIN point_analysis pa ON pa.point_id = p.id
             WHERE sq.run_id = ? AND {STAKEHOLDER} ORDER BY sq.kind, sq.target_id, sq.rank""",
         [run_id],
     ).fetchall()
-    keys = ("kind", "target_id", "point_id", "text_hash", "text", "response_id", "organisation")
+    keys = ("kind", "target_id", "point_id", "text_hash", "text", "response_id", "organisation", "sentiment")
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
@@ -62,7 +64,13 @@ def set_labels(db: sqlite_utils.Database, run_id: int) -> dict[tuple[str, int], 
     for tid, label in db.execute("SELECT id, label FROM themes WHERE run_id = ?", [run_id]):
         out[("theme", tid)] = label
     for pid, code, title in db.execute("SELECT id, code, COALESCE(NULLIF(title, ''), text) FROM principles"):
-        out[("principle", pid)] = f"{code} {title}"
+        out[("principle", pid)] = f"{code} {_short(title)}"
     for cid, name in db.execute("SELECT id, name FROM components"):
         out[("component", cid)] = name
     return out
+
+
+def _short(text: str, limit: int = 80) -> str:
+    """The first line of ``text``, cut at a word before ``limit`` characters."""
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[:limit].rsplit(" ", 1)[0] + "…"

@@ -155,17 +155,42 @@ def test_position_words():
     assert _position(None, [m("negative")]) == "not compared"
 
 
-def test_opposite_position_is_said(analysed_db, tagger):
-    """A stored negative point turned positive: topic raised, position not."""
-    text = "We strongly welcome the payment by results model: it is excellent and will work very well."
-    (p,) = check_submission(analysed_db, text, HashingEmbedder(), tagger=tagger).points
-    assert p.sentiment == "positive"
-    sides = {m.sentiment for m in p.matches}
-    if p.matches and "positive" not in sides and "negative" in sides:
-        assert p.position == "opposed"
-        assert "Your topic was raised, your position was not" in p.explanation[-1]
-    else:
-        assert p.position in ("shared", "unclear", "not compared")
+def test_opposite_position_is_said(analysed_db, tagger, tmp_path):
+    """Close points that all take the other side: topic raised, position not, and no quote reflects it."""
+    from store.db import open_db
+
+    db = open_db(tmp_path / "copy.db")
+    analysed_db.conn.backup(db.conn)
+    texts = [
+        t
+        for (t,) in db.execute(
+            """SELECT p.clean_text FROM points p JOIN responses r ON r.id = p.response_id
+           WHERE r.role = 'stakeholder' AND length(p.clean_text) > 80 ORDER BY p.id"""
+        )
+    ]
+    emb = HashingEmbedder()
+    tags = tagger.predict(texts, emb.encode(texts))
+    text, side = next(
+        (t, tag.sentiment) for t, tag in zip(texts, tags, strict=True) if tag.sentiment != "neutral"
+    )
+    other = "positive" if side == "negative" else "negative"
+    (before,) = check_submission(db, text, emb, tagger=tagger).points
+    assert before.sentiment == side and before.position in ("shared", "unclear")
+    db.execute(  # the analysis (as if re-tagged) puts every close point on the other side
+        "UPDATE point_analysis SET sentiment = ? WHERE point_id IN (SELECT value FROM json_each(?))",
+        [
+            other,
+            json.dumps(
+                [m.point_id for m in before.matches]
+                + [pid for (pid,) in db.execute("SELECT point_id FROM summary_quotes")]
+            ),
+        ],
+    )
+    db.conn.commit()
+    (p,) = check_submission(db, text, emb, tagger=tagger).points
+    assert p.found == "very likely" and p.position == "opposed"
+    assert p.explanation[-1].startswith("Your topic was raised, your position was not")
+    assert p.summary == "not in the summary" and p.quote is None  # quotes on the other side don't count
 
 
 def test_confidence_in_words_never_numbers(analysed_db, tagger):
