@@ -23,6 +23,7 @@ machines; people see words.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -160,8 +161,6 @@ class CheckResult:
 
 def latest_run(db: sqlite_utils.Database) -> tuple[int, str, str]:
     """(run id, embedder model name, embedder loader name) of the newest finished analysis."""
-    import json
-
     run = read.current_run(db)
     if run is None:
         raise AnalysisError("FH-E300", "no finished analysis; run `fairhearing analyse --db DB` first")
@@ -210,13 +209,19 @@ def check_submission(
     if not texts:
         return CheckResult(points=[], run_id=run_id)
     vectors = np.asarray(embedder.encode(texts), dtype=np.float32)
+    if index.hashes and index.dim != vectors.shape[1]:
+        raise AnalysisError(
+            "FH-E311",
+            f"the embedder {embedder.name} does not match the analysis' vectors ({model}); "
+            "check with the analysis' own embedder",
+        )
     sentiments = [t.sentiment for t in tagger.predict(texts, vectors)] if tagger else [None] * len(texts)
     limits = thresholds_for(model)
     quotes = check_data.summary_quotes(db, run_id)
     labels = check_data.set_labels(db, run_id)
     out = []
     for span, clean, vec, sentiment in zip(spans, texts, vectors, sentiments, strict=True):
-        nearest = index.top_scored(vec, CANDIDATES) if index.dim == len(vec) else []
+        nearest = index.top_scored(vec, CANDIDATES) if index.hashes else []
         matches = _matches(db, run_id, nearest, limits)
         found = matches[0].confidence if matches else "not found"
         decisions = check_data.mapped_principles(db, [m.point_id for m in matches])

@@ -302,3 +302,15 @@ def test_minilm_held_out_pairs(minilm_db, minilm):
     for r in _pairs("off-topic"):
         (p,) = check_submission(minilm_db, r["text"], minilm).points
         assert not p.is_found, r["text"]
+
+
+def test_an_embedder_that_does_not_match_the_vectors_is_refused(analysed_db):
+    """Never "not found" because the vectors are of another model: FH-E311."""
+    import numpy as np
+
+    from nlp.vector_index import VectorIndex
+
+    other = VectorIndex(["h"], np.ones((1, 8), dtype=np.float32) / np.sqrt(8))
+    with pytest.raises(AnalysisError) as e:
+        check_submission(analysed_db, "Payment by results.", HashingEmbedder(), index=other)
+    assert e.value.code == "FH-E311"
