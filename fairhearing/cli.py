@@ -230,32 +230,51 @@ def _print_run(report) -> None:
     type=click.IntRange(min=1),
     help="Refuse a longer submission (FH-E310).",
 )
-def check(db_path, text_file, as_json, max_chars):
-    """Was my point captured? Where each point of a submission landed, with evidence."""
+@click.option(
+    "--models-dir",
+    default="models",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Where the analysis' tagger is saved (for the position verdict).",
+)
+def check(db_path, text_file, as_json, max_chars, models_dir):
+    """Was my point captured? Found in the analysis, reflected in the summary, and position, per point."""
     from dataclasses import asdict
 
     from nlp.check import check_limits, check_submission, latest_run
     from nlp.embed import load_embedder
+    from nlp.tags import default_tagger
 
     text = text_file.read()
     check_limits(text, max_chars, max_points=None)  # local: the size limit only, before loading a model
     db = _open(db_path)
     _, _, embedder_name = latest_run(db)
-    result = check_submission(db, text, load_embedder(embedder_name))
+    embedder = load_embedder(embedder_name)
+    tagger = default_tagger(embedder.name, embedder.encode, models_dir=Path(models_dir))
+    result = check_submission(db, text, embedder, tagger=tagger)
     if as_json:
-        click.echo(json.dumps([asdict(p) for p in result.points], indent=2, ensure_ascii=False))
+        rows = [asdict(p) | {"status": p.status} for p in result.points]
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     for i, p in enumerate(result.points, 1):
-        click.echo(f"{i}. [{p.status}] {p.text}")
+        click.echo(f"{i}. {p.text}")
+        click.echo(f"   found in the analysis: {p.found}; summary: {p.summary}; position: {p.position}")
+        for sentence in p.explanation:
+            click.echo(f"   {sentence}")
         click.echo(f"   theme: {p.theme_label or '-'}")
-        for _, code, text, score in p.principles:
-            click.echo(f"   principle {code} ({score:.2f}): {text[:90]}")
-        click.echo(f"   evidence: {p.evidence}")
+        for pr in p.principles:
+            click.echo(f"   principle {pr.code} ({pr.decision}): {pr.title[:90]}")
         for m in p.matches[:2]:
             click.echo(
-                f"   ~ response {m.response_id} ({m.score:.2f}, {m.organisation or 'unattributed'}): {m.text[:90]}"
+                f"   ~ response {m.response_id} ({m.confidence}, {m.organisation or 'unattributed'}): {m.text[:90]}"
             )
-    click.echo(", ".join(f"{k}: {v}" for k, v in sorted(result.counts.items())))
+    found = sum(p.is_found for p in result.points)
+    reflected = sum(p.summary in ("quoted", "represented") for p in result.points)
+    opposed = sum(p.position == "opposed" for p in result.points)
+    click.echo(
+        f"{len(result.points)} points: {found} found, {reflected} reflected in a summary, "
+        f"{opposed} with the topic raised but not the position"
+    )
 
 
 @cli.command()

@@ -29,6 +29,7 @@ CODES: dict[str, str] = {
     "FH-E305": "database file does not exist (only ingest and demo create one)",
     "FH-E400": "the database is busy with another write; try again shortly",
     "FH-E310": "submission is over the check's size limit (characters or points)",
+    "FH-E311": "the embedder does not match the analysis' stored vectors",
 }
 
 

@@ -1,11 +1,24 @@
-""" "Was my point captured?": where each point of a submission landed, and whether it shows.
+""" "Was my point captured?": three separate verdicts for each point of a submission.
 
-The submission is split into points like any response. Each point is embedded and matched
-against every analysed point (cosine over cached embeddings). Its theme is the one its closest
-matches share; its principles come from those matches' principle maps, weighted by similarity.
-It is *captured* when the theme's summary quotes say much the same thing, *partly* when close
-points exist in the analysis but the summary does not reflect them, and *not captured* when
-nothing stored is close. Thresholds are cosine values on L2-normalised vectors.
+The submission is split into points like any response; each is embedded with the analysis' own
+embedder and compared (cosine, ``nlp.vector_index``) with every analysed point of the latest run.
+
+- **Found in the analysis**: how close the closest analysed point is, in words (``very likely``,
+  ``likely``, ``possibly``, ``not found``). The thresholds were chosen on paraphrase pairs written
+  from the DWP seeds and measured on held-out pairs (``evals/eval_check.py``, evals/README.md,
+  "Check-my-point"); "found" means ``very likely`` or ``likely``.
+- **Reflected in the summary**: ``quoted`` when a summary quote says the same thing (it is the point,
+  or a paraphrase of it, at the "likely" level); ``represented`` when a set the close points belong
+  to (their theme, a principle they are mapped to, its component) quotes a point on the same topic
+  (at the "possibly" level); else ``not in the summary``.
+- **Position**: the submission's sentiment from the analysis' tagger (``nlp.tags``) against the
+  stored sentiment of the close points: ``shared`` when one of them takes the same side,
+  ``opposed`` when they take only the other side ("your topic was raised, your position was not"),
+  ``unclear`` when none takes a side or the submission takes none.
+
+Principles shown are the analysis' own decisions (mapped pairs, confirmed or suggested) for the
+close points; nothing is mapped afresh. Raw similarities stay in the data (``Match.score``) for
+machines; people see words.
 """
 
 from __future__ import annotations
@@ -13,6 +26,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 import sqlite_utils
@@ -20,21 +34,84 @@ import sqlite_utils
 from fairhearing.errors import AnalysisError
 from ingest.clean import display_text
 from ingest.points import split_points
-from nlp.summaries import stored_quotes
-from nlp.vectors import load_vectors
+from nlp.vector_index import VectorIndex, load_index
+from store import check_data, read
 
 MAX_CHARS = 10_000  # a long consultation response; the check costs CPU in proportion to its points
 MAX_POINTS = 30  # points embedded and matched per submission
-MATCH_MIN = 0.55  # a stored point this close says much the same thing
-SUMMARY_CAPTURED = 0.70  # a summary quote this close reflects the point
-TOP_MATCHES = 5
+TOP_MATCHES = 5  # close points shown per submitted point
+CANDIDATES = 50  # nearest texts looked up (some may not be in the current run)
+
+FOUND = ("very likely", "likely")  # the confidence words that count as "found"
+OPPOSITE = {"positive": "negative", "negative": "positive"}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Cosine cut-offs of one embedder: at or above each, the match is that likely."""
+
+    very_likely: float
+    likely: float
+    possibly: float
+
+    def words(self, sim: float) -> str:
+        if sim >= self.very_likely:
+            return "very likely"
+        if sim >= self.likely:
+            return "likely"
+        if sim >= self.possibly:
+            return "possibly"
+        return "not found"
+
+
+# Chosen on the calibration half of evals/data/check_pairs.jsonl by evals/eval_check.py (per embedder
+# family; the hashing embedder is for tests only). Other embedders use MiniLM's values.
+THRESHOLDS = {
+    "minilm": Thresholds(very_likely=0.60, likely=0.54, possibly=0.49),
+    "hashing": Thresholds(very_likely=0.32, likely=0.24, possibly=0.20),
+}
+
+
+def thresholds_for(model: str) -> Thresholds:
+    """The thresholds of the embedder family named by ``model`` (e.g. ``minilm-l6-v2@0.1.0``)."""
+    for family, t in THRESHOLDS.items():
+        if model.startswith(family):
+            return t
+    return THRESHOLDS["minilm"]
+
+
+class SentimentTagger(Protocol):
+    def predict(self, texts: list[str], embeddings: np.ndarray | None) -> list: ...
 
 
 @dataclass
 class Match:
     point_id: int
     response_id: int
-    score: float
+    score: float  # cosine; for machines (the JSON), never shown to people
+    confidence: str
+    text: str
+    organisation: str | None
+    sentiment: str | None
+    theme_id: int | None
+
+
+@dataclass
+class PrincipleDecision:
+    principle_id: int
+    code: str
+    title: str
+    decision: str  # confirmed / suggested
+    points: int  # how many of the close points are mapped to it
+
+
+@dataclass
+class Quote:
+    kind: str  # theme / principle / component
+    target_id: int
+    label: str
+    point_id: int
+    response_id: int
     text: str
     organisation: str | None
 
@@ -44,12 +121,27 @@ class PointCheck:
     text: str
     start: int
     end: int
-    status: str  # captured / partly / not captured
+    found: str  # very likely / likely / possibly / not found
+    summary: str  # quoted / represented / not in the summary / not found
+    position: str  # shared / opposed / unclear / not compared
+    sentiment: str | None  # the submitted point's, from the tagger
     theme_id: int | None
     theme_label: str | None
-    principles: list[tuple[int, str, str, float]]  # (id, code, text, score)
+    principles: list[PrincipleDecision] = field(default_factory=list)
     matches: list[Match] = field(default_factory=list)
-    evidence: str = ""
+    quote: Quote | None = None  # the summary quote that reflects the point, if any
+    explanation: list[str] = field(default_factory=list)
+
+    @property
+    def is_found(self) -> bool:
+        return self.found in FOUND
+
+    @property
+    def status(self) -> str:
+        """The old one-word status: captured (found and quoted/represented), partly (found), not captured."""
+        if not self.is_found:
+            return "not captured"
+        return "captured" if self.summary in ("quoted", "represented") else "partly"
 
 
 @dataclass
@@ -61,40 +153,15 @@ class CheckResult:
     def counts(self) -> dict[str, int]:
         out: dict[str, int] = defaultdict(int)
         for p in self.points:
-            out[p.status] += 1
+            out["found" if p.is_found else p.found] += 1
+            out[p.summary] += 1
+            out[f"position {p.position}"] += 1
         return dict(out)
 
 
-class PointIndex:
-    """All analysed points of a run with their vectors, for nearest-neighbour look-ups."""
-
-    def __init__(self, db: sqlite_utils.Database, run_id: int, model: str) -> None:
-        rows = db.execute(
-            """SELECT p.id, p.response_id, p.clean_text, p.text_hash, r.organisation, pa.theme_id
-               FROM point_analysis pa JOIN points p ON p.id = pa.point_id JOIN responses r ON r.id = p.response_id
-               WHERE pa.run_id = ? ORDER BY p.id""",
-            [run_id],
-        ).fetchall()
-        self.rows = rows
-        self.summary_vectors: dict[int, np.ndarray | None] = {}  # theme id -> its summary quotes' vectors
-        vectors = load_vectors(db, [r[3] for r in rows], model)
-        self.vectors = vectors if vectors is not None and len(rows) else np.zeros((0, 1), dtype=np.float32)
-
-    def nearest(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
-        if not len(self.rows):
-            return []
-        sims = self.vectors @ vector
-        k = min(k, len(sims))
-        top = np.argpartition(-sims, k - 1)[:k]
-        top = top[np.lexsort((top, -sims[top]))]
-        return [(int(i), float(sims[i])) for i in top]
-
-
 def latest_run(db: sqlite_utils.Database) -> tuple[int, str, str]:
-    from store.runs import current_run
-    from store.scope import scope_of
-
-    run = current_run(db, scope_of(db))
+    """(run id, embedder model name, embedder loader name) of the current run (``store.runs.current_run``)."""
+    run = read.current_run(db)
     if run is None:
         raise AnalysisError("FH-E300", "no finished analysis; run `fairhearing analyse --db DB` first")
     params = json.loads(run["params"] or "{}")
@@ -124,95 +191,212 @@ def check_limits(text: str, max_chars: int = MAX_CHARS, max_points: int | None =
 
 
 def check_submission(
-    db: sqlite_utils.Database, text: str, embedder, index: PointIndex | None = None
+    db: sqlite_utils.Database,
+    text: str,
+    embedder,
+    index: VectorIndex | None = None,
+    tagger: SentimentTagger | None = None,
 ) -> CheckResult:
-    """Check each point of ``text`` against the latest analysis. ``embedder`` must match the run's."""
+    """Check each point of ``text`` against the latest analysis.
+
+    ``embedder`` must be the run's; ``index`` is its vector index (built from the cache when not
+    given); ``tagger`` gives the submission's sentiment (without it, position is "not compared").
+    """
     run_id, model, _ = latest_run(db)
-    index = index or PointIndex(db, run_id, model)
+    index = index if index is not None else load_index(db, model)
     spans = split_points(text, 0, len(text)) if text.strip() else []
     texts = [display_text(text[s.start : s.end]) for s in spans]
     if not texts:
         return CheckResult(points=[], run_id=run_id)
-    vectors = embedder.encode(texts)
-    labels = dict(db.execute("SELECT id, label FROM themes WHERE run_id = ?", [run_id]).fetchall())
-    out = []
-    for span, clean, vec in zip(spans, texts, vectors, strict=True):
-        near = index.nearest(vec, TOP_MATCHES)
-        matches = [
-            Match(
-                point_id=index.rows[i][0],
-                response_id=index.rows[i][1],
-                score=round(s, 4),
-                text=index.rows[i][2],
-                organisation=index.rows[i][4],
-            )
-            for i, s in near
-            if s >= MATCH_MIN
-        ]
-        theme_votes: dict[int, float] = defaultdict(float)
-        for i, s in near:
-            if s >= MATCH_MIN and index.rows[i][5] is not None:
-                theme_votes[index.rows[i][5]] += s
-        theme_id = max(theme_votes, key=lambda t: (theme_votes[t], -t)) if theme_votes else None
-        principles = _principles(db, [(m.point_id, m.score) for m in matches])
-        status, evidence = _status(db, vec, theme_id, matches, index.summary_vectors, model)
-        out.append(
-            PointCheck(
-                text=clean,
-                start=span.start,
-                end=span.end,
-                status=status,
-                theme_id=theme_id,
-                theme_label=labels.get(theme_id),
-                principles=principles,
-                matches=matches,
-                evidence=evidence,
-            )
+    vectors = np.asarray(embedder.encode(texts), dtype=np.float32)
+    if index.hashes and index.dim != vectors.shape[1]:
+        raise AnalysisError(
+            "FH-E311",
+            f"the embedder {embedder.name} does not match the analysis' vectors ({model}); "
+            "check with the analysis' own embedder",
         )
+    sentiments = [t.sentiment for t in tagger.predict(texts, vectors)] if tagger else [None] * len(texts)
+    limits = thresholds_for(model)
+    quotes = check_data.summary_quotes(db, run_id)
+    labels = check_data.set_labels(db, run_id)
+    out = []
+    for span, clean, vec, sentiment in zip(spans, texts, vectors, sentiments, strict=True):
+        nearest = index.top_scored(vec, CANDIDATES) if index.hashes else []
+        matches = _matches(db, run_id, nearest, limits)
+        found = matches[0].confidence if matches else "not found"
+        decisions = check_data.mapped_principles(db, [m.point_id for m in matches])
+        theme_votes: dict[int, float] = defaultdict(float)
+        for m in matches:
+            if m.theme_id is not None:
+                theme_votes[m.theme_id] += m.score
+        theme_id = max(theme_votes, key=lambda t: (theme_votes[t], -t)) if theme_votes else None
+        summary, quote = _summary(vec, sentiment, matches, decisions, quotes, labels, index, limits)
+        position = _position(sentiment, matches)
+        pc = PointCheck(
+            text=clean,
+            start=span.start,
+            end=span.end,
+            found=found,
+            summary=summary,
+            position=position,
+            sentiment=sentiment,
+            theme_id=theme_id,
+            theme_label=labels.get(("theme", theme_id)) if theme_id is not None else None,
+            principles=_principles(decisions, matches),
+            matches=matches,
+            quote=quote,
+        )
+        pc.explanation = explain(pc)
+        out.append(pc)
     return CheckResult(points=out, run_id=run_id)
 
 
-def _principles(
-    db: sqlite_utils.Database, weighted: list[tuple[int, float]]
-) -> list[tuple[int, str, str, float]]:
-    """Principles of the matched points: each scored by its best (similarity × mapping score)."""
-    if not weighted:
-        return []
-    weight = dict(weighted)
-    ids = list(weight)
-    score: dict[int, float] = defaultdict(float)
-    for pid, prid, s in db.execute(
-        f"SELECT point_id, principle_id, score FROM point_principles WHERE point_id IN ({','.join('?' * len(ids))})",
-        ids,
-    ):
-        score[prid] = max(score[prid], weight[pid] * s)
-    best = sorted(score.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
-    out = []
-    for prid, s in best:
-        code, text = db.execute("SELECT code, text FROM principles WHERE id = ?", [prid]).fetchone()
-        out.append((prid, code, text, round(s, 4)))
+def _matches(
+    db: sqlite_utils.Database, run_id: int, nearest: list[tuple[str, float]], limits: Thresholds
+) -> list[Match]:
+    """The closest analysed points at the "possibly" level or above, best first (one per response)."""
+    close = [(h, s) for h, s in nearest if s >= limits.possibly]
+    by_hash: dict[str, list[dict]] = defaultdict(list)
+    for row in check_data.analysed_points(db, run_id, [h for h, _ in close]):
+        by_hash[row["text_hash"]].append(row)
+    out: list[Match] = []
+    seen: set[int] = set()
+    for h, s in close:
+        for row in by_hash.get(h, []):
+            if row["response_id"] in seen:
+                continue
+            seen.add(row["response_id"])
+            out.append(
+                Match(
+                    point_id=row["id"],
+                    response_id=row["response_id"],
+                    score=round(s, 4),
+                    confidence=limits.words(s),
+                    text=row["text"],
+                    organisation=row["organisation"],
+                    sentiment=row["sentiment"],
+                    theme_id=row["theme_id"],
+                )
+            )
+            if len(out) == TOP_MATCHES:
+                return out
     return out
 
 
-def _status(db, vec, theme_id, matches, cache, model) -> tuple[str, str]:
+def _principles(decisions: list[dict], matches: list[Match]) -> list[PrincipleDecision]:
+    """The close points' mapped principles: most shared first, then the closest point's first.
+
+    A principle is confirmed when an analyst confirmed any of its pairs with these points.
+    """
+    rank = {m.point_id: n for n, m in enumerate(matches)}
+    decisions = sorted(decisions, key=lambda d: rank.get(d["point_id"], len(rank)))
+    by_id: dict[int, PrincipleDecision] = {}
+    order: dict[int, int] = {}
+    for n, d in enumerate(decisions):
+        pd = by_id.get(d["principle_id"])
+        if pd is None:
+            pd = by_id[d["principle_id"]] = PrincipleDecision(
+                d["principle_id"], d["code"], d["title"], "suggested", 0
+            )
+            order[d["principle_id"]] = n
+        pd.points += 1
+        if d["confirmed"]:
+            pd.decision = "confirmed"
+    return sorted(by_id.values(), key=lambda p: (-p.points, order[p.principle_id]))
+
+
+def _summary(
+    vec: np.ndarray,
+    sentiment: str | None,
+    matches: list[Match],
+    decisions: list[dict],
+    quotes: list[dict],
+    labels: dict[tuple[str, int], str],
+    index: VectorIndex,
+    limits: Thresholds,
+) -> tuple[str, Quote | None]:
+    """Whether a summary quotes the point (or a paraphrase), or quotes a close point's set on its topic.
+
+    A quote that takes the other side (stored sentiment opposite to the submission's) reflects the
+    topic, not the point: it never counts.
+    """
     if not matches:
-        return "not captured", "No analysed point is close to this one."
-    if theme_id is None:
-        return "partly", f"{len(matches)} similar points exist but none is in a theme."
-    if theme_id not in cache:
-        quote_ids = [pid for pid, _ in stored_quotes(db, "theme", theme_id)]
-        cache[theme_id] = (
-            load_vectors(db, [_hash(db, pid) for pid in quote_ids], model) if quote_ids else None
-        )
-    vecs = cache[theme_id]
-    best = float((vecs @ vec).max()) if vecs is not None and len(vecs) else 0.0
-    if best >= SUMMARY_CAPTURED:
-        return "captured", f"The theme summary quotes a point {best:.2f} similar to yours."
-    return (
-        "partly",
-        f"{len(matches)} similar points are in the theme, but its summary quotes nothing closer than {best:.2f}.",
+        return "not found", None
+    other_side = OPPOSITE.get(sentiment or "")
+    sets = {("theme", m.theme_id) for m in matches if m.theme_id is not None}
+    sets |= {("principle", d["principle_id"]) for d in decisions}
+    sets |= {("component", d["component_id"]) for d in decisions}
+    best: tuple[float, dict] | None = None
+    best_in_sets: tuple[float, dict] | None = None
+    for q in quotes:
+        qv = index.vector(q["text_hash"])
+        if qv is None or len(qv) != len(vec) or (other_side and q["sentiment"] == other_side):
+            continue
+        s = float(qv @ vec)
+        if best is None or s > best[0]:
+            best = (s, q)
+        if (q["kind"], q["target_id"]) in sets and (best_in_sets is None or s > best_in_sets[0]):
+            best_in_sets = (s, q)
+    if best is not None and best[0] >= limits.likely:
+        return "quoted", _quote(best[1], labels)
+    if best_in_sets is not None and best_in_sets[0] >= limits.possibly:
+        return "represented", _quote(best_in_sets[1], labels)
+    return "not in the summary", None
+
+
+def _quote(q: dict, labels: dict[tuple[str, int], str]) -> Quote:
+    return Quote(
+        kind=q["kind"],
+        target_id=q["target_id"],
+        label=labels.get((q["kind"], q["target_id"]), ""),
+        point_id=q["point_id"],
+        response_id=q["response_id"],
+        text=q["text"],
+        organisation=q["organisation"],
     )
 
 
-def _hash(db: sqlite_utils.Database, point_id: int) -> str:
-    return db.execute("SELECT text_hash FROM points WHERE id = ?", [point_id]).fetchone()[0]
+def _position(sentiment: str | None, matches: list[Match]) -> str:
+    """Shared / opposed / unclear: the submitted point's side against the close points' stored sides."""
+    if sentiment is None or not matches:
+        return "not compared"
+    if sentiment not in OPPOSITE:
+        return "unclear"
+    sides = {m.sentiment for m in matches}
+    if sentiment in sides:
+        return "shared"
+    if OPPOSITE[sentiment] in sides:
+        return "opposed"
+    return "unclear"
+
+
+def explain(pc: PointCheck) -> list[str]:
+    """One plain sentence per verdict."""
+    n = len(pc.matches)
+    if pc.found == "not found":
+        found = "Not found: no analysed point says anything close to this."
+    elif pc.is_found:
+        found = f"Found ({pc.found}): {n} analysed point{'s are' if n != 1 else ' is'} close to this one."
+    else:
+        found = f"Possibly found: {n} analysed point{'s are' if n != 1 else ' is'} on a similar topic."
+    sentences = [found]
+    if pc.summary == "quoted":
+        where = pc.quote.label if pc.quote else ""
+        sentences.append(f"Quoted in the summary of {pc.quote.kind} “{where}”." if pc.quote else "Quoted.")
+    elif pc.summary == "represented" and pc.quote:
+        sentences.append(
+            f"Represented in the summary of {pc.quote.kind} “{pc.quote.label}” by a quote on the same topic."
+        )
+    elif pc.summary == "not in the summary":
+        sentences.append("No summary quotes it, or a point on its topic and side.")
+    if pc.position == "shared":
+        sentences.append(f"Your position ({pc.sentiment}) was raised too.")
+    elif pc.position == "opposed":
+        sides = sorted({m.sentiment for m in pc.matches if m.sentiment})
+        sentences.append(
+            f"Your topic was raised, your position was not: you are {pc.sentiment}, the close points are "
+            f"{' or '.join(sides)}."
+        )
+    elif pc.position == "unclear":
+        sentences.append("Neither side is clear enough to compare positions.")
+    return sentences

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html as htmllib
 import io
 import json
 import re
@@ -99,6 +100,7 @@ def app(base, tmp_path):
             "INSTANCE_PATH": str(tmp_path / "instance"),
             "PER_PAGE": 10,
             "SEARCH_MIN_SIMILARITY": 0.1,
+            "MODELS_DIR": str(base[0].parent / "models"),  # the check's tagger, fitted once per module
         }
     )  # hashing vectors are less similar than MiniLM's
 
@@ -312,7 +314,7 @@ def test_semantic_matrix_is_cached_until_embeddings_change(client, app, monkeypa
     calls = []
     real = sem.load_index
     monkeypatch.setattr(sem, "load_index", lambda db, model: calls.append(model) or real(db, model))
-    sem._CACHE.clear()
+    app.extensions.pop("fairhearing_cache", None)
     client.get("/search?q=travel")
     client.get("/search?q=contracts")
     assert len(calls) == 1
@@ -329,6 +331,13 @@ def test_semantic_matrix_is_cached_until_embeddings_change(client, app, monkeypa
 # ---------------------------------------------------------------- check my point
 
 
+def _verdicts(html: str) -> list[tuple[str, str, str]]:
+    return re.findall(
+        r'<li id="c\d+" class="\w+" data-found="([^"]+)" data-summary="([^"]+)" data-position="([^"]+)">',
+        html,
+    )
+
+
 def test_check_pasted_submission(client, app):
     stored = (
         db_of(app)
@@ -339,19 +348,52 @@ def test_check_pasted_submission(client, app):
     r = client.post("/check", data={"text": text, "csrf_token": token(client)})
     assert r.status_code == 200
     html = r.get_data(as_text=True)
-    statuses = re.findall(r'<li id="c\d+" class="(\w+)">', html)
-    assert len(statuses) == 2
-    assert statuses[0] in ("captured", "partly") and statuses[1] == "missed"
+    verdicts = _verdicts(html)
+    assert len(verdicts) == 2
+    assert verdicts[0][0] == "very likely" and verdicts[1] == ("not found", "not found", "not compared")
+    assert verdicts[0][2] in ("shared", "unclear")  # its own stored copy takes the same side
     assert "Payment by results and cash flow</a>" in html  # the theme it landed in
     assert re.search(r'href="/responses/\d+#p\d+"', html)  # evidence links
     assert "Zanzibar" in html
+    assert "similarity" not in html and not re.search(r"\(0\.\d\d\)", html)  # words, never raw scores
+    assert "Principles the analysis mapped" in html and re.search(r'href="/principles/\d+"', html)
 
 
 def test_check_an_organisation(client):
     r = client.get("/check", query_string={"organisation": "Northfield Works"})
     html = r.get_data(as_text=True)
     assert r.status_code == 200 and "Result for Northfield Works" in html
-    assert re.findall(r'<li id="c\d+" class="captured|partly"', html) or "captured" in html
+    verdicts = _verdicts(html)
+    assert verdicts and all(found == "very likely" for found, _, _ in verdicts)
+
+
+def test_organisation_and_its_pasted_text_give_the_same_verdicts(client, app):
+    """The dropdown fills the box with the text it checked; pasting that (CRLF, as browsers send) agrees."""
+    org = "Northfield Works"
+    picked = client.get("/check", query_string={"organisation": org}).get_data(as_text=True)
+    shown = htmllib.unescape(re.search(r'<textarea id="text"[^>]*>(.*?)</textarea>', picked, re.S)[1])
+    assert shown.strip()
+    pasted = client.post(
+        "/check", data={"text": shown.replace("\n", "\r\n"), "csrf_token": token(client)}
+    ).get_data(as_text=True)
+    assert _verdicts(picked) == _verdicts(pasted) and _verdicts(picked)
+    items = re.compile(r'<li id="c\d+".*?</li>', re.S)
+    assert items.findall(picked) == items.findall(pasted)  # same evidence, same principles, same words
+
+
+def test_check_and_search_share_one_vector_index(client, app, monkeypatch):
+    import web.semantic as sem
+
+    calls = []
+    real = sem.load_index
+    monkeypatch.setattr(sem, "load_index", lambda db, model: calls.append(model) or real(db, model))
+    app.extensions.pop("fairhearing_cache", None)
+    client.get("/search?q=travel")
+    r = client.post(
+        "/check", data={"text": "Payment by results ruins small charities.", "csrf_token": token(client)}
+    )
+    assert r.status_code == 200 and "Found in the analysis" in r.get_data(as_text=True)
+    assert len(calls) == 1
 
 
 def test_check_needs_csrf_and_bounds_size(client, app):

@@ -1,13 +1,20 @@
 """The public "was my point captured?" page: paste a submission or pick an organisation.
 
 Submissions are checked in memory and never stored. The one call into the analysis is
-``run_check``; the analysed-point index it needs is cached per process like the search matrix.
+``run_check``: it uses search's vector index (``web.semantic.get_index``, one cached index for
+both) and the analysis' sentiment tagger (``nlp.tags.default_tagger`` for the run's embedder, from
+``MODELS_DIR``, loaded once per app). Picking an organisation checks exactly the text a visitor
+could paste (shown in the box), so both give the same verdicts.
 A check costs CPU in proportion to its points, so each request is bounded (``CHECK_MAX_CHARS``,
 ``CHECK_MAX_POINTS``: 413 beyond) and each client address may run ``CHECK_RATE_LIMIT`` checks
 per ``CHECK_RATE_WINDOW`` seconds (429 with Retry-After beyond).
 """
 
 from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
 
 from flask import Blueprint, current_app, render_template, request
 
@@ -17,15 +24,30 @@ from store import read
 from web.db import get_db, get_embedder, search_model
 from web.highlight import mark
 from web.security import client_key, clock, limiter, retry_after
-from web.semantic import cached
+from web.semantic import cached, get_index
 
 bp = Blueprint("check", __name__)
-STATUS_CLASS = {"captured": "captured", "partly": "partly", "not captured": "missed"}
+FOUND_CLASS = {"very likely": "found", "likely": "found", "possibly": "possibly", "not found": "missed"}
+_TAGGER_LOCK = threading.Lock()
+
+
+def get_tagger():
+    """The analysis' sentiment tagger for the current embedder, loaded (or fitted) once per app."""
+    from nlp.tags import default_tagger
+
+    embedder = get_embedder()
+    models = Path(current_app.config.get("MODELS_DIR") or os.environ.get("FAIRHEARING_MODELS", "models"))
+    taggers = current_app.extensions.setdefault("fairhearing_taggers", {})
+    key = (embedder.name, str(models))
+    with _TAGGER_LOCK:
+        if key not in taggers:
+            taggers[key] = default_tagger(embedder.name, embedder.encode, models_dir=models)
+    return taggers[key]
 
 
 def run_check(db, text: str):
-    """``nlp.check.check_submission`` against the current run, with a cached point index."""
-    from nlp.check import PointIndex, check_submission
+    """``nlp.check.check_submission`` against the current run, with search's cached vector index."""
+    from nlp.check import check_submission
 
     run = read.current_run(db)
     if run is None:
@@ -33,11 +55,10 @@ def run_check(db, text: str):
             "FH-E300", "the analysis has not been run yet, so there is nothing to check against"
         )
     model = search_model(db)
-    version = (run["id"], model, read.embeddings_version(db))
-    index = cached(
-        ("check", current_app.config["DATABASE"]), version, lambda: PointIndex(db, run["id"], model)
-    )
-    return check_submission(db, text, get_embedder(), index=index)
+    index = get_index(db, current_app.config["DATABASE"], model) if model else None
+    if index is None:
+        raise FairhearingError("FH-E300", "the analysis has no stored embeddings to check against")
+    return check_submission(db, text, get_embedder(), index=index, tagger=get_tagger())
 
 
 @bp.route("/check", methods=["GET", "POST"])
@@ -45,7 +66,7 @@ def index():
     db = get_db()
     cfg = current_app.config
     org = (request.values.get("organisation") or "").strip()
-    text = request.form.get("text", "") if request.method == "POST" else ""
+    text = _newlines(request.form.get("text", "")) if request.method == "POST" else ""
     limit, max_points = cfg["CHECK_MAX_CHARS"], cfg["CHECK_MAX_POINTS"]
     if org and not text.strip():
         text = read.organisation_text(db, org, limit)
@@ -78,7 +99,7 @@ def index():
         segments=segments,
         error=error,
         note=note,
-        status_class=STATUS_CLASS,
+        found_class=FOUND_CLASS,
     )
     return page, status, headers
 
@@ -97,6 +118,11 @@ def _checked(db, text: str, limit: int, max_points: int):
         return run_check(db, text), None, 200
     except FairhearingError as e:
         return None, e.message, 200
+
+
+def _newlines(text: str) -> str:
+    """Browsers send a textarea's line breaks as CRLF: check the text as it was written."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _first_points(text: str, max_points: int) -> tuple[str, str | None]:

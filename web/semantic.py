@@ -1,92 +1,28 @@
 """Semantic search over cached point embeddings, fused with keyword search (reciprocal rank fusion).
 
-The matrix of a model's point vectors is loaded once per process and cached, keyed by the
-database path and model, and reloaded only when the embeddings table changes (row count and
-newest rowid). The embedder itself loads on the first query that needs it.
+The vector index and its top-k are ``nlp.vector_index`` (shared with check-my-point).
+
+The matrix of a model's point vectors is loaded once and kept in the app's bounded cache
+(``web.cache``), keyed by the database path and model, and reloaded only when the embeddings
+table changes (newest rowid). The embedder itself loads on the first query that needs it.
 """
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import sqlite_utils
 
 from fairhearing.errors import FairhearingError
+from nlp.vector_index import VectorIndex, load_index
 from store import read
+from web.cache import cached  # noqa: F401  (re-exported: pages import it from here)
 
 RRF_K = 60
-_CACHE: dict[tuple, tuple[Any, Any]] = {}
-_LOCK = threading.Lock()
-_KEY_LOCKS: dict[tuple, threading.Lock] = {}
-
-
-def cached(key: tuple, version: Any, build: Callable[[], Any]) -> Any:
-    """One object per ``key``, rebuilt when ``version`` changes; each key is built once at a time."""
-    with _LOCK:
-        hit = _CACHE.get(key)
-        if hit is not None and hit[0] == version:
-            return hit[1]
-        key_lock = _KEY_LOCKS.setdefault(key, threading.Lock())
-    with key_lock:
-        hit = _CACHE.get(key)
-        if hit is not None and hit[0] == version:
-            return hit[1]
-        value = build()
-        with _LOCK:
-            _CACHE[key] = (version, value)
-        return value
-
-
-@dataclass
-class VectorIndex:
-    hashes: list[str]
-    matrix: np.ndarray  # (n, dim) float32, L2-normalised rows
-    row: dict[str, int] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.row = {h: i for i, h in enumerate(self.hashes)}
-
-    @property
-    def dim(self) -> int:
-        return int(self.matrix.shape[1]) if self.matrix.ndim == 2 else 0
-
-    def top(
-        self, query: np.ndarray, k: int, allowed: set[str] | None = None, min_sim: float = -1.0
-    ) -> list[str]:
-        """Hashes of the ``k`` rows most similar to ``query`` (restricted to ``allowed``), best first."""
-        if allowed is None:
-            rows = None
-            sims = self.matrix @ query
-        else:
-            rows = np.fromiter((self.row[h] for h in allowed if h in self.row), dtype=np.int64)
-            sims = self.matrix[rows] @ query if len(rows) else np.zeros(0, dtype=np.float32)
-        if not len(sims):
-            return []
-        k = min(k, len(sims))
-        best = np.argpartition(-sims, k - 1)[:k]
-        best = best[np.lexsort((best, -sims[best]))]
-        best = best[sims[best] >= min_sim]
-        ids = best if rows is None else rows[best]
-        return [self.hashes[i] for i in ids]
-
-
-def load_index(db: sqlite_utils.Database, model: str) -> VectorIndex:
-    hashes, blobs, dim = [], [], None
-    for h, d, blob in read.point_embeddings(db, model):
-        if dim is None:
-            dim = d
-        if d == dim and len(blob) == 4 * d:
-            hashes.append(h)
-            blobs.append(blob)
-    if not hashes:
-        return VectorIndex([], np.zeros((0, 0), dtype=np.float32))
-    matrix = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(hashes), dim)
-    return VectorIndex(hashes, matrix)
 
 
 def get_index(db: sqlite_utils.Database, db_path: str, model: str) -> VectorIndex | None:

@@ -57,6 +57,7 @@ def site(tmp_path_factory):
             "EMBEDDER": embedder,
             "INSTANCE_PATH": str(tmp / "instance"),
             "SEARCH_MIN_SIMILARITY": 0.1,
+            "MODELS_DIR": str(tmp / "models"),
         }
     )
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -143,8 +144,9 @@ def test_check_my_point(page, site):
     page.wait_for_selector("#check-result")
     items = page.locator("ol.checks > li")
     assert items.count() == 2
-    first, second = items.nth(0).get_attribute("class"), items.nth(1).get_attribute("class")
-    assert first in ("captured", "partly") and second == "missed"
+    first, second = items.nth(0).get_attribute("data-found"), items.nth(1).get_attribute("data-found")
+    assert first in ("very likely", "likely") and second == "not found"
+    assert "Found in the analysis" in items.nth(0).inner_text()
     assert "Payment by results and cash flow" in items.nth(0).inner_text()
     assert page.locator("#check-result mark").count() == 2
     shot(page, "check")

@@ -1,0 +1,86 @@
+"""The one top-k (``nlp.vector_index``) that search and check share, and the app's bounded cache."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+
+from nlp.vector_index import VectorIndex, top_k
+from web.cache import BoundedCache
+
+
+def _index(n: int = 200, dim: int = 16, seed: int = 3) -> VectorIndex:
+    rng = np.random.default_rng(seed)
+    m = rng.normal(size=(n, dim)).astype(np.float32)
+    m /= np.linalg.norm(m, axis=1, keepdims=True)
+    return VectorIndex([f"h{i:03d}" for i in range(n)], m)
+
+
+def test_top_k_is_a_full_sort_prefix_with_ties_by_row():
+    sims = np.array([0.5, 0.9, 0.5, 0.1, 0.9, 0.5], dtype=np.float32)
+    assert top_k(sims, 4).tolist() == [1, 4, 0, 2]
+    assert top_k(sims, 99).tolist() == [1, 4, 0, 2, 5, 3]
+    assert top_k(sims, 0).tolist() == [] and top_k(np.zeros(0), 3).tolist() == []
+
+
+def test_top_scored_equals_brute_force_with_and_without_allowed():
+    index = _index()
+    q = index.matrix[7] * 0.6 + index.matrix[9] * 0.4
+    q /= np.linalg.norm(q)
+    sims = index.matrix @ q
+    order = sorted(range(len(sims)), key=lambda i: (-sims[i], i))
+    got = index.top_scored(q, 10)
+    assert [h for h, _ in got] == [index.hashes[i] for i in order[:10]]
+    assert np.allclose([s for _, s in got], sims[order[:10]])
+    allowed = {index.hashes[i] for i in range(0, 200, 3)} | {"missing"}
+    want = [index.hashes[i] for i in order if index.hashes[i] in allowed][:5]
+    assert index.top(q, 5, allowed) == want
+    assert all(s >= 0.2 for _, s in index.top_scored(q, 200, None, min_sim=0.2))
+    assert index.vector("h007") is not None and index.vector("nope") is None
+
+
+def test_empty_index():
+    empty = VectorIndex([], np.zeros((0, 0), dtype=np.float32))
+    assert empty.dim == 0 and empty.top_scored(np.ones(4, dtype=np.float32), 3) == []
+
+
+def test_cache_rebuilds_on_a_new_version_only():
+    cache, builds = BoundedCache(), []
+    for version in (1, 1, 2, 2):
+        cache.get(("vectors", "db", "m"), version, lambda v=version: builds.append(v) or v)
+    assert builds == [1, 2] and len(cache) == 1
+
+
+def test_cache_bounds_each_kind_on_its_own():
+    cache = BoundedCache({"vectors": 1}, default=3)
+    cache.get(("vectors", "a"), 0, lambda: "A")
+    for n in range(10):
+        cache.get(("theme", n), 0, lambda n=n: n)
+    assert len(cache) == 1 + 3  # ten theme pages never evicted the vector index
+    assert cache.get(("vectors", "a"), 0, lambda: "rebuilt") == "A"
+    cache.get(("vectors", "b"), 0, lambda: "B")
+    assert cache.get(("vectors", "a"), 0, lambda: "rebuilt") == "rebuilt"
+    cache.get(("theme", 8), 0, lambda: "again")  # touched: now the most recent theme
+    cache.get(("theme", 99), 0, lambda: 99)
+    assert cache.get(("theme", 8), 0, lambda: "lost") == 8
+
+
+def test_cache_builds_one_key_once_under_concurrency():
+    cache, builds = BoundedCache(), []
+    gate = threading.Barrier(8)
+
+    def build():
+        builds.append(1)
+        return "v"
+
+    def worker():
+        gate.wait()
+        assert cache.get(("vectors", "x"), 0, build) == "v"
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(builds) == 1
