@@ -134,7 +134,15 @@ def test_pages_report_and_export_agree(consultation):
             rf"<strong>{r.points}</strong> points from <strong>{r.respondents}</strong> respondents", page
         )
     report = summary.build(db)
-    assert report is not None
+    rows = {row.principle_id: row for row in report.principle_table}
+    for prid, r in reach.items():
+        row = rows[prid]
+        assert (row.points, row.respondents, row.confirmed, row.suggested) == (
+            r.points,
+            r.respondents,
+            r.confirmed,
+            r.suggested,
+        )
     export_jsonl(db, folder / "export")
     points = [json.loads(line) for line in (folder / "export" / "points.jsonl").read_text().splitlines()]
     for prid, r in reach.items():

@@ -25,9 +25,8 @@ def test_preload_loads_the_runs_embedder_and_search_reuses_it(analysed_db, tmp_p
     loaded = app.extensions["fairhearing_embedders"]
     assert set(loaded) == {"hashing"}  # the current run's embedder, by its loader name
     embedder = loaded["hashing"]
-    from web.semantic import _CACHE
-
-    assert any(key[0] == "vectors" and key[2] == embedder.name for key in _CACHE)  # index is warm
+    cache = app.extensions["fairhearing_cache"]
+    assert any(key[2] == embedder.name for key in cache.keys("vectors"))  # the index is warm
     r = app.test_client().get("/search", query_string={"q": "work programme providers"})
     assert r.status_code == 200
     assert app.extensions["fairhearing_embedders"]["hashing"] is embedder  # not loaded a second time

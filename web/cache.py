@@ -56,6 +56,11 @@ class BoundedCache:
         entries.move_to_end(key)
         return hit
 
+    def keys(self, kind: Hashable) -> list[tuple]:
+        """The keys of one kind now held (oldest first)."""
+        with self._lock:
+            return list(self._kinds.get(kind, {}))
+
     def __len__(self) -> int:
         with self._lock:
             return sum(len(e) for e in self._kinds.values())

@@ -1,7 +1,7 @@
 """Per-request database connections on ``flask.g`` and the cached query embedder.
 
 The embedder loads lazily on the first query, or ahead of it in a background thread started by
-``preload_search`` (called from ``create_app`` when not testing).
+``preload_search`` (called by ``fairhearing serve`` and ``app.py`` at start).
 """
 
 from __future__ import annotations
@@ -134,7 +134,8 @@ def preload_search(app: Flask) -> threading.Thread | None:
 
             db = connect(app.config["DATABASE"], readonly=True)
             try:
-                get_index(db, app.config["DATABASE"], embedder.name)
+                with app.app_context():  # the index lives in the app's bounded cache
+                    get_index(db, app.config["DATABASE"], embedder.name)
             finally:
                 db.close()
         except Exception:  # noqa: BLE001 - the first search reports the same failure in context

@@ -260,3 +260,21 @@ def test_principle_picker_adds_and_replaces(page, site):
     visible = page.locator("tr[data-search]:visible")
     assert visible.count() == 1 and "2.1" in visible.first.inner_text()
     assert not page.errors, page.errors
+
+
+def test_a_principles_figure_is_the_same_on_three_pages(site, page):
+    """Framework page, principle page and report show the same points/respondents for a principle."""
+    base, sample = site
+    prid = sample.principle_ids["1.1"]
+    page.goto(f"{base}/principles/{prid}")
+    m = re.search(r"(\d+) points from (\d+) respondents", page.inner_text("main"))
+    assert m, "the principle page states its points and respondents"
+    points, respondents = m.group(1), m.group(2)
+    page.goto(f"{base}/framework")
+    row = page.locator(f"a[href='/principles/{prid}']").first.locator("xpath=ancestor::tr[1]")
+    assert points in row.inner_text()
+    page.goto(f"{base}/report")
+    report_row = page.locator(f"table a[href='/principles/{prid}']").first.locator("xpath=ancestor::tr[1]")
+    cells = [c.strip() for c in report_row.inner_text().split("\t")]
+    assert respondents in cells and points in cells
+    page.screenshot(path=str(SHOTS / "report-figures.png"), full_page=False)
