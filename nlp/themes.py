@@ -17,7 +17,8 @@ keywords, size) and broader groups of themes. Every stage is a constructor argum
    the counts before and after are reported.
 5. Keywords: c-TF-IDF over a (1, 2)-gram vocabulary learnt on the documents (``min_df`` grows with
    the corpus), refined by KeyBERTInspired then MaximalMarginalRelevance when an embedder is given
-   (both embed candidate words), plain c-TF-IDF otherwise. Labels come from ``nlp.theme_labels``.
+   (both embed candidate words), plain c-TF-IDF otherwise. Titles and descriptions come from
+   ``nlp.theme_titles`` (noun phrases from the points; keywords stay as they were).
 6. Groups: theme centroids clustered (Ward) into about sqrt(n_themes) groups, labelled from the
    c-TF-IDF of their themes' documents.
 
@@ -41,20 +42,22 @@ import numpy as np
 from scipy import sparse
 
 from nlp.embed import Embedder, available_cores, normalise_rows
-from nlp.theme_labels import TOP_K, bigram_counts, detect_casing, make_label, unique_labels
+from nlp.language import guess_language, main_languages, stop_words_for
+from nlp.theme_titles import title_classes
 
 TOKEN_PATTERN = r"(?u)\b[^\W\d_][^\W\d_]+\b"  # words of two or more letters
 FORMAT_VERSION = 1
-_LABEL_SAMPLE = 2000  # texts per theme scanned for label bigrams
 
 
 @dataclass
 class Theme:
     topic: int
-    label: str
+    label: str  # the title: a noun phrase from the theme's points (nlp.theme_titles)
     keywords: list[str]
     size: int
     group: int
+    description: str = ""  # one sentence quoting the key clause of the most typical point
+    title_sources: list[dict] = field(default_factory=list)  # TitleSource dicts, the title's phrase first
 
 
 @dataclass
@@ -64,6 +67,8 @@ class ThemeGroup:
     keywords: list[str]
     topics: list[int]
     size: int
+    description: str = ""
+    title_sources: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -138,16 +143,6 @@ def _ctfidf(counts: sparse.csr_matrix, top_n: int) -> list[list[int]]:
         order = np.lexsort((row.indices, -weights))[:top_n]
         rows.append([int(row.indices[j]) for j in order])
     return rows
-
-
-def _label(keywords: list[str], texts: list[str], casing: dict[str, str]) -> str:
-    words = {w for kw in keywords[:TOP_K] for w in kw.lower().split()}
-    return make_label(
-        keywords,
-        casing=casing,
-        bigrams=bigram_counts(texts, words),
-        near_pairs=bigram_counts(texts, words, max_gap=1),
-    )
 
 
 def _as_matrix(embeddings: np.ndarray, n: int) -> np.ndarray:
@@ -237,6 +232,7 @@ class ThemeModeller:
         self.topic_model: Any = None  # the fitted BERTopic model, when BERTopic was used
         self.centroids = np.zeros((0, 0), dtype=np.float32)
         self._lemmas = None  # the lemma tokenizer of the last fit's vectorizer, if it made one
+        self._languages: list[str | None] = []  # the last fit's language per text (stop-word guess)
         self.group_centroids = np.zeros((0, 0), dtype=np.float32)
         self.embedder_name = embedder.name if embedder is not None else None
 
@@ -280,7 +276,7 @@ class ThemeModeller:
         topics; learning the vocabulary on the documents first gives ``min_df`` its usual meaning.)
         """
         from sklearn.base import clone
-        from sklearn.feature_extraction.text import CountVectorizer
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
         self._lemmas = None
         if self.vectorizer_model is not None:
@@ -290,7 +286,8 @@ class ThemeModeller:
         tokenizers: dict[bool, LemmaTokenizer] = {}
         for min_df, stop_words in ((default_min_df(len(texts)), True), (1, True), (1, False)):
             if stop_words not in tokenizers:
-                tokenizers[stop_words] = LemmaTokenizer(texts, TOKEN_PATTERN, stop_words=stop_words)
+                stops = ENGLISH_STOP_WORDS | stop_words_for(main_languages(texts)) if stop_words else ()
+                tokenizers[stop_words] = LemmaTokenizer(texts, TOKEN_PATTERN, stop_words=stops)
             options = {"tokenizer": tokenizers[stop_words], "token_pattern": None, "lowercase": False}
             probe = CountVectorizer(ngram_range=(1, 2), min_df=min_df, **options)
             try:
@@ -322,6 +319,9 @@ class ThemeModeller:
         embeddings = _as_matrix(embeddings, len(texts))
         n = len(texts)
         self.topic_model = None
+        guessed = [guess_language(t) for t in texts]
+        main = main_languages(texts) if n else ["en"]
+        self._languages = [lang or main[0] for lang in guessed]
         vectorizer = self._vectorizer(texts) if n else None
         if n == 0:
             topics, before, after, method = np.zeros(0, dtype=int), 0, 0, "small-corpus"
@@ -451,14 +451,10 @@ class ThemeModeller:
     ) -> ThemeResult:
         k = len(self.centroids)
         sizes = [int((topics == t).sum()) for t in range(k)]
-        words = {w for kws in keywords for kw in kws for w in kw.split()}
-        casing = detect_casing(texts, vocab=words)
-        labels = []
-        for t in range(k):
-            members = [texts[i] for i in np.flatnonzero(topics == t)[:_LABEL_SAMPLE]]
-            label = _label(keywords[t], members, casing)
-            labels.append(label or f"Theme {t + 1}")
-        labels = unique_labels(labels, keywords, casing)
+        phrases: dict[int, list] = {}  # candidate phrases per text, shared by the theme and group titles
+        titles = title_classes(
+            texts, embeddings, topics, self.centroids, languages=self._languages, cache=phrases
+        )
 
         n_groups = self.n_groups or max(1, round(math.sqrt(k)))
         group_of = (
@@ -468,24 +464,51 @@ class ThemeModeller:
         doc_group = np.array([group_of[t] if t >= 0 else -1 for t in topics], dtype=int)
         n_g = int(group_of.max()) + 1 if k else 0
         group_keywords = self._keywords(doc_group, counts, terms, n_g)
-        groups = []
-        for g in range(n_g):
-            members = [int(t) for t in np.flatnonzero(group_of == g)]
-            if len(members) == 1:
-                label = labels[members[0]]
-            else:
-                texts_g = [texts[i] for i in np.flatnonzero(doc_group == g)[:_LABEL_SAMPLE]]
-                label = _label(group_keywords[g], texts_g, casing) or f"Group {g + 1}"
-            groups.append(ThemeGroup(g, label, group_keywords[g], members, sum(sizes[t] for t in members)))
-        for group, label in zip(
-            groups, unique_labels([g.label for g in groups], group_keywords, casing), strict=True
-        ):
-            group.label = label
         self.group_centroids = (
             _centroids(doc_group, embeddings) if n_g else np.zeros((0, embeddings.shape[1]))
         )
+        multi = [g for g in range(n_g) if int((group_of == g).sum()) > 1]
+        group_titles = (
+            title_classes(
+                texts,
+                embeddings,
+                doc_group,
+                self.group_centroids,
+                languages=self._languages,
+                fallback="Group",
+                cache=phrases,
+            )
+            if multi
+            else []
+        )
+        groups = []
+        for g in range(n_g):
+            members = [int(t) for t in np.flatnonzero(group_of == g)]
+            title = group_titles[g] if g in multi else titles[members[0]]
+            groups.append(
+                ThemeGroup(
+                    g,
+                    title.title,
+                    group_keywords[g],
+                    members,
+                    sum(sizes[t] for t in members),
+                    title.description,
+                    title.sources_json(),
+                )
+            )
 
-        themes = [Theme(t, labels[t], keywords[t], sizes[t], int(group_of[t])) for t in range(k)]
+        themes = [
+            Theme(
+                t,
+                titles[t].title,
+                keywords[t],
+                sizes[t],
+                int(group_of[t]),
+                titles[t].description,
+                titles[t].sources_json(),
+            )
+            for t in range(k)
+        ]
         if k:
             sims = embeddings @ self.centroids.T
             scores = np.where(

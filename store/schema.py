@@ -232,11 +232,18 @@ def _m004_summaries(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_summary_target ON summary_quotes(kind, target_id)")
 
 
+def _m009_themes(db: sqlite_utils.Database) -> None:
+    """Theme descriptions and the phrases/points each title came from (``nlp.theme_titles``)."""
+    db.execute("ALTER TABLE themes ADD COLUMN description TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE themes ADD COLUMN title_sources TEXT NOT NULL DEFAULT '[]'")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_ingest", _m001_ingest),
     ("002_analysis", _m002_analysis),
     ("003_web", m003_web),
     ("004_summaries", _m004_summaries),
+    ("009_themes", _m009_themes),
 ]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, abort, current_app, render_template
 
 from store import read
@@ -53,6 +55,7 @@ def _summary(db, theme_id: int) -> dict | None:
         return None
     return {
         "theme": theme,
+        "title_sources": json.loads(theme.get("title_sources") or "[]"),
         "quotes": read.theme_quotes(db, theme_id),
         "organisations": read.theme_organisations(db, theme_id),
         "breakdown": read.theme_breakdown(db, theme_id),
