@@ -10,11 +10,21 @@ keywords, size) and broader groups of themes. Every stage is a constructor argum
    cluster of about half the corpus (5,000 comments: 2,339 of them; 11,081: 5,567, though 53 themes
    after a float-level change to the input); "leaf" gave 35-38 and 53-61 specific themes. It leaves
    more outliers (about 40% there), which step 4 moves to their nearest theme.
-3. A target ``nr_topics``, when given, is met exactly: surplus themes are merged (Ward
-   agglomeration of their embedding centroids); if HDBSCAN found too few, KMeans on the UMAP
-   output makes that many instead. If HDBSCAN finds nothing at all, KMeans makes about sqrt(n/2).
-4. Outliers are moved to the nearest theme (BERTopic ``reduce_outliers``, strategy "embeddings");
-   the counts before and after are reported.
+3. A theme set people can hold (skipped when a target ``nr_topics`` is given, which is met exactly:
+   surplus themes merged by Ward agglomeration of their centroids, too few made by KMeans on the
+   UMAP output):
+   - near-duplicates merged: while two theme centroids have cosine above ``merge_above`` (0.85),
+     the pair merges (on MiniLM the closest distinct themes of the seeds and two Polis
+     conversations sat at 0.78-0.84: "Roads" and "Police" 0.73);
+   - at most ``max_themes`` themes (25; Ward merges the surplus);
+   - themes under ``min_theme_size`` points (HDBSCAN's smallest cluster by default) are dissolved
+     into the outliers.
+   If HDBSCAN finds nothing at all, KMeans makes about sqrt(n/2) themes.
+4. Outliers are moved to their nearest theme only when they fit it: when their cosine to its
+   centroid reaches the ``unthemed_quantile`` (0.1) quantile of that theme's own members' cosines.
+   The rest stay unthemed (-1): an honest "not themed" bucket, not forced into the nearest theme.
+   ``unthemed_quantile=None`` moves every outlier (the old behaviour); ``reduce_outliers=False``
+   moves none. The counts before and after are reported.
 5. Keywords: c-TF-IDF over a (1, 2)-gram vocabulary learnt on the documents (``min_df`` grows with
    the corpus), refined by KeyBERTInspired then MaximalMarginalRelevance when an embedder is given
    (both embed candidate words), plain c-TF-IDF otherwise. Titles and descriptions come from
@@ -102,6 +112,11 @@ def default_min_cluster_size(n: int) -> int:
     return max(5, round(0.4 * math.sqrt(n)))
 
 
+DEFAULT_MAX_THEMES = 25  # users of other tools find 30+ themes too many to hold
+MERGE_ABOVE = 0.85  # centroid cosine above which two themes are near-duplicates
+UNTHEMED_QUANTILE = 0.1  # an outlier joins its nearest theme when it fits as well as 90% of the members
+
+
 def default_min_samples(size: int) -> int:
     """Low ``min_samples`` keeps HDBSCAN from calling dense-but-small concerns noise (seeds: 5 → 16 themes)."""
     return max(2, min(size // 3, 10))
@@ -183,6 +198,50 @@ def _agglomerate(vectors: np.ndarray, n_clusters: int) -> np.ndarray:
     return AgglomerativeClustering(n_clusters=n_clusters, linkage="ward").fit_predict(vectors)
 
 
+def _merge_close(topics: np.ndarray, embeddings: np.ndarray, above: float) -> np.ndarray:
+    """Merge the closest pair of themes while their centroids' cosine is above ``above``."""
+    while len(topics) and topics.max() >= 1:
+        centroids = _centroids(topics, embeddings)
+        sims = centroids @ centroids.T
+        np.fill_diagonal(sims, -np.inf)
+        i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
+        if sims[i, j] <= above:
+            break
+        topics = _renumber(np.where(topics == max(i, j), min(i, j), topics))
+    return topics
+
+
+def _dissolve_small(topics: np.ndarray, min_size: int) -> tuple[np.ndarray, int]:
+    """Themes under ``min_size`` points become outliers (unless that would leave no theme)."""
+    if not len(topics) or topics.max() < 0:
+        return topics, 0
+    sizes = np.bincount(topics[topics >= 0])
+    small = np.flatnonzero(sizes < min_size)
+    if len(small) == 0 or len(small) == len(sizes):
+        return topics, 0
+    return _renumber(np.where(np.isin(topics, small), -1, topics)), len(small)
+
+
+def _place_outliers(topics: np.ndarray, embeddings: np.ndarray, quantile: float | None) -> np.ndarray:
+    """Move each outlier to its nearest theme (cosine to the centroid) when it fits there as well as
+    the theme's own members at ``quantile`` (None: always); the others stay -1."""
+    out = np.flatnonzero(topics == -1)
+    if not len(out) or topics.max() < 0:
+        return topics
+    centroids = _centroids(topics, embeddings)
+    sims = embeddings[out] @ centroids.T
+    nearest, best = sims.argmax(axis=1), sims.max(axis=1)
+    if quantile is None:
+        fits = np.ones(len(out), dtype=bool)
+    else:
+        own = np.einsum("ij,ij->i", embeddings, centroids[np.maximum(topics, 0)])
+        floor = np.array([np.quantile(own[topics == t], quantile) for t in range(len(centroids))])
+        fits = best >= floor[nearest]
+    topics = topics.copy()
+    topics[out[fits]] = nearest[fits]
+    return topics
+
+
 def _kmeans(points: np.ndarray, n_clusters: int, seed: int) -> np.ndarray:
     from sklearn.cluster import KMeans
 
@@ -210,6 +269,10 @@ class ThemeModeller:
         seed: int = 42,
         min_docs: int = 30,
         reduce_outliers: bool = True,
+        max_themes: int | None = DEFAULT_MAX_THEMES,
+        min_theme_size: int | None = None,
+        merge_above: float | None = MERGE_ABOVE,
+        unthemed_quantile: float | None = UNTHEMED_QUANTILE,
         top_n_words: int = 10,
         verbose: bool = False,
     ) -> None:
@@ -226,6 +289,13 @@ class ThemeModeller:
         self.seed = seed
         self.min_docs = max(2, min_docs)
         self.reduce_outliers = reduce_outliers
+        if max_themes is not None and max_themes < 1:
+            raise ValueError("max_themes must be at least 1")
+        self.max_themes = max_themes
+        self.min_theme_size = min_theme_size
+        self.merge_above = merge_above
+        self.unthemed_quantile = unthemed_quantile
+        self._shaping: dict[str, int] = {}
         self.top_n_words = top_n_words
         self.verbose = verbose
         self.result: ThemeResult | None = None
@@ -326,15 +396,19 @@ class ThemeModeller:
         if n == 0:
             topics, before, after, method = np.zeros(0, dtype=int), 0, 0, "small-corpus"
         elif n < self.min_docs:
-            k = self.nr_topics or default_n_clusters(n)
+            k = self.nr_topics or min(default_n_clusters(n), self.max_themes or n)
             topics, before, after, method = _agglomerate(embeddings, k), 0, 0, "small-corpus"
         elif vectorizer is None:  # not one word in any text (numbers, emoji): nothing for c-TF-IDF
-            k = self.nr_topics or default_n_clusters(n)
+            k = self.nr_topics or min(default_n_clusters(n), self.max_themes or n)
             topics, before, after, method = _kmeans(embeddings, k, self.seed), 0, 0, "no-words"
         else:
             topics, before, after = self._fit_bertopic(texts, embeddings, vectorizer)
             method = "bertopic"
+        self._shaping = {}
         topics = self._merge_to_target(_renumber(np.asarray(topics, dtype=int)), embeddings)
+        if method == "bertopic":
+            topics = self._shape(topics, embeddings)
+            after = int((topics == -1).sum())
         self.centroids = _centroids(topics, embeddings)
         counts, terms = self._doc_counts(texts, vectorizer)
         if self.topic_model is not None:
@@ -383,19 +457,36 @@ class ThemeModeller:
             k = target or default_n_clusters(n)
             return _kmeans(np.asarray(reduced), k, self.seed), 0, 0
         before = int((topics == -1).sum())
-        if before and self.reduce_outliers:
-            topics = np.asarray(
-                model.reduce_outliers(texts, topics.tolist(), strategy="embeddings", embeddings=embeddings),
-                dtype=int,
-            )
-        return topics, before, int((topics == -1).sum())
+        return topics, before, before  # outliers are placed (or left unthemed) by _shape
 
-    def _merge_to_target(self, topics: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
+    def _merge_to_target(
+        self, topics: np.ndarray, embeddings: np.ndarray, target: int | None = None
+    ) -> np.ndarray:
+        """Ward-merge theme centroids down to ``target`` (default: ``nr_topics``) themes."""
+        target = target or self.nr_topics
         k = int(topics.max()) + 1 if len(topics) else 0
-        if self.nr_topics is None or k <= self.nr_topics:
+        if target is None or k <= target:
             return topics
-        merged = _agglomerate(_centroids(topics, embeddings), self.nr_topics)
+        merged = _agglomerate(_centroids(topics, embeddings), target)
         return _renumber(np.array([merged[t] if t >= 0 else -1 for t in topics], dtype=int))
+
+    def _shape(self, topics: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
+        """Near-duplicates merged, the cap, the minimum size, then outliers placed where they fit."""
+        n_before = int(topics.max()) + 1 if len(topics) else 0
+        if self.nr_topics is None:
+            if self.merge_above is not None:
+                topics = _merge_close(topics, embeddings, self.merge_above)
+            self._shaping["merged_duplicates"] = n_before - (int(topics.max()) + 1)
+            n_merged = int(topics.max()) + 1
+            topics = self._merge_to_target(topics, embeddings, self.max_themes)
+            self._shaping["merged_to_cap"] = n_merged - (int(topics.max()) + 1)
+            size = self.min_theme_size or default_min_cluster_size(len(topics))
+            topics, dissolved = _dissolve_small(topics, size)
+            self._shaping["dissolved_small"] = dissolved
+        if self.reduce_outliers:
+            quantile = self.unthemed_quantile
+            topics = _place_outliers(topics, embeddings, quantile)
+        return _renumber(topics)
 
     def _update_bertopic(self, texts: list[str], topics: np.ndarray, vectorizer: Any) -> None:
         """Recompute keywords for the final themes, with the representation chain, inside BERTopic."""
@@ -520,7 +611,12 @@ class ThemeModeller:
             "seed": self.seed,
             "nr_topics": self.nr_topics,
             "min_topic_size": self.min_topic_size,
+            "max_themes": self.max_themes,
+            "min_theme_size": self.min_theme_size,
+            "merge_above": self.merge_above,
+            "unthemed_quantile": self.unthemed_quantile,
             "n": len(texts),
+            **self._shaping,
         }
         return ThemeResult(topics, scores.astype(np.float32), themes, groups, before, after, method, params)
 
@@ -584,6 +680,10 @@ class ThemeModeller:
             seed=params.get("seed", 42),
             nr_topics=params.get("nr_topics"),
             min_topic_size=params.get("min_topic_size"),
+            max_themes=params.get("max_themes", DEFAULT_MAX_THEMES),
+            min_theme_size=params.get("min_theme_size"),
+            merge_above=params.get("merge_above", MERGE_ABOVE),
+            unthemed_quantile=params.get("unthemed_quantile", UNTHEMED_QUANTILE),
         )
         model.embedder_name = meta.get("embedder")
         model.centroids = tensors["themes"]

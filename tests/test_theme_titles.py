@@ -216,3 +216,38 @@ def test_descriptions_and_title_sources_are_stored_and_shown(analysed_db, tmp_pa
     )
     html = app.test_client().get(f"/themes/{themes[0]['id']}").get_data(as_text=True)
     assert "Why this title" in html and sources[0]["phrase"] in html
+
+
+def test_unthemed_points_are_counted_and_listed(analysed_db, tmp_path):
+    from store import read
+    from store.db import open_db
+    from store.unthemed import unthemed_count, unthemed_points
+    from web import create_app
+
+    db = open_db(tmp_path / "copy.db")
+    analysed_db.conn.backup(db.conn)
+    run = read.run_id(db)
+    before = unthemed_count(db, run)
+    pid, text = db.execute(
+        "SELECT p.id, p.clean_text FROM point_analysis pa JOIN points p ON p.id = pa.point_id "
+        "WHERE pa.theme_id IS NOT NULL ORDER BY p.id LIMIT 1"
+    ).fetchone()
+    db.execute("UPDATE point_analysis SET theme_id = NULL WHERE point_id = ?", [pid])
+    db.conn.commit()
+    assert unthemed_count(db, run) == before + 1
+    rows, total = unthemed_points(db, run, 1, 500)
+    assert total == before + 1 and pid in [r["id"] for r in rows]
+    assert unthemed_count(db, None) == 0 and unthemed_points(db, None) == ([], 0)
+
+    app = create_app(
+        {
+            "DATABASE": str(tmp_path / "copy.db"),
+            "SECRET_KEY": "k",
+            "EMBEDDER": "hashing",
+            "INSTANCE_PATH": str(tmp_path / "i"),
+        }
+    )
+    client = app.test_client()
+    assert f"{before + 1} points fit no theme" in client.get("/themes").get_data(as_text=True)
+    page = client.get("/themes/unthemed?page=1").get_data(as_text=True)
+    assert "Not themed" in page and f"<strong>{before + 1}</strong>" in page
