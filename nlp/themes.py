@@ -52,7 +52,7 @@ import numpy as np
 from scipy import sparse
 
 from nlp.embed import Embedder, available_cores, normalise_rows
-from nlp.language import guess_language, main_languages, stop_words_for
+from nlp.language import LANGUAGES, detect_languages, main_languages, stop_words_for
 from nlp.theme_titles import title_classes
 
 TOKEN_PATTERN = r"(?u)\b[^\W\d_][^\W\d_]+\b"  # words of two or more letters
@@ -91,6 +91,7 @@ class ThemeResult:
     outliers_after: int = 0
     method: str = "bertopic"  # or "small-corpus", or "no-words" (texts without a single word)
     params: dict[str, Any] = field(default_factory=dict)
+    languages: list[str | None] = field(default_factory=list)  # detected per text (ISO 639-1; None: unsure)
 
     def theme(self, topic: int) -> Theme:
         return next(t for t in self.themes if t.topic == topic)
@@ -302,7 +303,8 @@ class ThemeModeller:
         self.topic_model: Any = None  # the fitted BERTopic model, when BERTopic was used
         self.centroids = np.zeros((0, 0), dtype=np.float32)
         self._lemmas = None  # the lemma tokenizer of the last fit's vectorizer, if it made one
-        self._languages: list[str | None] = []  # the last fit's language per text (stop-word guess)
+        self.languages: list[str | None] = []  # the last fit's detected language per text (None: unsure)
+        self._languages: list[str] = []  # the same, limited to languages with stop words
         self.group_centroids = np.zeros((0, 0), dtype=np.float32)
         self.embedder_name = embedder.name if embedder is not None else None
 
@@ -356,7 +358,8 @@ class ThemeModeller:
         tokenizers: dict[bool, LemmaTokenizer] = {}
         for min_df, stop_words in ((default_min_df(len(texts)), True), (1, True), (1, False)):
             if stop_words not in tokenizers:
-                stops = ENGLISH_STOP_WORDS | stop_words_for(main_languages(texts)) if stop_words else ()
+                main = main_languages(texts, languages=self._languages or None)
+                stops = ENGLISH_STOP_WORDS | stop_words_for(main) if stop_words else ()
                 tokenizers[stop_words] = LemmaTokenizer(texts, TOKEN_PATTERN, stop_words=stops)
             options = {"tokenizer": tokenizers[stop_words], "token_pattern": None, "lowercase": False}
             probe = CountVectorizer(ngram_range=(1, 2), min_df=min_df, **options)
@@ -389,9 +392,10 @@ class ThemeModeller:
         embeddings = _as_matrix(embeddings, len(texts))
         n = len(texts)
         self.topic_model = None
-        guessed = [guess_language(t) for t in texts]
-        main = main_languages(texts) if n else ["en"]
-        self._languages = [lang or main[0] for lang in guessed]
+        self.languages = detect_languages(texts)
+        main = main_languages(texts, languages=self.languages)
+        # titles and keywords read each text with its language's stop words (the main one if unknown)
+        self._languages = [lang if lang in LANGUAGES else main[0] for lang in self.languages]
         vectorizer = self._vectorizer(texts) if n else None
         if n == 0:
             topics, before, after, method = np.zeros(0, dtype=int), 0, 0, "small-corpus"
@@ -618,7 +622,17 @@ class ThemeModeller:
             "n": len(texts),
             **self._shaping,
         }
-        return ThemeResult(topics, scores.astype(np.float32), themes, groups, before, after, method, params)
+        return ThemeResult(
+            topics,
+            scores.astype(np.float32),
+            themes,
+            groups,
+            before,
+            after,
+            method,
+            params,
+            list(self.languages),
+        )
 
     # ----- using a fitted model -------------------------------------------------------------------
 

@@ -233,9 +233,11 @@ def _m004_summaries(db: sqlite_utils.Database) -> None:
 
 
 def _m009_themes(db: sqlite_utils.Database) -> None:
-    """Theme descriptions and the phrases/points each title came from (``nlp.theme_titles``)."""
+    """Theme descriptions and the phrases/points each title came from (``nlp.theme_titles``), and
+    each analysed point's detected language (``nlp.language``; NULL: too short or unsure)."""
     db.execute("ALTER TABLE themes ADD COLUMN description TEXT NOT NULL DEFAULT ''")
     db.execute("ALTER TABLE themes ADD COLUMN title_sources TEXT NOT NULL DEFAULT '[]'")
+    db.execute("ALTER TABLE point_analysis ADD COLUMN language TEXT")
 
 
 MIGRATIONS: list[tuple[str, Migration]] = [
