@@ -39,6 +39,7 @@ SAMPLE = 400  # most central points per theme scanned for phrases
 MAX_CHUNK_WORDS = 4
 MAX_RUN_WORDS = 3
 EXPAND = 0.5  # a longer phrase replaces a one-word title when it has this share of its weight
+SPECIFICITY_POWER = 1.0  # weight = coverage x specificity ** this
 MIN_WORD = 3  # letters of a one-word title ("Rd", "CO" say too little)
 CLAUSE_WORDS = 25  # description clauses are cut to about this many words
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
@@ -63,6 +64,7 @@ class Title:
     description: str
     sources: list[TitleSource] = field(default_factory=list)  # the title's phrase first
     description_point: int | None = None  # the point the description quotes
+    key: tuple[str, ...] = ()  # the title phrase's key (lemmas / lower-case words); () for a numbered title
 
     def sources_json(self) -> list[dict]:
         return [asdict(s) for s in self.sources]
@@ -256,7 +258,7 @@ def rank_phrases(
             if len(docs) < min_docs or (len(key) == 1 and len(key[0]) < MIN_WORD):
                 continue
             coverage = sum(weights[i] for i in docs) / total
-            specificity = len(docs) * scale[c] / uses[key]
+            specificity = (len(docs) * scale[c] / uses[key]) ** SPECIFICITY_POWER
             bonus = 1 + 0.25 * (min(len(key), 3) - 1)
             weak = 0.3 if len(key) == 1 and key[0] in WEAK_ALONE else 1.0
             r.weight[key] = coverage * specificity * bonus * weak
@@ -276,13 +278,15 @@ def title_classes(
     parser: bool = True,
     fallback: str = "Theme",
     cache: dict[int, list] | None = None,
+    avoid: Sequence[tuple[str, ...]] = (),
 ) -> list[Title]:
     """A distinct title, a description and their sources for each class 0..k-1 of ``labels``.
 
     ``embeddings`` are unit rows, ``centroids`` the unit centroids of the classes (row c = class c);
     points labelled -1 count only towards the specificity of phrases. ``languages`` are per text
     (``guess_language`` when left out; unknown texts are read as English). ``cache`` keeps the
-    candidate phrases per text index between calls on the same texts.
+    candidate phrases per text index between calls on the same texts. ``avoid``: title keys
+    already used elsewhere (the themes', when titling their groups), treated as taken.
     """
     labels = np.asarray(labels, dtype=int)
     k = len(centroids)
@@ -307,7 +311,7 @@ def title_classes(
     phrases.update(zip(wanted, found, strict=True))
     ranked = rank_phrases(phrases, labels, sims, k, scanned)
 
-    taken: list[tuple[str, ...]] = []
+    taken: list[tuple[str, ...]] = [k for k in avoid if k]
     titles: list[Title] = []
     for c in range(k):
         r = ranked[c]
@@ -353,10 +357,7 @@ def _titled(texts: Sequence[str], key: tuple[str, ...], r: _Ranked, members: lis
     point = r.docs[key][0]
     also = [r.written[p] for p in others]
     return Title(
-        _sentence_case(written),
-        describe(written, also, _around(texts[point], written)),
-        sources,
-        point,
+        _sentence_case(written), describe(written, also, _around(texts[point], written)), sources, point, key
     )
 
 
@@ -368,7 +369,9 @@ def _untitled(texts, members, name, best, r, taken) -> Title:
         second = next((p for p in best[1:] if not near_identical(p, key)), None)
         title = _sentence_case(r.written[key]) + (f": {r.written[second]}" if second else f" ({name})")
         clause = _around(texts[r.docs[key][0]], r.written[key])
-        return Title(title, describe(r.written[key], [], clause), [_source(texts, key, r)], r.docs[key][0])
+        return Title(
+            title, describe(r.written[key], [], clause), [_source(texts, key, r)], r.docs[key][0], key
+        )
     if not members:
         return Title(name, "")
     point = members[0]

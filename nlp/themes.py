@@ -572,6 +572,7 @@ class ThemeModeller:
                 languages=self._languages,
                 fallback="Group",
                 cache=phrases,
+                avoid=[t.key for t in titles],  # a group is named apart from its themes
             )
             if multi
             else []

@@ -194,8 +194,14 @@ def test_hierarchy_groups_cover_every_theme_once(corpus, fitted):
     assert homogeneity(truth_themed, doc_group) >= 0.95 and purity(truth_themed, doc_group) >= 0.95
     members = sorted(t for g in result.groups for t in g.topics)
     assert members == [t.topic for t in result.themes]
+    from nlp.theme_titles import near_identical
+
+    theme_keys = [tuple(t.label.lower().split()) for t in result.themes]
     for group in result.groups:
         assert group.label
+        if len(group.topics) > 1:  # a group of several themes is named apart from every theme
+            key = tuple(group.label.lower().split())
+            assert not any(near_identical(key, k) for k in theme_keys), group.label
         assert group.size == sum(result.theme(t).size for t in group.topics)
         assert all(result.theme(t).group == group.group for t in group.topics)
 
