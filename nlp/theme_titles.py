@@ -320,7 +320,7 @@ def title_classes(
         key = _expand(free[0], free, r) if free else None
         members = scanned.get(c, [])
         if key is None:
-            titles.append(_untitled(texts, members, f"{fallback} {c + 1}", best, r, taken))
+            titles.append(_untitled(texts, members, f"{fallback} {c + 1}", best, r))
             if best:
                 taken.append(best[0])
             continue
@@ -361,7 +361,9 @@ def _titled(texts: Sequence[str], key: tuple[str, ...], r: _Ranked, members: lis
     )
 
 
-def _untitled(texts, members, name, best, r, taken) -> Title:
+def _untitled(
+    texts: Sequence[str], members: list[int], name: str, best: list[tuple[str, ...]], r: _Ranked
+) -> Title:
     """Every phrase already names another theme (or there is none): the best phrase with a second
     distinct phrase after a colon, else a numbered name; the description quotes the most central point."""
     if best:
