@@ -37,14 +37,21 @@ def lemmatise_words(words: Iterable[str], model: str = SPACY_MODEL) -> dict[str,
 
 
 class LemmaTokenizer:
-    """A CountVectorizer tokenizer: lower-cased tokens, English stop words dropped, lemmatised.
+    """A CountVectorizer tokenizer: lower-cased tokens, stop words dropped, lemmatised.
 
-    A plain class (not a closure) so that fitted vectorizers pickle.
+    ``stop_words``: True for scikit-learn's English list, False for none, or the words to drop
+    (``nlp.language.stop_words_for`` the languages of the texts). A plain class (not a closure) so
+    that fitted vectorizers pickle.
     """
 
-    def __init__(self, texts: Iterable[str], token_pattern: str, *, stop_words: bool = True) -> None:
+    def __init__(
+        self, texts: Iterable[str], token_pattern: str, *, stop_words: bool | Iterable[str] = True
+    ) -> None:
         self.pattern = re.compile(token_pattern)
-        self.stop = ENGLISH_STOP_WORDS if stop_words else frozenset()
+        if isinstance(stop_words, bool):
+            self.stop = ENGLISH_STOP_WORDS if stop_words else frozenset()
+        else:
+            self.stop = frozenset(stop_words)
         seen = Counter(w for t in texts for w in self.pattern.findall(t.lower()))
         words = set(seen)
         # only merge into a lemma the texts themselves use: "payments" -> "payment" when both occur,

@@ -10,14 +10,25 @@ keywords, size) and broader groups of themes. Every stage is a constructor argum
    cluster of about half the corpus (5,000 comments: 2,339 of them; 11,081: 5,567, though 53 themes
    after a float-level change to the input); "leaf" gave 35-38 and 53-61 specific themes. It leaves
    more outliers (about 40% there), which step 4 moves to their nearest theme.
-3. A target ``nr_topics``, when given, is met exactly: surplus themes are merged (Ward
-   agglomeration of their embedding centroids); if HDBSCAN found too few, KMeans on the UMAP
-   output makes that many instead. If HDBSCAN finds nothing at all, KMeans makes about sqrt(n/2).
-4. Outliers are moved to the nearest theme (BERTopic ``reduce_outliers``, strategy "embeddings");
-   the counts before and after are reported.
+3. A theme set people can hold (skipped when a target ``nr_topics`` is given, which is met exactly:
+   surplus themes merged by Ward agglomeration of their centroids, too few made by KMeans on the
+   UMAP output):
+   - near-duplicates merged: while two theme centroids have cosine above ``merge_above`` (0.85),
+     the pair merges (on MiniLM the closest distinct themes of the seeds and two Polis
+     conversations sat at 0.78-0.84: "Roads" and "Police" 0.73);
+   - at most ``max_themes`` themes (25; Ward merges the surplus);
+   - themes under ``min_theme_size`` points (HDBSCAN's smallest cluster by default) are dissolved
+     into the outliers.
+   If HDBSCAN finds nothing at all, KMeans makes about sqrt(n/2) themes.
+4. Outliers are moved to their nearest theme only when they fit it: when their cosine to its
+   centroid reaches the ``unthemed_quantile`` (0.1) quantile of that theme's own members' cosines.
+   The rest stay unthemed (-1): an honest "not themed" bucket, not forced into the nearest theme.
+   ``unthemed_quantile=None`` moves every outlier (the old behaviour); ``reduce_outliers=False``
+   moves none. The counts before and after are reported.
 5. Keywords: c-TF-IDF over a (1, 2)-gram vocabulary learnt on the documents (``min_df`` grows with
    the corpus), refined by KeyBERTInspired then MaximalMarginalRelevance when an embedder is given
-   (both embed candidate words), plain c-TF-IDF otherwise. Labels come from ``nlp.theme_labels``.
+   (both embed candidate words), plain c-TF-IDF otherwise. Titles and descriptions come from
+   ``nlp.theme_titles`` (noun phrases from the points; keywords stay as they were).
 6. Groups: theme centroids clustered (Ward) into about sqrt(n_themes) groups, labelled from the
    c-TF-IDF of their themes' documents.
 
@@ -41,20 +52,22 @@ import numpy as np
 from scipy import sparse
 
 from nlp.embed import Embedder, available_cores, normalise_rows
-from nlp.theme_labels import TOP_K, bigram_counts, detect_casing, make_label, unique_labels
+from nlp.language import LANGUAGES, detect_languages, main_languages, stop_words_for
+from nlp.theme_titles import title_classes
 
 TOKEN_PATTERN = r"(?u)\b[^\W\d_][^\W\d_]+\b"  # words of two or more letters
 FORMAT_VERSION = 1
-_LABEL_SAMPLE = 2000  # texts per theme scanned for label bigrams
 
 
 @dataclass
 class Theme:
     topic: int
-    label: str
+    label: str  # the title: a noun phrase from the theme's points (nlp.theme_titles)
     keywords: list[str]
     size: int
     group: int
+    description: str = ""  # one sentence quoting the key clause of the most typical point
+    title_sources: list[dict] = field(default_factory=list)  # TitleSource dicts, the title's phrase first
 
 
 @dataclass
@@ -64,6 +77,8 @@ class ThemeGroup:
     keywords: list[str]
     topics: list[int]
     size: int
+    description: str = ""
+    title_sources: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -76,6 +91,7 @@ class ThemeResult:
     outliers_after: int = 0
     method: str = "bertopic"  # or "small-corpus", or "no-words" (texts without a single word)
     params: dict[str, Any] = field(default_factory=dict)
+    languages: list[str | None] = field(default_factory=list)  # detected per text (ISO 639-1; None: unsure)
 
     def theme(self, topic: int) -> Theme:
         return next(t for t in self.themes if t.topic == topic)
@@ -95,6 +111,11 @@ class ThemeResult:
 def default_min_cluster_size(n: int) -> int:
     """HDBSCAN's smallest theme: ~0.4·sqrt(n) points (6 at 240 points, 110 at 75k)."""
     return max(5, round(0.4 * math.sqrt(n)))
+
+
+DEFAULT_MAX_THEMES = 25  # users of other tools find 30+ themes too many to hold
+MERGE_ABOVE = 0.85  # centroid cosine above which two themes are near-duplicates
+UNTHEMED_QUANTILE = 0.1  # an outlier joins its nearest theme when it fits as well as 90% of the members
 
 
 def default_min_samples(size: int) -> int:
@@ -140,16 +161,6 @@ def _ctfidf(counts: sparse.csr_matrix, top_n: int) -> list[list[int]]:
     return rows
 
 
-def _label(keywords: list[str], texts: list[str], casing: dict[str, str]) -> str:
-    words = {w for kw in keywords[:TOP_K] for w in kw.lower().split()}
-    return make_label(
-        keywords,
-        casing=casing,
-        bigrams=bigram_counts(texts, words),
-        near_pairs=bigram_counts(texts, words, max_gap=1),
-    )
-
-
 def _as_matrix(embeddings: np.ndarray, n: int) -> np.ndarray:
     """Validated, L2-normalised float32 rows, one per text."""
     matrix = np.asarray(embeddings, dtype=np.float32)
@@ -188,6 +199,50 @@ def _agglomerate(vectors: np.ndarray, n_clusters: int) -> np.ndarray:
     return AgglomerativeClustering(n_clusters=n_clusters, linkage="ward").fit_predict(vectors)
 
 
+def _merge_close(topics: np.ndarray, embeddings: np.ndarray, above: float) -> np.ndarray:
+    """Merge the closest pair of themes while their centroids' cosine is above ``above``."""
+    while len(topics) and topics.max() >= 1:
+        centroids = _centroids(topics, embeddings)
+        sims = centroids @ centroids.T
+        np.fill_diagonal(sims, -np.inf)
+        i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
+        if sims[i, j] <= above:
+            break
+        topics = _renumber(np.where(topics == max(i, j), min(i, j), topics))
+    return topics
+
+
+def _dissolve_small(topics: np.ndarray, min_size: int) -> tuple[np.ndarray, int]:
+    """Themes under ``min_size`` points become outliers (unless that would leave no theme)."""
+    if not len(topics) or topics.max() < 0:
+        return topics, 0
+    sizes = np.bincount(topics[topics >= 0])
+    small = np.flatnonzero(sizes < min_size)
+    if len(small) == 0 or len(small) == len(sizes):
+        return topics, 0
+    return _renumber(np.where(np.isin(topics, small), -1, topics)), len(small)
+
+
+def _place_outliers(topics: np.ndarray, embeddings: np.ndarray, quantile: float | None) -> np.ndarray:
+    """Move each outlier to its nearest theme (cosine to the centroid) when it fits there as well as
+    the theme's own members at ``quantile`` (None: always); the others stay -1."""
+    out = np.flatnonzero(topics == -1)
+    if not len(out) or topics.max() < 0:
+        return topics
+    centroids = _centroids(topics, embeddings)
+    sims = embeddings[out] @ centroids.T
+    nearest, best = sims.argmax(axis=1), sims.max(axis=1)
+    if quantile is None:
+        fits = np.ones(len(out), dtype=bool)
+    else:
+        own = np.einsum("ij,ij->i", embeddings, centroids[np.maximum(topics, 0)])
+        floor = np.array([np.quantile(own[topics == t], quantile) for t in range(len(centroids))])
+        fits = best >= floor[nearest]
+    topics = topics.copy()
+    topics[out[fits]] = nearest[fits]
+    return topics
+
+
 def _kmeans(points: np.ndarray, n_clusters: int, seed: int) -> np.ndarray:
     from sklearn.cluster import KMeans
 
@@ -215,6 +270,10 @@ class ThemeModeller:
         seed: int = 42,
         min_docs: int = 30,
         reduce_outliers: bool = True,
+        max_themes: int | None = DEFAULT_MAX_THEMES,
+        min_theme_size: int | None = None,
+        merge_above: float | None = MERGE_ABOVE,
+        unthemed_quantile: float | None = UNTHEMED_QUANTILE,
         top_n_words: int = 10,
         verbose: bool = False,
     ) -> None:
@@ -231,12 +290,21 @@ class ThemeModeller:
         self.seed = seed
         self.min_docs = max(2, min_docs)
         self.reduce_outliers = reduce_outliers
+        if max_themes is not None and max_themes < 1:
+            raise ValueError("max_themes must be at least 1")
+        self.max_themes = max_themes
+        self.min_theme_size = min_theme_size
+        self.merge_above = merge_above
+        self.unthemed_quantile = unthemed_quantile
+        self._shaping: dict[str, int] = {}
         self.top_n_words = top_n_words
         self.verbose = verbose
         self.result: ThemeResult | None = None
         self.topic_model: Any = None  # the fitted BERTopic model, when BERTopic was used
         self.centroids = np.zeros((0, 0), dtype=np.float32)
         self._lemmas = None  # the lemma tokenizer of the last fit's vectorizer, if it made one
+        self.languages: list[str | None] = []  # the last fit's detected language per text (None: unsure)
+        self._languages: list[str] = []  # the same, limited to languages with stop words
         self.group_centroids = np.zeros((0, 0), dtype=np.float32)
         self.embedder_name = embedder.name if embedder is not None else None
 
@@ -280,7 +348,7 @@ class ThemeModeller:
         topics; learning the vocabulary on the documents first gives ``min_df`` its usual meaning.)
         """
         from sklearn.base import clone
-        from sklearn.feature_extraction.text import CountVectorizer
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 
         self._lemmas = None
         if self.vectorizer_model is not None:
@@ -290,7 +358,9 @@ class ThemeModeller:
         tokenizers: dict[bool, LemmaTokenizer] = {}
         for min_df, stop_words in ((default_min_df(len(texts)), True), (1, True), (1, False)):
             if stop_words not in tokenizers:
-                tokenizers[stop_words] = LemmaTokenizer(texts, TOKEN_PATTERN, stop_words=stop_words)
+                main = main_languages(texts, languages=self._languages or None)
+                stops = ENGLISH_STOP_WORDS | stop_words_for(main) if stop_words else ()
+                tokenizers[stop_words] = LemmaTokenizer(texts, TOKEN_PATTERN, stop_words=stops)
             options = {"tokenizer": tokenizers[stop_words], "token_pattern": None, "lowercase": False}
             probe = CountVectorizer(ngram_range=(1, 2), min_df=min_df, **options)
             try:
@@ -322,19 +392,27 @@ class ThemeModeller:
         embeddings = _as_matrix(embeddings, len(texts))
         n = len(texts)
         self.topic_model = None
+        self.languages = detect_languages(texts)
+        main = main_languages(texts, languages=self.languages)
+        # titles and keywords read each text with its language's stop words (the main one if unknown)
+        self._languages = [lang if lang in LANGUAGES else main[0] for lang in self.languages]
         vectorizer = self._vectorizer(texts) if n else None
         if n == 0:
             topics, before, after, method = np.zeros(0, dtype=int), 0, 0, "small-corpus"
         elif n < self.min_docs:
-            k = self.nr_topics or default_n_clusters(n)
+            k = self.nr_topics or min(default_n_clusters(n), self.max_themes or n)
             topics, before, after, method = _agglomerate(embeddings, k), 0, 0, "small-corpus"
         elif vectorizer is None:  # not one word in any text (numbers, emoji): nothing for c-TF-IDF
-            k = self.nr_topics or default_n_clusters(n)
+            k = self.nr_topics or min(default_n_clusters(n), self.max_themes or n)
             topics, before, after, method = _kmeans(embeddings, k, self.seed), 0, 0, "no-words"
         else:
             topics, before, after = self._fit_bertopic(texts, embeddings, vectorizer)
             method = "bertopic"
+        self._shaping = {}
         topics = self._merge_to_target(_renumber(np.asarray(topics, dtype=int)), embeddings)
+        if method == "bertopic":
+            topics = self._shape(topics, embeddings)
+            after = int((topics == -1).sum())
         self.centroids = _centroids(topics, embeddings)
         counts, terms = self._doc_counts(texts, vectorizer)
         if self.topic_model is not None:
@@ -383,19 +461,36 @@ class ThemeModeller:
             k = target or default_n_clusters(n)
             return _kmeans(np.asarray(reduced), k, self.seed), 0, 0
         before = int((topics == -1).sum())
-        if before and self.reduce_outliers:
-            topics = np.asarray(
-                model.reduce_outliers(texts, topics.tolist(), strategy="embeddings", embeddings=embeddings),
-                dtype=int,
-            )
-        return topics, before, int((topics == -1).sum())
+        return topics, before, before  # outliers are placed (or left unthemed) by _shape
 
-    def _merge_to_target(self, topics: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
+    def _merge_to_target(
+        self, topics: np.ndarray, embeddings: np.ndarray, target: int | None = None
+    ) -> np.ndarray:
+        """Ward-merge theme centroids down to ``target`` (default: ``nr_topics``) themes."""
+        target = target or self.nr_topics
         k = int(topics.max()) + 1 if len(topics) else 0
-        if self.nr_topics is None or k <= self.nr_topics:
+        if target is None or k <= target:
             return topics
-        merged = _agglomerate(_centroids(topics, embeddings), self.nr_topics)
+        merged = _agglomerate(_centroids(topics, embeddings), target)
         return _renumber(np.array([merged[t] if t >= 0 else -1 for t in topics], dtype=int))
+
+    def _shape(self, topics: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
+        """Near-duplicates merged, the cap, the minimum size, then outliers placed where they fit."""
+        n_before = int(topics.max()) + 1 if len(topics) else 0
+        if self.nr_topics is None:
+            if self.merge_above is not None:
+                topics = _merge_close(topics, embeddings, self.merge_above)
+            self._shaping["merged_duplicates"] = n_before - (int(topics.max()) + 1)
+            n_merged = int(topics.max()) + 1
+            topics = self._merge_to_target(topics, embeddings, self.max_themes)
+            self._shaping["merged_to_cap"] = n_merged - (int(topics.max()) + 1)
+            size = self.min_theme_size or default_min_cluster_size(len(topics))
+            topics, dissolved = _dissolve_small(topics, size)
+            self._shaping["dissolved_small"] = dissolved
+        if self.reduce_outliers:
+            quantile = self.unthemed_quantile
+            topics = _place_outliers(topics, embeddings, quantile)
+        return _renumber(topics)
 
     def _update_bertopic(self, texts: list[str], topics: np.ndarray, vectorizer: Any) -> None:
         """Recompute keywords for the final themes, with the representation chain, inside BERTopic."""
@@ -451,14 +546,10 @@ class ThemeModeller:
     ) -> ThemeResult:
         k = len(self.centroids)
         sizes = [int((topics == t).sum()) for t in range(k)]
-        words = {w for kws in keywords for kw in kws for w in kw.split()}
-        casing = detect_casing(texts, vocab=words)
-        labels = []
-        for t in range(k):
-            members = [texts[i] for i in np.flatnonzero(topics == t)[:_LABEL_SAMPLE]]
-            label = _label(keywords[t], members, casing)
-            labels.append(label or f"Theme {t + 1}")
-        labels = unique_labels(labels, keywords, casing)
+        phrases: dict[int, list] = {}  # candidate phrases per text, shared by the theme and group titles
+        titles = title_classes(
+            texts, embeddings, topics, self.centroids, languages=self._languages, cache=phrases
+        )
 
         n_groups = self.n_groups or max(1, round(math.sqrt(k)))
         group_of = (
@@ -468,24 +559,52 @@ class ThemeModeller:
         doc_group = np.array([group_of[t] if t >= 0 else -1 for t in topics], dtype=int)
         n_g = int(group_of.max()) + 1 if k else 0
         group_keywords = self._keywords(doc_group, counts, terms, n_g)
-        groups = []
-        for g in range(n_g):
-            members = [int(t) for t in np.flatnonzero(group_of == g)]
-            if len(members) == 1:
-                label = labels[members[0]]
-            else:
-                texts_g = [texts[i] for i in np.flatnonzero(doc_group == g)[:_LABEL_SAMPLE]]
-                label = _label(group_keywords[g], texts_g, casing) or f"Group {g + 1}"
-            groups.append(ThemeGroup(g, label, group_keywords[g], members, sum(sizes[t] for t in members)))
-        for group, label in zip(
-            groups, unique_labels([g.label for g in groups], group_keywords, casing), strict=True
-        ):
-            group.label = label
         self.group_centroids = (
             _centroids(doc_group, embeddings) if n_g else np.zeros((0, embeddings.shape[1]))
         )
+        multi = [g for g in range(n_g) if int((group_of == g).sum()) > 1]
+        group_titles = (
+            title_classes(
+                texts,
+                embeddings,
+                doc_group,
+                self.group_centroids,
+                languages=self._languages,
+                fallback="Group",
+                cache=phrases,
+                avoid=[t.key for t in titles],  # a group is named apart from its themes
+            )
+            if multi
+            else []
+        )
+        groups = []
+        for g in range(n_g):
+            members = [int(t) for t in np.flatnonzero(group_of == g)]
+            title = group_titles[g] if g in multi else titles[members[0]]
+            groups.append(
+                ThemeGroup(
+                    g,
+                    title.title,
+                    group_keywords[g],
+                    members,
+                    sum(sizes[t] for t in members),
+                    title.description,
+                    title.sources_json(),
+                )
+            )
 
-        themes = [Theme(t, labels[t], keywords[t], sizes[t], int(group_of[t])) for t in range(k)]
+        themes = [
+            Theme(
+                t,
+                titles[t].title,
+                keywords[t],
+                sizes[t],
+                int(group_of[t]),
+                titles[t].description,
+                titles[t].sources_json(),
+            )
+            for t in range(k)
+        ]
         if k:
             sims = embeddings @ self.centroids.T
             scores = np.where(
@@ -497,9 +616,24 @@ class ThemeModeller:
             "seed": self.seed,
             "nr_topics": self.nr_topics,
             "min_topic_size": self.min_topic_size,
+            "max_themes": self.max_themes,
+            "min_theme_size": self.min_theme_size,
+            "merge_above": self.merge_above,
+            "unthemed_quantile": self.unthemed_quantile,
             "n": len(texts),
+            **self._shaping,
         }
-        return ThemeResult(topics, scores.astype(np.float32), themes, groups, before, after, method, params)
+        return ThemeResult(
+            topics,
+            scores.astype(np.float32),
+            themes,
+            groups,
+            before,
+            after,
+            method,
+            params,
+            list(self.languages),
+        )
 
     # ----- using a fitted model -------------------------------------------------------------------
 
@@ -561,6 +695,10 @@ class ThemeModeller:
             seed=params.get("seed", 42),
             nr_topics=params.get("nr_topics"),
             min_topic_size=params.get("min_topic_size"),
+            max_themes=params.get("max_themes", DEFAULT_MAX_THEMES),
+            min_theme_size=params.get("min_theme_size"),
+            merge_above=params.get("merge_above", MERGE_ABOVE),
+            unthemed_quantile=params.get("unthemed_quantile", UNTHEMED_QUANTILE),
         )
         model.embedder_name = meta.get("embedder")
         model.centroids = tensors["themes"]

@@ -238,6 +238,14 @@ def _m004_summaries(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX idx_summary_target ON summary_quotes(kind, target_id)")
 
 
+def _m009_themes(db: sqlite_utils.Database) -> None:
+    """Theme descriptions and the phrases/points each title came from (``nlp.theme_titles``), and
+    each analysed point's detected language (``nlp.language``; NULL: too short or unsure)."""
+    db.execute("ALTER TABLE themes ADD COLUMN description TEXT NOT NULL DEFAULT ''")
+    db.execute("ALTER TABLE themes ADD COLUMN title_sources TEXT NOT NULL DEFAULT '[]'")
+    db.execute("ALTER TABLE point_analysis ADD COLUMN language TEXT")
+
+
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("001_ingest", _m001_ingest),
     ("002_analysis", _m002_analysis),
@@ -247,6 +255,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("006_counts", m006_counts),
     ("007_sessions", m007_sessions),
     ("013_loop", m013_loop),
+    ("009_themes", _m009_themes),
 ]
 
 # Migrations that rebuild tables referenced by foreign keys: they run with enforcement off (it cannot

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, abort, current_app, render_template
 
 from store import read
+from store.unthemed import unthemed_count, unthemed_points
 from web.db import get_db
 from web.helpers import Pager, int_arg
 from web.semantic import cached
@@ -18,7 +21,23 @@ def index():
     rows = read.themes(db, read.run_id(db))
     groups = [t for t in rows if t["level"] > 0]
     return render_template(
-        "themes.html", themes=[t for t in rows if t["level"] == 0], groups=groups, run=read.current_run(db)
+        "themes.html",
+        themes=[t for t in rows if t["level"] == 0],
+        groups=groups,
+        run=read.current_run(db),
+        unthemed=unthemed_count(db, read.run_id(db)),
+    )
+
+
+@bp.get("/themes/unthemed")
+def unthemed():
+    """Points that fit no theme well enough to join it: shown, counted and open to review."""
+    db = get_db()
+    per_page = current_app.config["PER_PAGE"]
+    page = int_arg("page", 1)
+    points, total = unthemed_points(db, read.run_id(db), page, per_page)
+    return render_template(
+        "theme_unthemed.html", points=points, pager=Pager(page, per_page, total), total=total
     )
 
 
@@ -56,6 +75,7 @@ def _summary(db, theme_id: int) -> dict | None:
         return None
     return {
         "theme": theme,
+        "title_sources": json.loads(theme.get("title_sources") or "[]"),
         "quotes": read.theme_quotes(db, theme_id),
         "organisations": read.theme_organisations(db, theme_id),
         "breakdown": read.theme_breakdown(db, theme_id),
