@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from fairhearing.errors import AnalysisError
 from store.ingest_store import find_consultation
+from store.languages import write_point_languages
 from store.runs import (
     PointRow,
     clear_analysis,
@@ -269,6 +270,11 @@ class Analyser:
                 [row for p in all_points for row in _principle_rows(p.id, mapped[points[index_of[p.id]].id])],
             )
             recount(db, list(theme_ids.values()))  # sizes count every copy of a text
+            languages = list(getattr(themes, "languages", None) or [])
+            if len(languages) == len(points):
+                write_point_languages(
+                    db, [p.id for p in all_points], [languages[index_of[p.id]] for p in all_points]
+                )
             _replay_edits(db, run_id)
             write_summary_quotes(
                 db,
