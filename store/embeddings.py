@@ -6,38 +6,11 @@ Readers get raw bytes (``nlp.embedding_cache`` turns them into arrays); writers 
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 import sqlite_utils
 
-try:  # the shared helper (BEGIN IMMEDIATE with bounded retry, savepoints when nested)
-    from store.tx import write_tx
-except ImportError:  # pragma: no cover - branches that predate store/tx.py
-
-    @contextlib.contextmanager
-    def write_tx(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
-        """``BEGIN IMMEDIATE`` … ``COMMIT`` (a savepoint when a transaction is already open)."""
-        conn = db.conn
-        if conn.in_transaction:
-            conn.execute("SAVEPOINT fh_embeddings")
-            try:
-                yield db
-            except BaseException:
-                conn.execute("ROLLBACK TO SAVEPOINT fh_embeddings")
-                conn.execute("RELEASE SAVEPOINT fh_embeddings")
-                raise
-            conn.execute("RELEASE SAVEPOINT fh_embeddings")
-            return
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-
+from store.tx import write_tx
 
 CHUNK = 500  # hashes per SELECT: well under SQLite's bound-parameter limit
 
