@@ -144,7 +144,7 @@ def test_check_a_seed_sentence(app):
         "/check",
         data={"text": sentence + "\n\nZebras juggle turquoise pineapples at midnight.", "csrf_token": tok},
     ).get_data(as_text=True)
-    statuses = re.findall(r'<li id="c\d+" class="(\w+)">', page)
+    statuses = re.findall(r'<li id="c\d+" class="(\w+)"', page)
     assert statuses[0] == "found" and statuses[-1] == "missed"
 
 
