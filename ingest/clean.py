@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import re
 
+from ingest.identifiers import identifier_spans
+
 # Source character -> clean replacement (every key is one code point).
 _REPLACE: dict[str, str] = {
     **dict.fromkeys("\u2018\u2019\u201a\u201b\u2032", "'"),
@@ -140,7 +142,8 @@ def _phone_end(m: re.Match[str]) -> int | None:
 
 
 def redact_spans(text: str) -> list[tuple[int, int, str]]:
-    """Spans of personal contact details in ``text``: (start, end, "email"/"phone"/"address").
+    """Spans of personal data in ``text``: (start, end, label) for e-mails, phones, addresses and the
+    structured identifiers of ``ingest.identifiers`` (NI, NHS, card numbers, bank details, dates of birth).
 
     Sorted and non-overlapping; e-mails win over phones and addresses, and nothing inside a URL
     is redacted.
@@ -154,7 +157,17 @@ def redact_spans(text: str) -> list[tuple[int, int, str]]:
         if end is not None:
             found.append((m.start(), end, "phone"))
     found += [(m.start(), m.end(), "address") for m in _ADDRESS.finditer(text)]
-    priority = {"email": 0, "phone": 1, "address": 2}
+    found += identifier_spans(text)
+    priority = {
+        "email": 0,
+        "ni-number": 1,
+        "nhs-number": 1,
+        "card-number": 1,
+        "bank-details": 1,
+        "date-of-birth": 1,
+        "phone": 2,
+        "address": 3,
+    }
     found.sort(key=lambda s: (priority[s[2]], s[0], -s[1]))
     kept: list[tuple[int, int, str]] = []
     for s in found:
@@ -166,7 +179,7 @@ def redact_spans(text: str) -> list[tuple[int, int, str]]:
 
 
 def redact(text: str) -> str:
-    """``text`` with e-mails, phone numbers and addresses replaced by "[email]" etc."""
+    """``text`` with personal data replaced by its kind: "[email]", "[phone]", "[ni-number]" etc."""
     out: list[str] = []
     pos = 0
     for start, end, label in redact_spans(text):
