@@ -85,8 +85,24 @@ def cli() -> None:
 )
 @click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of the files.")
 @click.option("--max-mb", default=50, show_default=True, type=int, help="Refuse files larger than this.")
+@click.option(
+    "--include-moderated",
+    is_flag=True,
+    help="Spreadsheets: keep rows the source's moderators rejected (e.g. Polis moderated = -1); "
+    "by default they are left out and counted.",
+)
 def ingest(
-    paths, db_path, fmt, consultation, question, id_column, text_columns, meta_columns, encoding, max_mb
+    paths,
+    db_path,
+    fmt,
+    consultation,
+    question,
+    id_column,
+    text_columns,
+    meta_columns,
+    encoding,
+    max_mb,
+    include_moderated,
 ):
     """Read files or folders into the database (re-ingesting an unchanged file does nothing)."""
     from ingest.formats import ReadOptions
@@ -105,6 +121,7 @@ def ingest(
         meta_columns=meta,
         encoding=encoding,
         max_bytes=max_mb * 1024 * 1024,
+        include_moderated=include_moderated,
     )
     db = _open(db_path, create=True)
     reports = ingest_paths(db, paths, consultation=consultation, fmt=fmt, options=options)

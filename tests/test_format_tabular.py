@@ -46,7 +46,7 @@ def _check_spans(res: ParseResult) -> None:
 def polis() -> tuple[ParseResult, list[list[str]]]:
     data = POLIS.read_bytes()
     rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
-    return CSV.read(data, POLIS.name, ReadOptions()), rows
+    return CSV.read(data, POLIS.name, ReadOptions(include_moderated=True)), rows
 
 
 def test_polis_text_is_the_file_and_every_comment_is_found(polis) -> None:
@@ -64,6 +64,15 @@ def test_polis_text_is_the_file_and_every_comment_is_found(polis) -> None:
     flagged = [res.text[x.start : x.end] for x in res.responses if x.meta.get("placeholder")]
     assert sorted(flagged) == ["-", ".", ".", "...", "?", "?", "?", "None", "Nothing", "na", "no comment"]
     _check_spans(res)
+
+
+def test_polis_comments_rejected_by_moderators_are_left_out_and_counted() -> None:
+    res = CSV.read(POLIS.read_bytes(), POLIS.name, ReadOptions())
+    # 4,355 rows have moderated = -1 (4,354 with text): left out by default, and said so
+    assert len(res.responses) == 11081 - 4354
+    assert all(r.meta.get("moderated") != "-1" for r in res.responses)
+    assert [p.message.split()[0] for p in res.problems] == ["4355"]
+    assert "--include-moderated" in res.problems[0].message
 
 
 def test_polis_spans_hold_the_comment_and_metadata_comes_from_its_row(polis) -> None:

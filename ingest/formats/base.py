@@ -22,6 +22,7 @@ class ReadOptions:
     meta_columns: dict[str, str] = field(default_factory=dict)  # field -> column, e.g. organisation
     encoding: str = "utf-8"
     max_bytes: int = DEFAULT_MAX_BYTES
+    include_moderated: bool = False  # keep rows the source's moderators rejected (Polis moderated = -1)
 
 
 class Reader(Protocol):

@@ -19,7 +19,7 @@ from typing import Any
 from fairhearing.errors import IngestError
 from ingest.formats import archive
 from ingest.formats.base import ReadOptions, bomless_utf16, decode_text, wide_encoding
-from ingest.model import ParsedResponse, ParseResult
+from ingest.model import ParsedResponse, ParseResult, Problem
 
 FIELDS = ("author", "organisation", "respondent_type", "location", "question")
 
@@ -274,6 +274,30 @@ class Row:
 Locate = Callable[[Row, int], "tuple[int, int] | None"]
 
 
+MODERATION_COLUMNS = {"moderated", "moderation", "moderation status", "moderation_status"}
+REJECTED = {"-1", "rejected", "removed", "hidden"}  # Polis marks a moderator's rejection as -1
+
+
+def drop_moderated(
+    headers: Sequence[str], rows: Sequence[Row], options: ReadOptions
+) -> tuple[list[Row], list[Problem]]:
+    """Rows the source's moderators rejected are left out (and counted) unless
+    ``options.include_moderated``; a row is rejected when a moderation column says so."""
+    col = next((i for i, h in enumerate(headers) if h.strip().lower() in MODERATION_COLUMNS), None)
+    if col is None or options.include_moderated:
+        return list(rows), []
+    kept = [r for r in rows if (r.cell(col) or "").strip().lower() not in REJECTED]
+    dropped = len(rows) - len(kept)
+    if not dropped:
+        return kept, []
+    return kept, [
+        Problem(
+            f"{dropped} rows rejected by the source's moderators (column '{headers[col]}') were left out; "
+            "pass --include-moderated to keep them"
+        )
+    ]
+
+
 def build_responses(
     headers: Sequence[str],
     rows: Sequence[Row],
@@ -518,10 +542,11 @@ class CsvReader:
             cell = spans.get((row.number, col))
             return trim(text, cell[1], cell[2]) if cell else None
 
-        responses = build_responses(headers, rows, layout, locate, options)
+        kept, problems = drop_moderated(headers, rows, options)
+        responses = build_responses(headers, kept, layout, locate, options)
         if not responses:
             raise IngestError("FH-E140", "no non-empty free-text cells", file=filename)
-        return ParseResult(text=text, format=self.name, responses=responses)
+        return ParseResult(text=text, format=self.name, responses=responses, problems=problems)
 
 
 # --- XLSX ----------------------------------------------------------------------------------
@@ -618,6 +643,7 @@ class XlsxReader:
     def read(self, data: bytes, filename: str, options: ReadOptions) -> ParseResult:
         blocks = _Blocks()
         responses: list[ParsedResponse] = []
+        problems: list[Problem] = []
         last_error: IngestError | None = None
         sheets = [(title, rows) for title, rows in _xlsx_sheets(data, filename, options) if len(rows) > 1]
         for title, rows in sheets:
@@ -644,6 +670,8 @@ class XlsxReader:
                 return blocks.add(f"{title} row {row.number}, {headers[col]}", row.values[col].strip())
 
             prefix = f"{title} " if len(sheets) > 1 else ""
+            body, dropped = drop_moderated(headers, body, options)
+            problems.extend(dropped)
             found = build_responses(headers, body, layout, locate, options, id_prefix=prefix)
             for resp in found:
                 resp.meta["sheet"] = title
@@ -652,7 +680,7 @@ class XlsxReader:
             if last_error is not None:
                 raise last_error
             raise IngestError("FH-E140", "no rows with free text found in any sheet", file=filename)
-        return ParseResult(text=blocks.text(), format=self.name, responses=responses)
+        return ParseResult(text=blocks.text(), format=self.name, responses=responses, problems=problems)
 
 
 READERS = [CsvReader(), XlsxReader()]
