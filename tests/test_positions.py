@@ -159,3 +159,14 @@ def test_theme_page_shows_positions(consultation):
     assert shown <= {pid for pid, s in sentiments.items() if s == "negative"}
     if any(s == "negative" for s in sentiments.values()):
         assert shown
+
+
+def test_report_theme_annex_gives_positions(consultation):
+    from reports.summary import build
+
+    db, run_id, _ = consultation
+    positions = counts.theme_positions(db, run_id)
+    report = build(db)
+    assert report.theme_table
+    for row in report.theme_table:
+        assert row.position == position_sentence(row.label, positions[row.theme_id])
