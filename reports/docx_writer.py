@@ -181,10 +181,10 @@ def build_docx(r: Report) -> bytes:
         doc.add_heading("Annex B: respondents and points per theme", 1)
         _table(
             doc,
-            ["Theme", "Broader theme", "Respondents", "Points"],
-            [[t.label, t.group, t.respondents, t.points] for t in r.theme_table],
+            ["Theme", "Broader theme", "Respondents", "Points", "Positions"],
+            [[t.label, t.group, t.respondents, t.points, t.position] for t in r.theme_table],
             {2, 3},
-            [60, 60, 22, 18],
+            [38, 32, 20, 16, 54],
         )
     doc.add_heading("Annex C: references for the quotes", 1)
     for n, line, _rid in r.references:

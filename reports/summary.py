@@ -19,7 +19,7 @@ import sqlite_utils
 
 from fairhearing.errors import FairhearingError
 from reports import quotes as qf
-from reports.wording import counted, respondents_phrase, sentence_case
+from reports.wording import counted, position_sentence, respondents_phrase, sentence_case
 from store import counts, report_queries
 from store.citations import cite_line, references
 
@@ -105,6 +105,7 @@ class ThemeRow:
     group: str
     respondents: int
     points: int
+    position: str = ""  # where its respondents stand (reports.wording.position_sentence)
 
 
 @dataclass
@@ -248,6 +249,7 @@ def build(db: sqlite_utils.Database, base_url: str = "") -> Report:
     contested = _contested(db, run_id, table)
     outside = _outside(db, run_id, themes, totals.respondents) if frameworks else []
     theme_reach = counts.theme_reach(db, run_id)
+    positions = counts.theme_positions(db, run_id)
     theme_table = sorted(
         (
             ThemeRow(
@@ -256,6 +258,7 @@ def build(db: sqlite_utils.Database, base_url: str = "") -> Report:
                 themes[t["parent_id"]]["label"] if t["parent_id"] in themes else "",
                 theme_reach.get(t["id"], counts.Reach()).respondents,
                 theme_reach.get(t["id"], counts.Reach()).points,
+                position_sentence(t["label"], positions.get(t["id"], {})),
             )
             for t in themes.values()
             if t["level"] == 0

@@ -64,3 +64,46 @@ def sentence_case(text: str) -> str:
 def counted(n: int, noun: str, plural: str | None = None) -> str:
     """ "1 point", "3 points" (thousands separated)."""
     return f"{n:,} {noun if n == 1 else (plural or noun + 's')}"
+
+
+_POSITION_WORDS = {  # position -> (verb after one respondent, verb after several, split-list word)
+    "oppose": ("opposed it", "opposed it", "opposed"),
+    "support": ("supported it", "supported it", "supported"),
+    "neutral": ("was neutral or mixed", "were neutral or mixed", "neutral or mixed"),
+}
+
+
+def position_sentence(title: str, positions: dict[str, int]) -> str:
+    """Where the respondents who raised a theme stand, banded with the numbers beside the words.
+
+    ``positions`` maps ``support`` / ``oppose`` / ``neutral`` to distinct respondents (see
+    ``store.counts.theme_positions``). One position held by more than half: "Most of the 34
+    respondents who raised X opposed it (21 of 34); some supported it (5)." None: "Views on X were
+    split: 12 opposed, 10 supported, 12 neutral or mixed."
+    """
+    counts = {k: int(positions.get(k, 0)) for k in _POSITION_WORDS}
+    total = sum(counts.values())
+    if total == 0:
+        return f"No respondents raised {title}."
+    if total == 1:
+        lead = max(counts, key=counts.__getitem__)
+        return f"The one respondent who raised {title} {_POSITION_WORDS[lead][0]}."
+    order = sorted(_POSITION_WORDS, key=lambda k: -counts[k])  # stable: oppose, support, neutral on ties
+    lead, n = order[0], counts[order[0]]
+    if band(n, total) not in ("most", "all"):
+        parts = ", ".join(f"{counts[k]} {_POSITION_WORDS[k][2]}" for k in order if counts[k])
+        return f"Views on {title} were split: {parts}."
+    if n == total:
+        return f"All {total} respondents who raised {title} {_POSITION_WORDS[lead][1]}."
+    rest = [
+        f"one {_POSITION_WORDS[k][0]}"
+        if counts[k] == 1
+        else f"{band(counts[k], total)} {_POSITION_WORDS[k][1]} ({counts[k]})"
+        for k in order[1:]
+        if counts[k]
+    ]
+    return (
+        f"Most of the {total} respondents who raised {title} {_POSITION_WORDS[lead][1]} ({n} of {total}); "
+        + " and ".join(rest)
+        + "."
+    )

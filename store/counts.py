@@ -213,6 +213,44 @@ def theme_reach(db: sqlite_utils.Database, run_id: int | None) -> dict[int, Reac
     return out
 
 
+POSITIONS = ("support", "oppose", "neutral")
+_POSITION_OF = {"positive": "support", "negative": "oppose"}  # anything else (neutral, none): neutral
+
+
+def _majority(tally: dict[str, int]) -> str:
+    top = max(tally.values())
+    winners = [k for k, v in tally.items() if v == top]
+    return winners[0] if len(winners) == 1 else "neutral"
+
+
+def theme_positions(db: sqlite_utils.Database, run_id: int | None) -> dict[int, dict[str, int]]:
+    """Per theme (level 0, and each broader group): distinct respondents per position
+    (``support``, ``oppose``, ``neutral`` — the last meaning neutral or mixed).
+
+    A point's position is its stored tagger sentiment: positive = support, negative = oppose,
+    neutral (or none) = neutral. A respondent counts once per theme, under the position most of
+    their points in that theme take; a tie for the most points counts as neutral. A group counts
+    the points of all its sub-themes together, so its positions sum to its respondents in
+    ``theme_reach``, as a theme's do.
+    """
+    tallies: dict[tuple[int, str], dict[str, int]] = {}
+    for tid, parent, who, sentiment, n in db.execute(
+        f"""SELECT t.id, t.parent_id, {RESPONDENT}, pa.sentiment, COUNT(DISTINCT pa.point_id)
+            FROM point_analysis pa JOIN themes t ON t.id = pa.theme_id
+            JOIN points p ON p.id = pa.point_id JOIN responses r ON r.id = p.response_id
+            WHERE pa.run_id = ? AND {STAKEHOLDER} GROUP BY 1, 2, 3, 4""",
+        [run_id],
+    ):
+        position = _POSITION_OF.get(sentiment, "neutral")
+        for key in [tid] + ([parent] if parent is not None else []):
+            tally = tallies.setdefault((key, who), dict.fromkeys(POSITIONS, 0))
+            tally[position] += n
+    out: dict[int, dict[str, int]] = {}
+    for (key, _who), tally in tallies.items():
+        out.setdefault(key, dict.fromkeys(POSITIONS, 0))[_majority(tally)] += 1
+    return out
+
+
 # ---------------------------------------------------------------- per question (the report's sections)
 
 # The question a response answers: its own, else its source's (a page's question); None when neither.

@@ -325,10 +325,16 @@ def theme_principles(db: sqlite_utils.Database, theme_id: int) -> list[dict]:
 
 
 def theme_points(
-    db: sqlite_utils.Database, theme_id: int, page: int = 1, per_page: int = 50
+    db: sqlite_utils.Database, theme_id: int, page: int = 1, per_page: int = 50, sentiment: str | None = None
 ) -> tuple[list, int]:
-    """Every point of the theme, closest first, one page at a time: (rows, total)."""
+    """Every point of the theme (or only those of one tagger ``sentiment``; ``neutral`` includes
+    untagged points), closest first, one page at a time: (rows, total)."""
     cond, params = _in_themes(theme_ids(db, theme_id))
+    if sentiment == "neutral":
+        cond += " AND COALESCE(pa.sentiment, 'neutral') NOT IN ('positive', 'negative')"
+    elif sentiment is not None:
+        cond += " AND pa.sentiment = ?"
+        params = [*params, sentiment]
     total = _scalar(db, f"SELECT COUNT(*) FROM point_analysis pa WHERE {cond}", params)
     rows = _all(
         db,

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, render_template, request
 
-from store import read
+from reports.wording import position_sentence
+from store import counts, read
 from store.unthemed import unthemed_count, unthemed_points
 from web.db import get_db
 from web.helpers import Pager, int_arg
 from web.semantic import cached
 
 bp = Blueprint("themes", __name__)
+
+POSITION_SENTIMENT = {"support": "positive", "oppose": "negative", "neutral": "neutral"}
 
 
 @bp.get("/themes")
@@ -58,10 +61,13 @@ def show(theme_id: int):
     theme = parts["theme"]
     per_page = current_app.config["PER_PAGE"]
     page = int_arg("page", 1)
-    points, total = read.theme_points(db, theme_id, page, per_page)
+    position = request.args.get("position")
+    position = position if position in POSITION_SENTIMENT else None
+    points, total = read.theme_points(db, theme_id, page, per_page, POSITION_SENTIMENT.get(position))
     return render_template(
         "theme.html",
         **parts,
+        position=position,
         points=points,
         pager=Pager(page, per_page, total),
         choices=read.theme_choices(db, theme["run_id"]),
@@ -73,8 +79,11 @@ def _summary(db, theme_id: int) -> dict | None:
     theme = read.theme(db, theme_id)
     if theme is None:
         return None
+    positions = counts.theme_positions(db, theme["run_id"]).get(theme_id, dict.fromkeys(counts.POSITIONS, 0))
     return {
         "theme": theme,
+        "positions": positions,
+        "position_sentence": position_sentence(theme["label"], positions),
         "title_sources": json.loads(theme.get("title_sources") or "[]"),
         "quotes": read.theme_quotes(db, theme_id),
         "organisations": read.theme_organisations(db, theme_id),
