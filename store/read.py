@@ -234,7 +234,7 @@ def subthemes(db: sqlite_utils.Database, theme_id: int) -> list[dict]:
 
 
 _POINT_COLS = """p.id, p.response_id, p.text_hash, p.clean_text, p.start, p."end", r.author, r.organisation,
-    r.respondent_type, r.source_id, s.name AS source, pa.theme_id, t.label AS theme_label, pa.theme_score,
+    r.respondent_type, r.source_id, s.name AS source, COALESCE(NULLIF(s.title, ''), s.name) AS source_title, pa.theme_id, t.label AS theme_label, pa.theme_score,
     pa.sentiment, pa.type, pa.no_principle"""
 _POINT_JOINS = """JOIN responses r ON r.id = p.response_id JOIN sources s ON s.id = p.source_id
     LEFT JOIN point_analysis pa ON pa.point_id = p.id LEFT JOIN themes t ON t.id = pa.theme_id"""
@@ -307,7 +307,10 @@ def theme_breakdown(db: sqlite_utils.Database, theme_id: int) -> dict[str, list[
                 WHERE pa.theme_id IN (SELECT value FROM json_each(?)) GROUP BY 1 ORDER BY n DESC, name""",
             ids,
         )
-        for key, column in (("sources", "s.name"), ("questions", "COALESCE(r.question, s.question)"))
+        for key, column in (
+            ("sources", "COALESCE(NULLIF(s.title, ''), s.name)"),
+            ("questions", "COALESCE(r.question, s.question)"),
+        )
     }
 
 
