@@ -205,7 +205,8 @@ def test_theme_page_breaks_down_by_source_and_question(client, app, sample):
     html = client.get(f"/themes/{tid}").get_data(as_text=True)
     db = db_of(app)
     per_source = db.execute(
-        """SELECT s.name, COUNT(*) FROM point_analysis pa JOIN points p ON p.id = pa.point_id
+        """SELECT COALESCE(NULLIF(s.title, ''), s.name), COUNT(*) FROM point_analysis pa
+           JOIN points p ON p.id = pa.point_id
            JOIN sources s ON s.id = p.source_id WHERE pa.theme_id = ? GROUP BY 1""",
         [tid],
     ).fetchall()
