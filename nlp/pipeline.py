@@ -19,11 +19,19 @@ import sqlite_utils
 from tqdm import tqdm
 
 from fairhearing.errors import AnalysisError
+from nlp.mapping_decision import Mapping
+from store.analysis import (
+    clear_point_analysis,
+    drop_other_runs_themes,
+    theme_memberships,
+    top_mapped_principles,
+    write_point_analysis,
+    write_point_principles,
+)
 from store.ingest_store import find_consultation
 from store.languages import write_point_languages
 from store.runs import (
     PointRow,
-    clear_analysis,
     consultations_with_points,
     fail_run,
     finish_run,
@@ -135,7 +143,6 @@ class Analyser:
         off-topic flag; with several frameworks, their rankings are merged best first.
         """
         from nlp.mapping import PrincipleMapper, load_framework, select_frameworks
-        from nlp.mapping_decision import Mapping
 
         result: dict[int, list[Mapping]] = {p.id: [] for p in points}
         groups: dict[tuple[int, ...], list[int]] = {}
@@ -243,12 +250,10 @@ class Analyser:
             from store.edits import old_memberships, record_successors, recount
 
             old_themes = old_memberships(db, run_id)
-            clear_analysis(db, self._consultation_id, keep_run=run_id)
+            clear_point_analysis(db, self._consultation_id)
             theme_ids = write_themes(db, run_id, themes)
-            db.conn.executemany(
-                """INSERT INTO point_analysis (point_id, run_id, theme_id, theme_score, sentiment, sentiment_score,
-                                               type, type_score, no_principle)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            write_point_analysis(
+                db,
                 [
                     (
                         p.id,
@@ -265,8 +270,8 @@ class Analyser:
                     for i in (index_of[p.id],)
                 ],
             )
-            db.conn.executemany(
-                "INSERT INTO point_principles (point_id, principle_id, score, rank, mapped) VALUES (?, ?, ?, ?, ?)",
+            write_point_principles(
+                db,
                 [row for p in all_points for row in _principle_rows(p.id, mapped[points[index_of[p.id]].id])],
             )
             recount(db, list(theme_ids.values()))  # sizes count every copy of a text
@@ -288,7 +293,7 @@ class Analyser:
             # older runs' themes go (their links say where their points went); their analyst edits
             # live on as replayable operations
             record_successors(db, run_id, old_themes)
-            clear_analysis(db, self._consultation_id, keep_run=run_id, points=False)
+            drop_other_runs_themes(db, self._consultation_id, keep_run=run_id)
             no_principle = sum(1 for p in all_points if mapped[points[index_of[p.id]].id].no_principle)
             report = RunReport(
                 run_id=run_id,
@@ -341,9 +346,8 @@ class _Stages:
             tqdm.write(f"analyse [{k}/{len(self.NAMES)}] {name} done in {took:.1f} s{rate}")
 
 
-def _merge(mappings: list) -> object:
+def _merge(mappings: list[Mapping]) -> Mapping:
     """One point's mappings from several frameworks as one: rankings merged best first (top 5)."""
-    from nlp.mapping_decision import Mapping
 
     if len(mappings) == 1:
         return mappings[0]
@@ -356,7 +360,7 @@ def _merge(mappings: list) -> object:
     )
 
 
-def _principle_rows(point_id: int, m) -> list[tuple]:
+def _principle_rows(point_id: int, m: Mapping) -> list[tuple]:
     """Rows of ``point_principles``: the ranking with the decision marked, then any mapped item
     outside it (a codebook's fallback item), ranked after it."""
     mapped = set(m.mapped)
@@ -385,20 +389,11 @@ def _summary_sets(
     """Indices of distinct analysed texts per theme, broader group, principle and component (after
     analyst edits); ``index_of`` maps every point id to its text's index."""
     sets: dict[tuple[str, int], set[int]] = {}
-    for pid, theme, group in db.execute(
-        """SELECT pa.point_id, t.id, t.parent_id FROM point_analysis pa JOIN themes t ON t.id = pa.theme_id
-           WHERE pa.run_id = ?""",
-        [run_id],
-    ):
+    for pid, theme, group in theme_memberships(db, run_id):
         sets.setdefault(("theme", theme), set()).add(index_of[pid])
         if group is not None:
             sets.setdefault(("theme", group), set()).add(index_of[pid])
-    for pid, principle, component in db.execute(
-        """SELECT pp.point_id, pp.principle_id, pr.component_id FROM point_principles pp
-           JOIN principles pr ON pr.id = pp.principle_id
-           WHERE pp.mapped = 1 AND pp.rank = (SELECT MIN(rank) FROM point_principles x
-                                              WHERE x.point_id = pp.point_id AND x.mapped = 1)"""
-    ):
+    for pid, principle, component in top_mapped_principles(db, run_id):
         if pid in index_of:
             sets.setdefault(("principle", principle), set()).add(index_of[pid])
             sets.setdefault(("component", component), set()).add(index_of[pid])

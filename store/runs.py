@@ -106,24 +106,6 @@ def consultations_with_points(db: sqlite_utils.Database) -> list[tuple[int, str]
     ).fetchall()
 
 
-def clear_analysis(
-    db: sqlite_utils.Database, consultation: int | None, keep_run: int, *, points: bool = True
-) -> None:
-    """Remove the previous analysis of a consultation (inside the writing transaction): its points'
-    tags and principle maps (``points``), and the themes of its runs other than ``keep_run``."""
-    if points:
-        scope = """SELECT p.id FROM points p JOIN sources s ON s.id = p.source_id
-                   WHERE ? IS NULL OR s.consultation_id = ?"""
-        db.execute(f"DELETE FROM point_principles WHERE point_id IN ({scope})", [consultation, consultation])
-        db.execute(f"DELETE FROM point_analysis WHERE point_id IN ({scope})", [consultation, consultation])
-        return
-    db.execute(
-        """DELETE FROM themes WHERE run_id <> ? AND run_id IN (
-               SELECT id FROM analysis_runs WHERE ? IS NULL OR consultation_id IS ? OR consultation_id IS NULL)""",
-        [keep_run, consultation, consultation],
-    )
-
-
 def current_run(db: sqlite_utils.Database, consultation: int | None = None) -> dict | None:
     """Which run is current — the one rule every page, export, report and check uses:
 
