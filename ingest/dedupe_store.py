@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from ingest.duplicates import find_duplicates
+from ingest.duplicates import UnionFind, find_duplicates
+from store.duplicate_groups import duplicates_stale, point_rows, replace_groups, response_rows
 from store.ingest_store import generation
-from store.tx import write_tx
 
 TEMPLATE_MIN_WORDS = 25  # a re-used paragraph this long links two responses as a template
 NOTICE_MIN_WORDS = 8  # an official notice re-used across pages (the page's name changed in it)
@@ -22,23 +22,6 @@ NOTICE_SIMILARITY = 0.6  # word 3-shingle Jaccard for notices: one changed name 
 CAMPAIGN_SIZE = 10  # copies that make a campaign (or a common answer)
 CAMPAIGN_MIN_WORDS = 15  # a campaign shares a text of some length; shorter: a common answer
 KIND_RANK = {"exact": 0, "common": 0, "near": 1, "template": 2, "campaign": 3}
-
-
-class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[int, int] = {}
-
-    def find(self, x: int) -> int:
-        self.parent.setdefault(x, x)
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
 
 
 def _words(text: str) -> int:
@@ -59,14 +42,10 @@ def recompute_duplicates(db: sqlite_utils.Database) -> int:
     only if no source was written in between (else the next command recomputes again).
     """
     read_generation = generation(db)
-    rows = db.execute(
-        """SELECT r.id, r.source_id, r.clean_text, r.role, s.consultation_id, COALESCE(r.question, s.question, '')
-           FROM responses r JOIN sources s ON s.id = r.source_id
-           WHERE r.role IN ('stakeholder', 'moderator') ORDER BY r.id"""
-    ).fetchall()
+    rows = response_rows(db)
     source_of = {rid: sid for rid, sid, *_ in rows}
     text_of = {rid: t for rid, _, t, *_ in rows}
-    uf = _UnionFind()
+    uf = UnionFind()
     found: list[tuple[list[int], str]] = []
 
     def add(members: list[int], k: str) -> None:
@@ -84,11 +63,7 @@ def recompute_duplicates(db: sqlite_utils.Database) -> int:
 
     per_consultation: dict[int, list[tuple[int, str]]] = {}
     response_of: dict[int, int] = {}
-    for pid, rid, text, cid in db.execute(
-        """SELECT p.id, p.response_id, p.clean_text, s.consultation_id FROM points p
-           JOIN responses r ON r.id = p.response_id JOIN sources s ON s.id = r.source_id
-           WHERE r.role IN ('stakeholder', 'moderator') ORDER BY p.id"""
-    ):
+    for pid, rid, text, cid in point_rows(db):
         response_of[pid] = rid
         if _words(text) >= TEMPLATE_MIN_WORDS:
             per_consultation.setdefault(cid, []).append((pid, text))
@@ -115,21 +90,17 @@ def recompute_duplicates(db: sqlite_utils.Database) -> int:
         root = uf.find(members[0])
         if KIND_RANK[k] >= KIND_RANK[kind.get(root, "exact")]:
             kind[root] = k
-    with write_tx(db):
-        if generation(db) == read_generation:
-            db.execute("UPDATE store_state SET value = 0 WHERE key = 'duplicates_stale'")
-        db.execute("UPDATE responses SET duplicate_group = NULL WHERE duplicate_group IS NOT NULL")
-        db.execute("DELETE FROM duplicate_groups")
-        for root, members in sorted(groups.items()):
-            representative = min(members, key=lambda r: (-len(text_of[r]), r))
-            k = group_kind(kind.get(root, "near"), len(members), _words(text_of[representative]))
-            cur = db.execute(
-                "INSERT INTO duplicate_groups (kind, size, representative_id) VALUES (?, ?, ?)",
-                [k, len(members), representative],
+    chosen = []
+    for root, members in sorted(groups.items()):
+        representative = min(members, key=lambda r: (-len(text_of[r]), r))
+        chosen.append(
+            (
+                group_kind(kind.get(root, "near"), len(members), _words(text_of[representative])),
+                members,
+                representative,
             )
-            db.conn.executemany(
-                "UPDATE responses SET duplicate_group = ? WHERE id = ?", [(cur.lastrowid, m) for m in members]
-            )
+        )
+    replace_groups(db, chosen, read_generation)
     return len(groups)
 
 
@@ -137,15 +108,7 @@ def group_kind(kind: str, size: int, words: int) -> str:
     """A big group is a form-letter ``campaign`` only when its text has some length, else ``common``."""
     if kind != "template" and size >= CAMPAIGN_SIZE:
         return "campaign" if words >= CAMPAIGN_MIN_WORDS else "common"
-    if kind == "campaign":  # the finder's own campaign label, below our size rule (cannot happen today)
-        return "campaign" if words >= CAMPAIGN_MIN_WORDS else "common"
     return kind
-
-
-def duplicates_stale(db: sqlite_utils.Database) -> bool:
-    """Whether sources were written since duplicate groups were last recomputed (e.g. a killed ingest)."""
-    row = db.execute("SELECT value FROM store_state WHERE key = 'duplicates_stale'").fetchone()
-    return bool(row and row[0])
 
 
 def ensure_duplicates(db: sqlite_utils.Database) -> bool:

@@ -80,7 +80,9 @@ def shingles(words: list[str], k: int = SHINGLE) -> set[str]:
     return {" ".join(words[i : i + k]) for i in range(len(words) - k + 1)}
 
 
-class _UnionFind:
+class UnionFind:
+    """Disjoint sets of ints; a set's root is its smallest member."""
+
     def __init__(self) -> None:
         self.parent: dict[int, int] = {}
 
@@ -229,7 +231,7 @@ def find_duplicates(
         if key:
             by_key[key].append(rid)
 
-    uf = _UnionFind()
+    uf = UnionFind()
     for ids in by_key.values():
         for other in ids[1:]:
             uf.union(ids[0], other)
