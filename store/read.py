@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 import sqlite_utils
 
 from store import counts as count_model
-from store import coverage
 from store.counts import MAPPED, RESPONDENT, STAKEHOLDER
 from store.scope import scope_of
 from store.titles import derive_title
@@ -891,69 +890,6 @@ def audit_log(db: sqlite_utils.Database, page: int = 1, per_page: int = 100) -> 
     for r in rows:
         r["replays"] = [x for x in replays if x["edit_id"] == r["id"]]
     return rows, total
-
-
-def report(db: sqlite_utils.Database, run: int | None, quotes: int = 3, key_points: int = 5) -> dict:
-    """The framework-led summary: per component counts, key themes, quotes, contested principles, gaps."""
-    fws = frameworks(db)
-    sent_by_principle: dict[int, dict[str, int]] = {}
-    for prid, s, n in db.execute(
-        f"""SELECT pp.principle_id, pa.sentiment, COUNT(DISTINCT pp.point_id) FROM point_principles pp
-           JOIN point_analysis pa ON pa.point_id = pp.point_id
-           WHERE pa.sentiment IS NOT NULL AND {MAPPED} GROUP BY 1, 2"""
-    ):
-        sent_by_principle.setdefault(prid, {})[s] = n
-    for fw in fws:
-        for c in fw["components"]:
-            pids = [p["id"] for p in c["principles"]]
-            c["stats"] = _one(
-                db,
-                f"""SELECT COUNT(DISTINCT p.id) AS points, COUNT(DISTINCT {RESPONDENT}) AS respondents,
-                          COUNT(DISTINCT {RESPONDENT}) AS responses,
-                          COUNT(DISTINCT CASE WHEN r.respondent_key LIKE 'org:%' THEN r.respondent_key END)
-                            AS organisations
-                   FROM point_principles pp JOIN points p ON p.id = pp.point_id JOIN responses r ON r.id = p.response_id
-                   WHERE pp.principle_id IN (SELECT value FROM json_each(?)) AND {MAPPED} AND {STAKEHOLDER}""",
-                [_ids(pids)],
-            )
-            c["key_themes"] = _all(
-                db,
-                f"""SELECT t.id, t.label, COUNT(DISTINCT pa.point_id) AS n FROM point_principles pp
-                   JOIN point_analysis pa ON pa.point_id = pp.point_id JOIN themes t ON t.id = pa.theme_id
-                   WHERE pp.principle_id IN (SELECT value FROM json_each(?)) AND {MAPPED} GROUP BY t.id
-                   ORDER BY n DESC, t.id LIMIT ?""",
-                [_ids(pids), key_points],
-            )
-            rows = _all(
-                db,
-                f"""SELECT {_POINT_COLS}, pp.score AS principle_score FROM point_principles pp
-                    JOIN points p ON p.id = pp.point_id {_POINT_JOINS}
-                    WHERE pp.principle_id IN (SELECT value FROM json_each(?)) AND {MAPPED}
-                      AND r.role = 'stakeholder' AND pp.rank = (
-                        SELECT MIN(rank) FROM point_principles WHERE point_id = p.id AND mapped = 1)
-                    ORDER BY pp.score DESC, p.id LIMIT ?""",
-                [_ids(pids), quotes * 10],
-            )
-            stored = _all(
-                db,
-                f"""SELECT {_POINT_COLS}, sq.score AS principle_score FROM summary_quotes sq
-                    JOIN points p ON p.id = sq.point_id {_POINT_JOINS}
-                    WHERE sq.kind = 'component' AND sq.target_id = ? ORDER BY sq.rank""",
-                [c["id"]],
-            )
-            c["quotes"] = _distinct_quotes(stored + rows, quotes)
-            for p in c["principles"]:
-                p["sentiment"] = sent_by_principle.get(p["id"], {})
-    return {
-        "counts": counts(db),
-        "run": current_run(db),
-        "sentiment": sentiment_split(db, run),
-        "respondents": respondents_by_type(db),
-        "frameworks": fws,
-        "contested": coverage.contested_principles(db),
-        "unaddressed": coverage.uncovered_principles(db),
-        "outside": coverage.themes_outside_framework(db, run) if run else [],
-    }
 
 
 EXPORT_COLUMNS = [
