@@ -23,6 +23,7 @@ from nlp.mapping_decision import Mapping
 from store.analysis import (
     clear_point_analysis,
     drop_other_runs_themes,
+    replace_summary_quotes,
     theme_memberships,
     top_mapped_principles,
     write_point_analysis,
@@ -235,7 +236,7 @@ class Analyser:
     ) -> RunReport:
         """Write the run: ``points`` are the distinct texts analysed, ``all_points`` every point (each
         gets the analysis of its text, ``index_of[point id]`` being that text's index in ``points``)."""
-        from nlp.summaries import write_summary_quotes
+        from nlp.summaries import summary_quote_rows
         from nlp.theme_store import write_themes
 
         with write_tx(db):
@@ -281,8 +282,7 @@ class Analyser:
                     db, [p.id for p in all_points], [languages[index_of[p.id]] for p in all_points]
                 )
             _replay_edits(db, run_id)
-            write_summary_quotes(
-                db,
+            quotes = summary_quote_rows(
                 run_id,
                 _summary_sets(db, run_id, index_of),
                 [p.id for p in points],
@@ -290,6 +290,7 @@ class Analyser:
                 [p.text for p in points],
                 [p.response_id for p in points],
             )
+            replace_summary_quotes(db, run_id, quotes)
             # older runs' themes go (their links say where their points went); their analyst edits
             # live on as replayable operations
             record_successors(db, run_id, old_themes)

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import sqlite_utils
 
 QUOTES_PER_SET = 5
 MIN_WORDS = 6  # shorter points rarely stand alone as quotes
@@ -68,36 +67,18 @@ def representative(
     return picked
 
 
-def write_summary_quotes(
-    db: sqlite_utils.Database,
+def summary_quote_rows(
     run_id: int,
     sets: dict[tuple[str, int], list[int]],
     point_ids: Sequence[int],
     embeddings: np.ndarray,
     texts: Sequence[str],
     response_ids: Sequence[int],
-) -> int:
-    """Choose and store the quotes of every (kind, target id) set; return how many were stored."""
+) -> list[tuple[int, str, int, int, int, float]]:
+    """The quotes of every (kind, target id) set, as rows of ``summary_quotes``:
+    (run id, kind, target id, rank, point id, centrality)."""
     rows = []
     for (kind, target), members in sorted(sets.items()):
         for rank, (i, score) in enumerate(representative(members, embeddings, texts, response_ids)):
             rows.append((run_id, kind, target, rank, point_ids[i], round(score, 4)))
-    from store.runs import clear_summary_quotes
-
-    clear_summary_quotes(db, run_id)
-    db.conn.executemany(
-        "INSERT INTO summary_quotes (run_id, kind, target_id, rank, point_id, score) VALUES (?, ?, ?, ?, ?, ?)",
-        rows,
-    )
-    return len(rows)
-
-
-def stored_quotes(db: sqlite_utils.Database, kind: str, target_id: int) -> list[tuple[int, float]]:
-    """The stored (point id, centrality) quotes of a theme, principle or component, best first."""
-    return [
-        (pid, score)
-        for pid, score in db.execute(
-            "SELECT point_id, score FROM summary_quotes WHERE kind = ? AND target_id = ? ORDER BY rank",
-            [kind, target_id],
-        )
-    ]
+    return rows

@@ -68,3 +68,18 @@ def top_mapped_principles(db: sqlite_utils.Database, run_id: int) -> list[tuple[
                                               WHERE x.point_id = pp.point_id AND x.mapped = 1)""",
         [run_id],
     ).fetchall()
+
+
+def replace_summary_quotes(db: sqlite_utils.Database, run_id: int, rows: Iterable[tuple]) -> None:
+    """Store a run's summary quotes (rows of ``nlp.summaries.summary_quote_rows``), dropping those of
+    ``run_id`` and of the other runs of its consultation."""
+    db.execute(
+        """DELETE FROM summary_quotes WHERE run_id IN (
+               SELECT id FROM analysis_runs WHERE id = ? OR consultation_id IS NULL OR consultation_id IS (
+                   SELECT consultation_id FROM analysis_runs WHERE id = ?))""",
+        [run_id, run_id],
+    )
+    db.conn.executemany(
+        "INSERT INTO summary_quotes (run_id, kind, target_id, rank, point_id, score) VALUES (?, ?, ?, ?, ?, ?)",
+        rows,
+    )

@@ -146,13 +146,3 @@ def run_status(db: sqlite_utils.Database, run_id: int) -> dict:
     cur = db.execute("SELECT * FROM analysis_runs WHERE id = ?", [run_id])
     row = cur.fetchone()
     return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else {}
-
-
-def clear_summary_quotes(db: sqlite_utils.Database, run_id: int) -> None:
-    """Drop the summary quotes of ``run_id`` and of the other runs of its consultation."""
-    db.execute(
-        """DELETE FROM summary_quotes WHERE run_id IN (
-               SELECT id FROM analysis_runs WHERE id = ? OR consultation_id IS NULL OR consultation_id IS (
-                   SELECT consultation_id FROM analysis_runs WHERE id = ?))""",
-        [run_id, run_id],
-    )
