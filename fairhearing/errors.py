@@ -30,6 +30,9 @@ CODES: dict[str, str] = {
     "FH-E400": "the database is busy with another write; try again shortly",
     "FH-E310": "submission is over the check's size limit (characters or points)",
     "FH-E311": "the embedder does not match the analysis' stored vectors",
+    "FH-E330": "no analysis run with that id",
+    "FH-E331": "the two runs belong to different consultations; only runs of one consultation compare",
+    "FH-E332": "the run kept no figures to compare (failed, still running, or replaced before runs were kept)",
 }
 
 

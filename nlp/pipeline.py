@@ -20,6 +20,7 @@ from tqdm import tqdm
 
 from fairhearing.errors import AnalysisError
 from nlp.mapping_decision import Mapping
+from nlp.run_versions import stage_versions
 from store.analysis import (
     clear_point_analysis,
     drop_other_runs_themes,
@@ -206,7 +207,11 @@ class Analyser:
             db,
             embedder=emb.name,
             seed=self.seed,
-            params={"embedder": _loader_name(emb), "n_themes": self.n_themes},
+            params={
+                "embedder": _loader_name(emb),
+                "n_themes": self.n_themes,
+                "versions": stage_versions(self),
+            },
             consultation=cid,
         )
         self._consultation_id = cid

@@ -350,6 +350,17 @@ def mapped_totals(db: sqlite_utils.Database, run_id: int | None) -> Reach:
     return Reach(*row)
 
 
+def run_reach(db: sqlite_utils.Database, run_id: int | None) -> Reach:
+    """Distinct consultation points the run analysed, and their respondents."""
+    row = db.execute(
+        f"""SELECT COUNT(DISTINCT pa.point_id), COUNT(DISTINCT {RESPONDENT})
+            FROM point_analysis pa JOIN points p ON p.id = pa.point_id JOIN responses r ON r.id = p.response_id
+            WHERE pa.run_id = ? AND {STAKEHOLDER}""",
+        [run_id],
+    ).fetchone()
+    return Reach(*row)
+
+
 def theme_unmapped_reach(db: sqlite_utils.Database, run_id: int | None) -> dict[int, Reach]:
     """Per level-0 theme: distinct consultation points mapped to no principle, and their respondents."""
     out: dict[int, Reach] = {}

@@ -125,7 +125,11 @@ def current_run(db: sqlite_utils.Database, consultation: int | None = None) -> d
 
 
 def finish_run(db: sqlite_utils.Database, run_id: int, stats: dict) -> None:
-    """Mark a run done with its stats (call inside the transaction that wrote its results)."""
+    """Mark a run done with its stats and keep its snapshot (``store.run_snapshots``); call inside the
+    transaction that wrote its results, after analyst edits were replayed onto them."""
+    from store.run_snapshots import write_snapshot
+
+    write_snapshot(db, run_id)
     db.execute(
         "UPDATE analysis_runs SET status = 'done', finished_at = ?, stats = ? WHERE id = ?",
         [now(), json.dumps(stats), run_id],
@@ -146,3 +150,76 @@ def run_status(db: sqlite_utils.Database, run_id: int) -> dict:
     cur = db.execute("SELECT * FROM analysis_runs WHERE id = ?", [run_id])
     row = cur.fetchone()
     return dict(zip([d[0] for d in cur.description], row, strict=True)) if row else {}
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """A run as the runs page and ``fairhearing runs`` list it."""
+
+    id: int
+    consultation_id: int | None
+    started_at: str
+    finished_at: str | None
+    status: str
+    embedder: str
+    seed: int
+    params: dict
+    stats: dict
+    error: str | None
+    current: bool  # the run ``current_run`` names
+    kept: bool  # its figures are kept (``store.run_snapshots``): it can be compared
+
+
+_RUN_COLUMNS = """a.id, a.consultation_id, a.started_at, a.finished_at, a.status, a.embedder, a.seed, a.params,
+                  a.stats, a.error, EXISTS (SELECT 1 FROM run_snapshots s WHERE s.run_id = a.id)"""
+
+
+def _run_row(row: tuple, current_id: int | None) -> RunRow:
+    rid, cid, started, finished, status, embedder, seed, params, stats, error, kept = row
+    return RunRow(
+        rid,
+        cid,
+        started,
+        finished,
+        status,
+        embedder,
+        seed,
+        json.loads(params or "{}"),
+        json.loads(stats or "{}"),
+        error,
+        rid == current_id,
+        bool(kept),
+    )
+
+
+def list_runs(db: sqlite_utils.Database, consultation: int | None = None) -> list[RunRow]:
+    """Every run of ``consultation`` (all runs with None; a run naming no consultation belongs to
+    every one, as in ``current_run``), newest first, marking the current one."""
+    current = current_run(db, consultation)
+    rows = db.execute(
+        f"""SELECT {_RUN_COLUMNS} FROM analysis_runs a
+            WHERE ? IS NULL OR a.consultation_id = ? OR a.consultation_id IS NULL ORDER BY a.id DESC""",
+        [consultation, consultation],
+    ).fetchall()
+    return [_run_row(r, current["id"] if current else None) for r in rows]
+
+
+def get_run(db: sqlite_utils.Database, run_id: int) -> RunRow | None:
+    """One run (``current`` says whether it is the current run of its own consultation), or None."""
+    row = db.execute(f"SELECT {_RUN_COLUMNS} FROM analysis_runs a WHERE a.id = ?", [run_id]).fetchone()
+    if row is None:
+        return None
+    current = current_run(db, row[1])
+    return _run_row(row, current["id"] if current else None)
+
+
+def previous_run(db: sqlite_utils.Database, consultation: int | None = None) -> RunRow | None:
+    """The newest kept, finished run of ``consultation`` before its current run (what the current run
+    is compared with by default), or None."""
+    current = current_run(db, consultation)
+    if current is None:
+        return None
+    return next(
+        (r for r in list_runs(db, consultation) if r.id < current["id"] and r.status == "done" and r.kept),
+        None,
+    )

@@ -18,6 +18,7 @@ from fairhearing.errors import FairhearingError
 from store.schema_counts import m006_counts
 from store.schema_integrity import m005_integrity
 from store.schema_loop import m013_loop
+from store.schema_runs import m014_run_snapshots
 from store.tx import write_tx
 from store.web_schema import m003_web, m007_sessions
 
@@ -256,6 +257,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("007_sessions", m007_sessions),
     ("013_loop", m013_loop),
     ("009_themes", _m009_themes),
+    ("014_run_snapshots", m014_run_snapshots),
 ]
 
 # Migrations that rebuild tables referenced by foreign keys: they run with enforcement off (it cannot
