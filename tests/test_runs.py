@@ -267,3 +267,83 @@ def test_migration_keeps_the_runs_an_old_database_holds(two_runs, tmp_path):
         p: r.points for p, r in counts.principle_reach(copy, r2).items()
     }
     copy.close()
+
+
+@pytest.fixture
+def client(two_runs):
+    from web import create_app
+
+    folder, *_ = two_runs
+    app = create_app(
+        {
+            "DATABASE": str(folder / "runs.db"),
+            "SECRET_KEY": "k",
+            "EMBEDDER": "hashing",
+            "INSTANCE_PATH": str(folder / "instance"),
+        }
+    )
+    return app.test_client()
+
+
+def _signed(n: int) -> str:
+    return f"+{n}" if n > 0 else f"\u2212{-n}" if n < 0 else "0"
+
+
+def _row(html: str, label: str) -> list[str]:
+    """The cells of the table row naming ``label``, as text."""
+    import re
+
+    row = next(r for r in re.findall(r"<tr[^>]*>.*?</tr>", html, re.S) if label in r)
+    return [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)]
+
+
+def test_runs_page_lists_runs_with_versions_and_the_current_one(two_runs, client):
+    _, r1, r2, other = two_runs
+    html = client.get("/runs?consultation=main").get_data(as_text=True)
+    assert f'id="run-{r1}"' in html and f'id="run-{r2}"' in html and f'id="run-{other}"' not in html
+    assert (
+        _row(html, f'id="run-{r2}"')[0] == f"{r2} current"
+        and "current" not in _row(html, f'id="run-{r1}"')[0]
+    )
+    assert "hashing-256@1" in html and "nlp.mapping.PrincipleMapper" in html
+    assert f"/runs/compare?a={r1}&amp;b={r2}" in html
+    assert 'href="/runs"' in client.get("/?consultation=main").get_data(as_text=True)  # in the nav
+
+
+def test_compare_page_shows_theme_and_principle_changes(two_runs, client, db):
+    from store.run_compare import compare
+
+    _, r1, r2, _ = two_runs
+    # no a/b: the previous run against the current one
+    html = client.get("/runs/compare?consultation=main").get_data(as_text=True)
+    assert f"Run {r1} → run {r2}" in html
+    c = compare(db, r1, r2)
+    vanished = next(t for t in c.themes if t.change == "vanished")
+    appeared = next(t for t in c.themes if t.change == "appeared")
+    assert _row(html, vanished.before_label)[:6] == ["vanished", vanished.before_label, "", "5", "0", "−5"]
+    assert _row(html, appeared.after_label)[:6][0] == "appeared"
+    assert _row(html, appeared.after_label)[3:6] == ["0", "5", "+5"]
+    reach = counts.principle_reach(db, r2)  # the current run's figures are the count model's
+    for p in c.principles:
+        cells = _row(html, f">{p.code}</a> {p.title}")
+        after = reach[p.principle_id].points if p.principle_id in reach else 0
+        assert cells[1:4] == [str(p.mapped_before), str(after), _signed(p.change)]
+    assert _row(html, "Provide parking")[1:4] == ["5", "0", "−5"]
+    explicit = client.get(f"/runs/compare?consultation=main&a={r2}&b={r1}").get_data(as_text=True)
+    assert f"Run {r2} → run {r1}" in explicit
+
+
+def test_compare_page_refuses_runs_of_another_consultation_and_bad_ids(two_runs, client):
+    _, r1, r2, other = two_runs
+    for query in (
+        f"a={other}&b={r2}",
+        f"a={r1}&b={other}",
+        "a=99999999999999999999",
+        "a=abc",
+        "b=0",
+        "a=12345",
+    ):
+        assert client.get(f"/runs/compare?consultation=main&{query}").status_code == 404, query
+    # "other" has one run: nothing to compare with yet
+    page = client.get("/runs/compare?consultation=other")
+    assert page.status_code == 200 and "Two finished runs" in page.get_data(as_text=True)

@@ -91,6 +91,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from web.overview import bp as overview_bp
     from web.report import bp as report_bp
     from web.responses import bp as responses_bp
+    from web.runs import bp as runs_bp
     from web.search import bp as search_bp
     from web.themes import bp as themes_bp
 
@@ -104,6 +105,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         analyst_bp,
         report_bp,
         exports_bp,
+        runs_bp,
     ):
         app.register_blueprint(bp)
     app.register_blueprint(__import__("web.review", fromlist=["bp"]).bp)  # the analyst loop (review.py)
