@@ -552,6 +552,112 @@ def demo(ctx, db_path, embedder, host, port, no_serve):
         ctx.invoke(serve, db_path=db_path, host=host, port=port)
 
 
+@cli.group(invoke_without_command=True)
+@db_option
+@click.option("--consultation", default=None, help="Only this consultation's runs (default: every run).")
+@click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON.")
+@click.pass_context
+def runs(ctx, db_path, consultation, as_json):
+    """Analysis runs, newest first, with parameters, model versions and which is current; or compare two."""
+    ctx.obj = {"db_path": db_path}
+    if ctx.invoked_subcommand is not None:
+        return
+    from dataclasses import asdict
+
+    from store.runs import list_runs
+    from store.scope import scope_of
+
+    db = _open(db_path, consultation=consultation)
+    rows = list_runs(db, scope_of(db))
+    names = dict(db.execute("SELECT id, name FROM consultations").fetchall())
+    if as_json:
+        out = [asdict(r) | {"consultation": names.get(r.consultation_id)} for r in rows]
+        click.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        return
+    for r in rows:
+        v = r.params.get("versions") or {}
+        flags = " current" if r.current else ""
+        click.echo(
+            f"run {r.id} [{names.get(r.consultation_id, '-')}] {r.status}{flags}: started {r.started_at}, "
+            f"finished {r.finished_at or '-'}; embedder {v.get('embedder_model') or r.embedder}, seed {r.seed}, "
+            f"themes {r.params.get('n_themes') or 'automatic'}"
+            + (
+                f"; {r.stats['points']} points, {r.stats.get('themes', 0)} themes"
+                if "points" in r.stats
+                else ""
+            )
+            + ("" if r.kept or r.status != "done" else "; not kept")
+        )
+        if v:
+            click.echo(
+                f"    tagger {v.get('tagger')}; mapper {v.get('mapper')}; theme model {v.get('theme_model')}"
+            )
+        if r.error:
+            click.echo(f"    error: {r.error}")
+    if not rows:
+        click.echo("no analysis runs yet: run `fairhearing analyse`")
+
+
+@runs.command("compare")
+@click.argument("run_a", type=int)
+@click.argument("run_b", type=int)
+@click.option(
+    "--db",
+    "db_path",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="SQLite database file of this workspace.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@click.pass_context
+def runs_compare(ctx, run_a, run_b, db_path, as_json):
+    """Compare run A (before) with run B (after): themes appeared, vanished, grew, shrank; principle counts."""
+    from store.run_compare import compare
+
+    c = compare(_open(db_path or ctx.obj["db_path"]), run_a, run_b)
+    if as_json:
+        click.echo(json.dumps(c.to_dict(), indent=2, ensure_ascii=False))
+        return
+
+    def signed(n: int) -> str:
+        return f"+{n}" if n > 0 else str(n)
+
+    def side(r) -> str:
+        return f"run {r.id} (finished {r.finished_at}{', current' if r.current else ''})"
+
+    click.echo(
+        f"{side(c.before)} -> {side(c.after)}"
+        + (f", consultation {c.consultation}" if c.consultation else "")
+    )
+    for label, key in (
+        ("points analysed", "points"),
+        ("respondents", "respondents"),
+        ("mapped to a principle", "mapped_points"),
+        ("confirmed", "confirmed_points"),
+    ):
+        a, b = getattr(c.before, key), getattr(c.after, key)
+        click.echo(f"{label}: {a} -> {b} ({signed(b - a)})")
+    click.echo("themes: " + ", ".join(f"{n} {k}" for k, n in c.tally().items()))
+    for t in c.themes:
+        name = t.before_label if t.after_label is None else t.after_label
+        if t.before_label is not None and t.after_label is not None and t.before_label != t.after_label:
+            name = f"{t.before_label} -> {t.after_label}"
+        extra = f"  overlap {t.overlap:.2f}" if t.before_id is not None and t.after_id is not None else ""
+        if t.nearest:
+            extra += f"  nearest: {t.nearest}"
+        click.echo(
+            f"  {t.change:<9} {name}: {t.points_before} -> {t.points_after} points ({signed(t.points_change)}), "
+            f"{t.respondents_before} -> {t.respondents_after} respondents{extra}"
+        )
+    click.echo("principles (mapped points):")
+    for p in c.principles:
+        click.echo(
+            f"  {p.code} {p.title[:60]}: {p.mapped_before} -> {p.mapped_after} ({signed(p.change)}), "
+            f"confirmed {p.confirmed_before} -> {p.confirmed_after}, "
+            f"respondents {p.respondents_before} -> {p.respondents_after}"
+        )
+
+
 def main() -> None:
     cli()
 

@@ -194,14 +194,16 @@ def _run_row(row: tuple, current_id: int | None) -> RunRow:
 
 def list_runs(db: sqlite_utils.Database, consultation: int | None = None) -> list[RunRow]:
     """Every run of ``consultation`` (all runs with None; a run naming no consultation belongs to
-    every one, as in ``current_run``), newest first, marking the current one."""
-    current = current_run(db, consultation)
+    every one, as in ``current_run``), newest first, marking the current one (with None: the current
+    run of each consultation)."""
     rows = db.execute(
         f"""SELECT {_RUN_COLUMNS} FROM analysis_runs a
             WHERE ? IS NULL OR a.consultation_id = ? OR a.consultation_id IS NULL ORDER BY a.id DESC""",
         [consultation, consultation],
     ).fetchall()
-    return [_run_row(r, current["id"] if current else None) for r in rows]
+    scopes = {consultation} if consultation is not None else {r[1] for r in rows}
+    currents = {run["id"] for cid in scopes if (run := current_run(db, cid)) is not None}
+    return [_run_row(r, r[0] if r[0] in currents else None) for r in rows]
 
 
 def get_run(db: sqlite_utils.Database, run_id: int) -> RunRow | None:

@@ -347,3 +347,30 @@ def test_compare_page_refuses_runs_of_another_consultation_and_bad_ids(two_runs,
     # "other" has one run: nothing to compare with yet
     page = client.get("/runs/compare?consultation=other")
     assert page.status_code == 200 and "Two finished runs" in page.get_data(as_text=True)
+
+
+def test_cli_lists_and_compares_runs(two_runs):
+    from click.testing import CliRunner
+
+    from fairhearing.cli import cli
+
+    folder, r1, r2, other = two_runs
+    path = str(folder / "runs.db")
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["runs", "--db", path, "--consultation", "main"])
+    assert listed.exit_code == 0, listed.output
+    assert f"run {r2} [main] done current" in listed.output and f"run {r1} [main] done:" in listed.output
+    assert f"run {other}" not in listed.output
+    rows = json.loads(runner.invoke(cli, ["runs", "--db", path, "--json"]).output)
+    assert {r["id"]: r["current"] for r in rows} == {other: True, r2: True, r1: False}
+    text = runner.invoke(cli, ["runs", "compare", str(r1), str(r2), "--db", path])
+    assert text.exit_code == 0, text.output
+    assert "themes: 1 appeared, 1 vanished, 1 grew, 0 shrank, 1 unchanged" in text.output
+    assert "Provide parking: 5 -> 0 (-5)" in text.output
+    data = json.loads(
+        runner.invoke(cli, ["runs", "--db", path, "compare", str(r1), str(r2), "--json"]).output
+    )
+    assert data["tally"]["appeared"] == 1 and data["after"]["current"]
+    assert {p["title"]: p["change"] for p in data["principles"]}["Connect rural areas"] == 5
+    refused = runner.invoke(cli, ["runs", "compare", str(r1), str(other), "--db", path])
+    assert refused.exit_code == 1 and "FH-E331" in refused.output
