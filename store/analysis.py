@@ -15,7 +15,15 @@ _IN_CONSULTATION = """SELECT p.id FROM points p JOIN sources s ON s.id = p.sourc
 
 
 def clear_point_analysis(db: sqlite_utils.Database, consultation: int | None) -> None:
-    """Remove the tags and principle maps of a consultation's points (all points when None)."""
+    """Remove the tags and principle maps of a consultation's points (all points when None), first
+    bringing the snapshot of the run they belong to up to date (``store.run_snapshots``)."""
+    from store.run_snapshots import refresh_before_replacing
+
+    for (run_id,) in db.execute(
+        f"SELECT DISTINCT run_id FROM point_analysis WHERE point_id IN ({_IN_CONSULTATION})",
+        [consultation] * 2,
+    ).fetchall():
+        refresh_before_replacing(db, run_id)
     db.execute(f"DELETE FROM point_principles WHERE point_id IN ({_IN_CONSULTATION})", [consultation] * 2)
     db.execute(f"DELETE FROM point_analysis WHERE point_id IN ({_IN_CONSULTATION})", [consultation] * 2)
 

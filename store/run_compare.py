@@ -2,7 +2,8 @@
 and principle counts before and after.
 
 Each run's figures come from ``store.run_snapshots.figures`` (the current run's from the stored results,
-so they equal what the pages show; older runs' from the snapshot kept when they finished). Every count
+so they equal what the pages show; an older run's from its snapshot, kept when it finished and
+brought up to date with analyst edits when a later run replaced it). Every count
 is one of ``store.counts``.
 
 Themes are matched across the two runs by their members: the Jaccard similarity of the two themes'

@@ -12,7 +12,8 @@ a snapshot of the finishing run in the same transaction as its results:
   confirmed points and respondents.
 
 Every figure comes from ``store.counts`` (the one count model), taken after analyst edits were replayed
-onto the run. ``figures(db, run_id)`` reads a run's figures: from the stored results while they are the
+onto the run; when a later run replaces it, the snapshot takes in the analyst edits made meanwhile
+(``refresh_before_replacing``). ``figures(db, run_id)`` reads a run's figures: from the stored results while they are the
 run's own (the current run: so its figures are exactly what the pages show, analyst edits made since
 included), else from its snapshot.
 """
@@ -173,6 +174,27 @@ def write_snapshot(db: sqlite_utils.Database, run_id: int) -> None:
             for p in f.principles.values()
         ],
     )
+
+
+def refresh_before_replacing(db: sqlite_utils.Database, run_id: int) -> bool:
+    """Keep what analysts made of a run while it was current; call in the transaction that replaces its
+    results, while they are still stored (``store.analysis.clear_point_analysis``).
+
+    When none of the run's points was deleted since it finished (a re-ingest deletes changed and
+    dropped points with their analysis), the snapshot is rewritten whole: renames, merges, moves and
+    verdicts included. Otherwise only its themes' labels are updated, and the counts it finished with
+    stay complete. Returns whether it was rewritten whole.
+    """
+    row = db.execute("SELECT points FROM run_snapshots WHERE run_id = ?", [run_id]).fetchone()
+    if row is None or counts.run_reach(db, run_id).points == row[0]:
+        write_snapshot(db, run_id)
+        return True
+    db.execute(
+        """UPDATE run_themes SET label = (SELECT t.label FROM themes t WHERE t.id = run_themes.theme_id)
+           WHERE run_id = ? AND theme_id IN (SELECT id FROM themes WHERE run_id = ?)""",
+        [run_id, run_id],
+    )
+    return False
 
 
 def read_snapshot(db: sqlite_utils.Database, run_id: int) -> RunFigures | None:

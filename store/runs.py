@@ -167,11 +167,12 @@ class RunRow:
     stats: dict
     error: str | None
     current: bool  # the run ``current_run`` names
-    kept: bool  # its figures are kept (``store.run_snapshots``): it can be compared
+    kept: bool  # its figures are kept (a snapshot, or the stored results are its own): it can be compared
 
 
 _RUN_COLUMNS = """a.id, a.consultation_id, a.started_at, a.finished_at, a.status, a.embedder, a.seed, a.params,
-                  a.stats, a.error, EXISTS (SELECT 1 FROM run_snapshots s WHERE s.run_id = a.id)"""
+                  a.stats, a.error, EXISTS (SELECT 1 FROM run_snapshots s WHERE s.run_id = a.id)
+                  OR EXISTS (SELECT 1 FROM point_analysis pa WHERE pa.run_id = a.id)"""
 
 
 def _run_row(row: tuple, current_id: int | None) -> RunRow:

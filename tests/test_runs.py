@@ -374,3 +374,41 @@ def test_cli_lists_and_compares_runs(two_runs):
     assert {p["title"]: p["change"] for p in data["principles"]}["Connect rural areas"] == 5
     refused = runner.invoke(cli, ["runs", "compare", str(r1), str(other), "--db", path])
     assert refused.exit_code == 1 and "FH-E331" in refused.output
+
+
+def test_edits_replay_onto_a_new_run_and_the_current_run_reads_live(two_runs, tmp_path):
+    """An analyst's rename and confirmation on the current run show in its comparison at once (live
+    figures), are replayed onto the next run, and the next comparison matches the renamed theme."""
+    from store.edits import rename_theme, review_mapping
+    from store.run_compare import compare
+    from store.run_snapshots import read_snapshot
+    from store.scope import find, set_scope
+
+    folder, r1, r2, _ = two_runs
+    source = open_db(folder / "runs.db")
+    db = open_db(tmp_path / "edited.db")
+    source.conn.backup(db.conn)
+    source.close()
+    set_scope(db, find(db, "main"))
+    grew = next(t for t in compare(db, r1, r2).themes if t.change == "grew")
+    rename_theme(db, grew.after_id, "Paying suppliers late", "ana")
+    point, principle = db.execute(
+        """SELECT pp.point_id, pp.principle_id FROM point_principles pp JOIN point_analysis pa
+           ON pa.point_id = pp.point_id WHERE pa.theme_id = ? AND pp.mapped = 1 LIMIT 1""",
+        [grew.after_id],
+    ).fetchone()
+    review_mapping(db, point, principle, "confirm", "ana")
+    live = compare(db, r1, r2)
+    assert next(t for t in live.themes if t.change == "grew").after_label == "Paying suppliers late"
+    assert live.after.confirmed_points == counts.mapped_totals(db, r2).confirmed == 1
+    assert read_snapshot(db, r2).confirmed_points == 0  # the snapshot is what the run found when it finished
+
+    r4 = _analyse(db, tmp_path).run_id
+    after = compare(db, r2, r4)
+    (same,) = [t for t in after.themes if t.before_label == "Paying suppliers late"]
+    assert (same.change, same.after_label, same.overlap) == ("unchanged", "Paying suppliers late", 1.0)
+    assert after.tally()["appeared"] == after.tally()["vanished"] == 0
+    assert after.after.confirmed_points == 1  # the confirmation was replayed too
+    assert not after.before.live  # run 2 now reads from its snapshot, brought up to date when replaced
+    assert read_snapshot(db, r2).confirmed_points == 1
+    db.close()
