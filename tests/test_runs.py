@@ -374,6 +374,10 @@ def test_cli_lists_and_compares_runs(two_runs):
     assert {p["title"]: p["change"] for p in data["principles"]}["Connect rural areas"] == 5
     refused = runner.invoke(cli, ["runs", "compare", str(r1), str(other), "--db", path])
     assert refused.exit_code == 1 and "FH-E331" in refused.output
+    missing = runner.invoke(cli, ["runs", "--db", str(folder / "typo.db")])
+    assert missing.exit_code == 1 and "FH-E305" in missing.output
+    unknown = runner.invoke(cli, ["runs", "compare", str(r1), "999", "--db", path])
+    assert unknown.exit_code == 1 and "FH-E330" in unknown.output
 
 
 def test_edits_replay_onto_a_new_run_and_the_current_run_reads_live(two_runs, tmp_path):
