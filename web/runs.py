@@ -4,11 +4,13 @@ principle counts before and after."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 
+from store import read
 from store.run_compare import CHANGES, CompareError, compare
 from store.runs import RunRow, get_run, list_runs, previous_run
 from store.scope import scope_of
+from web.cache import cached
 from web.db import get_db
 
 bp = Blueprint("runs", __name__)
@@ -53,8 +55,12 @@ def compare_view():
     runs = list_runs(db, cid)
     if a is None or b is None:
         return render_template("runs_compare.html", comparison=None, runs=runs, a=a, b=b, changes=CHANGES)
-    try:
-        comparison = compare(db, a.id, b.id)
+    try:  # the same comparison until a run, a response or an edit is added (as a theme's summary)
+        comparison = cached(
+            ("run-compare", current_app.config["DATABASE"], a.id, b.id),
+            read.data_version(db),
+            lambda: compare(db, a.id, b.id),
+        )
     except CompareError as e:
         abort(404 if e.code in ("FH-E330", "FH-E332") else 400, description=str(e))
     return render_template("runs_compare.html", comparison=comparison, runs=runs, a=a, b=b, changes=CHANGES)
