@@ -84,7 +84,7 @@ class PrincipleChange:
     confirmed_after: int
     respondents_before: int
     respondents_after: int
-    principle_id: int  # in the later run where it has points there, else in the earlier one
+    principle_id: int  # in run B (after) where it has points there, else in run A
 
     @property
     def change(self) -> int:
