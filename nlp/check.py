@@ -29,13 +29,13 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
-import sqlite_utils
 
 from fairhearing.errors import AnalysisError
 from ingest.clean import display_text
 from ingest.points import split_points
 from nlp.vector_index import VectorIndex, load_index
 from store import check_data, read
+from store.db import Database
 
 MAX_CHARS = 10_000  # a long consultation response; the check costs CPU in proportion to its points
 MAX_POINTS = 30  # points embedded and matched per submission
@@ -159,7 +159,7 @@ class CheckResult:
         return dict(out)
 
 
-def latest_run(db: sqlite_utils.Database) -> tuple[int, str, str]:
+def latest_run(db: Database) -> tuple[int, str, str]:
     """(run id, embedder model name, embedder loader name) of the current run (``store.runs.current_run``)."""
     run = read.current_run(db)
     if run is None:
@@ -191,7 +191,7 @@ def check_limits(text: str, max_chars: int = MAX_CHARS, max_points: int | None =
 
 
 def check_submission(
-    db: sqlite_utils.Database,
+    db: Database,
     text: str,
     embedder,
     index: VectorIndex | None = None,
@@ -251,9 +251,7 @@ def check_submission(
     return CheckResult(points=out, run_id=run_id)
 
 
-def _matches(
-    db: sqlite_utils.Database, run_id: int, nearest: list[tuple[str, float]], limits: Thresholds
-) -> list[Match]:
+def _matches(db: Database, run_id: int, nearest: list[tuple[str, float]], limits: Thresholds) -> list[Match]:
     """The closest analysed points at the "possibly" level or above, best first (one per response)."""
     close = [(h, s) for h, s in nearest if s >= limits.possibly]
     by_hash: dict[str, list[dict]] = defaultdict(list)

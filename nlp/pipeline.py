@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import sqlite_utils
 from tqdm import tqdm
 
 from fairhearing.errors import AnalysisError
@@ -29,6 +28,7 @@ from store.analysis import (
     write_point_analysis,
     write_point_principles,
 )
+from store.db import Database
 from store.ingest_store import find_consultation
 from store.languages import write_point_languages
 from store.runs import (
@@ -93,7 +93,7 @@ class Analyser:
             self.embedder = load_embedder("minilm")
         return self.embedder
 
-    def _embed_fn(self, db: sqlite_utils.Database | None = None) -> Callable[[list[str]], np.ndarray]:
+    def _embed_fn(self, db: Database | None = None) -> Callable[[list[str]], np.ndarray]:
         """Embed texts; with ``db``, through the embedding cache (framework texts embed once)."""
         emb = self._embedder()
         if db is None:
@@ -107,7 +107,7 @@ class Analyser:
 
         return embed
 
-    def embed(self, db: sqlite_utils.Database, points: list[PointRow]) -> np.ndarray:
+    def embed(self, db: Database, points: list[PointRow]) -> np.ndarray:
         from nlp.embedding_cache import embed_texts
 
         vectors = embed_texts(
@@ -137,7 +137,7 @@ class Analyser:
             tagger = self.tagger_factory()
         return tagger.predict(texts, embeddings)
 
-    def principles(self, db: sqlite_utils.Database, points: list[PointRow], embeddings: np.ndarray):
+    def principles(self, db: Database, points: list[PointRow], embeddings: np.ndarray):
         """Map each point with the framework that applies to its question (else the general ones).
 
         Returns point id -> ``Mapping``: the ranked top principles (always), the decision and the
@@ -168,7 +168,7 @@ class Analyser:
 
     # --- the pipeline -----------------------------------------------------------------------
     @staticmethod
-    def _consultation(db: sqlite_utils.Database, name: str | None) -> int:
+    def _consultation(db: Database, name: str | None) -> int:
         found = consultations_with_points(db)
         if name is None:
             if len(found) > 1:
@@ -182,14 +182,14 @@ class Analyser:
             raise AnalysisError("FH-E300", f"no consultation called {name!r}")
         return cid
 
-    def run_all(self, db: sqlite_utils.Database) -> list[RunReport]:
+    def run_all(self, db: Database) -> list[RunReport]:
         """Analyse every consultation that has responses, one run each (nothing crosses them)."""
         found = consultations_with_points(db)
         if not found:
             raise AnalysisError("FH-E300", "no stakeholder points to analyse; ingest responses first")
         return [self.run(db, consultation=name) for _, name in found]
 
-    def run(self, db: sqlite_utils.Database, consultation: str | None = None) -> RunReport:
+    def run(self, db: Database, consultation: str | None = None) -> RunReport:
         """Analyse one consultation (by name; None: the only one there is) as a new run."""
 
         from ingest.dedupe_store import ensure_duplicates
@@ -237,7 +237,7 @@ class Analyser:
         """Write the run: ``points`` are the distinct texts analysed, ``all_points`` every point (each
         gets the analysis of its text, ``index_of[point id]`` being that text's index in ``points``)."""
         from nlp.summaries import summary_quote_rows
-        from nlp.theme_store import write_themes
+        from store.themes import write_themes
 
         with write_tx(db):
             # bound to what was read: if an ingest changed the points since, write nothing
@@ -384,9 +384,7 @@ def _changes(before: list[PointRow], after: list[PointRow]) -> str:
     return f"{gone} points gone, {added} new, {changed} changed"
 
 
-def _summary_sets(
-    db: sqlite_utils.Database, run_id: int, index_of: dict[int, int]
-) -> dict[tuple[str, int], list[int]]:
+def _summary_sets(db: Database, run_id: int, index_of: dict[int, int]) -> dict[tuple[str, int], list[int]]:
     """Indices of distinct analysed texts per theme, broader group, principle and component (after
     analyst edits); ``index_of`` maps every point id to its text's index."""
     sets: dict[tuple[str, int], set[int]] = {}
@@ -420,7 +418,7 @@ def _loader_name(embedder) -> str:
     return getattr(embedder, "loader_name", embedder.name)
 
 
-def _replay_edits(db: sqlite_utils.Database, run_id: int) -> None:
+def _replay_edits(db: Database, run_id: int) -> None:
     try:
         from store.edits import replay
     except ImportError:  # the web stage is optional for analysis

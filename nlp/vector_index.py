@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import sqlite_utils
 
 from store import read
+from store.db import Database
 
 
 def top_k(sims: np.ndarray, k: int) -> np.ndarray:
@@ -65,7 +65,7 @@ class VectorIndex:
         return [h for h, _ in self.top_scored(query, k, allowed, min_sim)]
 
 
-def load_index(db: sqlite_utils.Database, model: str) -> VectorIndex:
+def load_index(db: Database, model: str) -> VectorIndex:
     """The cached vectors of ``model`` for every stakeholder point text (rows of another width skipped)."""
     hashes, blobs, dim = [], [], None
     for h, d, blob in read.point_embeddings(db, model):

@@ -12,7 +12,8 @@ from flask import Blueprint, Response, abort, current_app, send_file
 
 from fairhearing.safe_output import spreadsheet_cell
 from store import read
-from web.db import connect, get_db
+from store.db import connect
+from web.db import get_db
 
 bp = Blueprint("exports", __name__)
 

@@ -15,24 +15,24 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import sqlite_utils
 
 from fairhearing.errors import FairhearingError
 from nlp.vector_index import VectorIndex, load_index
 from store import read
+from store.db import Database
 from web.cache import cached  # noqa: F401  (re-exported: pages import it from here)
 
 RRF_K = 60
 
 
-def get_index(db: sqlite_utils.Database, db_path: str, model: str) -> VectorIndex | None:
+def get_index(db: Database, db_path: str, model: str) -> VectorIndex | None:
     if not read.has_embeddings(db, model):
         return None
     return cached(("vectors", db_path, model), read.embeddings_version(db), lambda: load_index(db, model))
 
 
 def semantic_ranking(
-    db: sqlite_utils.Database,
+    db: Database,
     index: VectorIndex,
     query: np.ndarray,
     filters: read.Filters,
@@ -78,7 +78,7 @@ class SearchOutcome:
 
 
 def hybrid_search(
-    db: sqlite_utils.Database,
+    db: Database,
     db_path: str,
     q: str,
     filters: read.Filters,
