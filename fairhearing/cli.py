@@ -24,6 +24,25 @@ db_option = click.option(
 )
 
 
+class RegistryChoice(click.Choice):
+    """A choice among the names registered for one stage kind (``nlp.registry``), read when needed
+    (so the built-ins and anything registered later are offered, and ``--help`` loads no model)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        super().__init__([], case_sensitive=False)
+
+    @property
+    def choices(self):  # type: ignore[override]
+        from nlp import registry
+
+        return registry.names(self.kind)
+
+    @choices.setter
+    def choices(self, _value) -> None:  # click.Choice.__init__ assigns it; the registry is the source
+        pass
+
+
 def _open(db_path: str, *, create: bool = False, consultation: str | None = None):
     """Open (and migrate) the database. Only ``ingest`` and ``demo`` may create a new file: any other
     command refuses a missing one (a typo in ``--db`` must not silently give an empty database).
@@ -194,7 +213,22 @@ def backup(db_path, out_path, force):
     "--embedder",
     default="minilm",
     show_default=True,
+    type=RegistryChoice("embedder"),
     help="Embedding model: minilm (default), bge-small, mpnet (optional packages), hashing (fast, low quality).",
+)
+@click.option(
+    "--tagger",
+    default="default",
+    show_default=True,
+    type=RegistryChoice("tagger"),
+    help="Sentiment and point-type tagger, by registered name.",
+)
+@click.option(
+    "--mapper",
+    default="principle",
+    show_default=True,
+    type=RegistryChoice("mapper"),
+    help="Principle mapper: principle (default), logistic or cosine (the baseline).",
 )
 @click.option(
     "--themes", "n_themes", default=None, type=int, help="Target number of themes (default: automatic)."
@@ -207,14 +241,19 @@ def backup(db_path, out_path, force):
     default=None,
     help="Analyse only this consultation (default: every consultation, one run each).",
 )
-def analyse(db_path, embedder, n_themes, seed, models_dir, quiet, consultation):
+def analyse(db_path, embedder, tagger, mapper, n_themes, seed, models_dir, quiet, consultation):
     """Embed, theme, tag and map every stakeholder point to the framework's principles."""
-    from nlp.embed import load_embedder
     from nlp.pipeline import Analyser
 
     db = _open(db_path)
     analyser = Analyser(
-        load_embedder(embedder), seed=seed, n_themes=n_themes, models_dir=Path(models_dir), progress=not quiet
+        embedder,
+        tagger=tagger,
+        mapper=mapper,
+        seed=seed,
+        n_themes=n_themes,
+        models_dir=Path(models_dir),
+        progress=not quiet,
     )
     reports = [analyser.run(db, consultation)] if consultation else analyser.run_all(db)
     for report in reports:
@@ -539,7 +578,7 @@ def vocabulary_import(file, db_path, framework, analyst):
 
 @cli.command()
 @db_option
-@click.option("--embedder", default="minilm", show_default=True)
+@click.option("--embedder", default="minilm", show_default=True, type=RegistryChoice("embedder"))
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Stop after analysing.")

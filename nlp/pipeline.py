@@ -18,7 +18,10 @@ import numpy as np
 from tqdm import tqdm
 
 from fairhearing.errors import AnalysisError
+from nlp import registry
 from nlp.mapping_decision import Mapping
+from nlp.registry import DEFAULTS
+from nlp.stages import Embedder, Mapper, Tagger, ThemeModel
 from store.analysis import (
     clear_point_analysis,
     drop_other_runs_themes,
@@ -62,35 +65,53 @@ class RunReport:
 
 
 class Analyser:
-    """Analysis with swappable stages; ``None`` means the default for each."""
+    """Analysis with swappable stages (``nlp.stages`` protocols), each an argument with a default.
+
+    ``embedder`` is an ``Embedder`` or a registered name; ``theme_model``, ``tagger`` and ``mapper``
+    are registered names (``nlp.registry``; ``fairhearing analyse --tagger/--mapper``).
+    ``theme_modeller`` (a ``ThemeModel``), ``tagger_factory`` (``() -> Tagger``) and
+    ``mapper_factory`` (``() -> Mapper``, called once per framework) take precedence over the names.
+    """
 
     def __init__(
         self,
-        embedder=None,
-        theme_modeller=None,
-        tagger_factory: Callable | None = None,
-        mapper_factory: Callable | None = None,
+        embedder: Embedder | str | None = None,
+        theme_modeller: ThemeModel | None = None,
+        tagger_factory: Callable[[], Tagger] | None = None,
+        mapper_factory: Callable[[], Mapper] | None = None,
         *,
+        theme_model: str = DEFAULTS["theme_model"],
+        tagger: str = DEFAULTS["tagger"],
+        mapper: str = DEFAULTS["mapper"],
         seed: int = 42,
         n_themes: int | None = None,
         models_dir: Path = Path("models"),
         progress: bool = True,
     ) -> None:
+        if isinstance(embedder, str):
+            embedder = registry.create("embedder", embedder)
         self.embedder = embedder
         self.theme_modeller = theme_modeller
         self.tagger_factory = tagger_factory
-        self.mapper_factory = mapper_factory
+        self.mapper_factory = mapper_factory or registry.get("mapper", mapper)
+        if tagger_factory is None:
+            registry.get("tagger", tagger)  # an unknown name fails now, not after embedding
+        if theme_modeller is None:
+            registry.get("theme_model", theme_model)
+        self.stage_names = {
+            "theme_model": theme_model if theme_modeller is None else type(theme_modeller).__name__,
+            "tagger": tagger if tagger_factory is None else getattr(tagger_factory, "__name__", "custom"),
+            "mapper": mapper if mapper_factory is None else getattr(mapper_factory, "__name__", "custom"),
+        }
         self.seed = seed
         self.n_themes = n_themes
         self.models_dir = Path(models_dir)
         self.progress = progress
 
     # --- stages -----------------------------------------------------------------------------
-    def _embedder(self):
+    def _embedder(self) -> Embedder:
         if self.embedder is None:
-            from nlp.embed import load_embedder
-
-            self.embedder = load_embedder("minilm")
+            self.embedder = registry.create("embedder", DEFAULTS["embedder"])
         return self.embedder
 
     def _embed_fn(self, db: Database | None = None) -> Callable[[list[str]], np.ndarray]:
@@ -117,10 +138,12 @@ class Analyser:
 
     def themes(self, texts: list[str], embeddings: np.ndarray):
         if self.theme_modeller is None:
-            from nlp.themes import ThemeModeller
-
-            self.theme_modeller = ThemeModeller(
-                embedder=self._embedder(), seed=self.seed, nr_topics=self.n_themes
+            self.theme_modeller = registry.create(
+                "theme_model",
+                self.stage_names["theme_model"],
+                embedder=self._embedder(),
+                seed=self.seed,
+                n_themes=self.n_themes,
             )
         if len(texts) >= getattr(self.theme_modeller, "min_docs", 0):
             from nlp.numba_cache import prepare_numba
@@ -130,9 +153,13 @@ class Analyser:
 
     def tags(self, texts: list[str], embeddings: np.ndarray):
         if self.tagger_factory is None:
-            from nlp.tags import default_tagger
-
-            tagger = default_tagger(self._embedder().name, self._embed_fn(), models_dir=self.models_dir)
+            tagger = registry.create(
+                "tagger",
+                self.stage_names["tagger"],
+                embedder_name=self._embedder().name,
+                embed=self._embed_fn(),
+                models_dir=self.models_dir,
+            )
         else:
             tagger = self.tagger_factory()
         return tagger.predict(texts, embeddings)
@@ -143,7 +170,7 @@ class Analyser:
         Returns point id -> ``Mapping``: the ranked top principles (always), the decision and the
         off-topic flag; with several frameworks, their rankings are merged best first.
         """
-        from nlp.mapping import PrincipleMapper, load_framework, select_frameworks
+        from nlp.mapping import load_framework, select_frameworks
 
         result: dict[int, list[Mapping]] = {p.id: [] for p in points}
         groups: dict[tuple[int, ...], list[int]] = {}
@@ -155,7 +182,7 @@ class Analyser:
             groups.setdefault(per_question[key], []).append(i)
         for fids, idx in groups.items():
             for fid in fids:
-                mapper = self.mapper_factory() if self.mapper_factory else PrincipleMapper()
+                mapper = self.mapper_factory()
                 mapper.fit(load_framework(db, fid), self._embed_fn(db))
                 decided = mapper.decide(
                     [points[i].text for i in idx],
@@ -206,7 +233,7 @@ class Analyser:
             db,
             embedder=emb.name,
             seed=self.seed,
-            params={"embedder": _loader_name(emb), "n_themes": self.n_themes},
+            params={"embedder": _loader_name(emb), "n_themes": self.n_themes, **self.stage_names},
             consultation=cid,
         )
         self._consultation_id = cid
