@@ -34,8 +34,9 @@ from fairhearing.errors import AnalysisError
 from ingest.clean import display_text
 from ingest.points import split_points
 from nlp.vector_index import VectorIndex, load_index
-from store import check_data, read
+from store import check_data
 from store.db import Database
+from store.queries import runs as run_queries
 
 MAX_CHARS = 10_000  # a long consultation response; the check costs CPU in proportion to its points
 MAX_POINTS = 30  # points embedded and matched per submission
@@ -161,7 +162,7 @@ class CheckResult:
 
 def latest_run(db: Database) -> tuple[int, str, str]:
     """(run id, embedder model name, embedder loader name) of the current run (``store.runs.current_run``)."""
-    run = read.current_run(db)
+    run = run_queries.current_run(db)
     if run is None:
         raise AnalysisError("FH-E300", "no finished analysis; run `fairhearing analyse --db DB` first")
     params = json.loads(run["params"] or "{}")

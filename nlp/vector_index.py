@@ -4,7 +4,7 @@
 one float32 matrix; ``top_scored`` is the single top-k implementation (exact cosine, ties broken by
 row so results are deterministic). ``load_index`` builds it from the embeddings cache for the
 stakeholder points of one model; callers keep it in a bounded cache (``web.cache``) and rebuild it
-when ``store.read.embeddings_version`` changes.
+when ``store.queries.versions.embeddings_version`` changes.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from store import read
 from store.db import Database
+from store.queries import vectors as vector_queries
 
 
 def top_k(sims: np.ndarray, k: int) -> np.ndarray:
@@ -68,7 +68,7 @@ class VectorIndex:
 def load_index(db: Database, model: str) -> VectorIndex:
     """The cached vectors of ``model`` for every stakeholder point text (rows of another width skipped)."""
     hashes, blobs, dim = [], [], None
-    for h, d, blob in read.point_embeddings(db, model):
+    for h, d, blob in vector_queries.point_embeddings(db, model):
         if dim is None:
             dim = d
         if d == dim and len(blob) == 4 * d:

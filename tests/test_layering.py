@@ -118,7 +118,7 @@ def test_the_check_finds_each_kind_of_sql(source):
         "text = 'Select the points you agree with from the list'\n",
         "text = 'Please update your settings'\n",
         "db.close()\n",
-        "store.read.points(db, 3)\n",
+        "point_queries.point(db, 3)\n",
     ],
 )
 def test_the_check_leaves_plain_words_and_store_calls_alone(source):

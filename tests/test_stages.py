@@ -128,19 +128,20 @@ def test_analyse_swaps_embedder_tagger_and_mapper_through_the_cli(tmp_path, test
     )
     assert r.exit_code == 0, r.output
 
-    from store import read
     from store.check_data import mapped_principles
     from store.frameworks import framework_questions, load_framework_rows
+    from store.queries import points as point_queries
+    from store.queries import runs as run_queries
     from store.runs import select_points
 
     db = open_db(db_path)
-    run = read.current_run(db)
+    run = run_queries.current_run(db)
     params = json.loads(run["params"])
     assert run["embedder"] == "letters@1" and params["embedder"] == "test-letters"
     assert params["tagger"] == "test-neutral" and params["mapper"] == "test-last"
     points, _ = select_points(db)
     assert len(points) == len(RESPONSES) + 1
-    rows = [read.point(db, p.id) for p in points]
+    rows = [point_queries.point(db, p.id) for p in points]
     assert {row["sentiment"] for row in rows} == {"neutral"}
     assert {row["type"] for row in rows} == {"information", "question"}
     ((fid, _question),) = framework_questions(db)

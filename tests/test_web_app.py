@@ -682,18 +682,18 @@ def test_pages_work_before_analysis(tmp_path):
 
 
 def test_filtered_semantic_ranking_equals_brute_force(app):
-    from store import read
+    from store.queries import search as search_queries
     from web.semantic import load_index, semantic_ranking
 
     db = db_of(app)
     index = load_index(db, EMBEDDER.name)
     query = EMBEDDER.encode(["payment by results squeezes small charities"])[0]
-    filters = read.Filters(organisation="Northfield Works")
-    brute = index.top(query, 5, read.filtered_hashes(db, filters), -1.0)
+    filters = search_queries.Filters(organisation="Northfield Works")
+    brute = index.top(query, 5, search_queries.filtered_hashes(db, filters), -1.0)
     assert len(brute) == 5
     assert semantic_ranking(db, index, query, filters, 5, -1.0) == brute  # found in the nearest chunks
     assert semantic_ranking(db, index, query, filters, 5, -1.0, chunk_rounds=0) == brute  # whole-table path
-    assert semantic_ranking(db, index, query, read.Filters(), 5, -1.0) == index.top(query, 5)
+    assert semantic_ranking(db, index, query, search_queries.Filters(), 5, -1.0) == index.top(query, 5)
 
 
 def test_bench_script_runs_small(tmp_path):

@@ -20,7 +20,9 @@ from flask import Blueprint, current_app, render_template, request
 
 from fairhearing.errors import FairhearingError
 from ingest.points import split_points
-from store import read
+from store.queries import organisations as organisation_queries
+from store.queries import runs as run_queries
+from store.queries import versions
 from web.db import get_db, get_embedder, search_model
 from web.highlight import mark
 from web.security import client_key, clock, limiter, retry_after
@@ -49,7 +51,7 @@ def run_check(db, text: str):
     """``nlp.check.check_submission`` against the current run, with search's cached vector index."""
     from nlp.check import check_submission
 
-    run = read.current_run(db)
+    run = run_queries.current_run(db)
     if run is None:
         raise FairhearingError(
             "FH-E300", "the analysis has not been run yet, so there is nothing to check against"
@@ -69,7 +71,7 @@ def index():
     text = _newlines(request.form.get("text", "")) if request.method == "POST" else ""
     limit, max_points = cfg["CHECK_MAX_CHARS"], cfg["CHECK_MAX_POINTS"]
     if org and not text.strip():
-        text = read.organisation_text(db, org, limit)
+        text = organisation_queries.organisation_text(db, org, limit)
     result, error, note, status, headers = None, None, None, 200, {}
     if text.strip():
         wait = limiter("check", cfg["CHECK_RATE_LIMIT"], cfg["CHECK_RATE_WINDOW"]).hit(client_key(), clock())
@@ -92,8 +94,8 @@ def index():
         org=org,
         organisations=cached(
             ("organisations", cfg["DATABASE"]),
-            read.data_version(db),
-            lambda: read.organisation_names(db),
+            versions.data_version(db),
+            lambda: organisation_queries.organisation_names(db),
         ),
         result=result,
         segments=segments,

@@ -11,8 +11,8 @@ import threading
 
 from flask import Flask, current_app, g, request
 
-from store import read
 from store.db import Database, DatabaseError, connect
+from store.queries import runs as run_queries
 
 _LOCK = threading.Lock()
 
@@ -50,7 +50,7 @@ def init_app(app: Flask) -> None:
 def search_model(db: Database) -> str | None:
     """Name of the model whose cached vectors semantic search and the check compare against."""
     if current_app.config.get("EMBEDDER") is None:
-        run = read.current_run(db)
+        run = run_queries.current_run(db)
         return run["embedder"] if run else None
     return get_embedder().name
 
@@ -62,7 +62,7 @@ def get_embedder():
         return configured
     key = configured
     if key is None:
-        run = read.current_run(get_db())
+        run = run_queries.current_run(get_db())
         key = json.loads(run["params"] or "{}").get("embedder") if run else None
     return _embedder(key or "minilm")
 
@@ -87,7 +87,7 @@ def _query_embedder_key(app: Flask, db: Database) -> str | None:
     configured = app.config.get("EMBEDDER")
     if configured is not None:
         return configured if isinstance(configured, str) else None
-    run = read.current_run(db)
+    run = run_queries.current_run(db)
     return (json.loads(run["params"] or "{}").get("embedder") or "minilm") if run else None
 
 

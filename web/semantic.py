@@ -18,24 +18,26 @@ import numpy as np
 
 from fairhearing.errors import FairhearingError
 from nlp.vector_index import VectorIndex, load_index
-from store import read
 from store.db import Database
+from store.queries import search as search_queries
+from store.queries import vectors as vector_queries
+from store.queries import versions
 from web.cache import cached  # noqa: F401  (re-exported: pages import it from here)
 
 RRF_K = 60
 
 
 def get_index(db: Database, db_path: str, model: str) -> VectorIndex | None:
-    if not read.has_embeddings(db, model):
+    if not vector_queries.has_embeddings(db, model):
         return None
-    return cached(("vectors", db_path, model), read.embeddings_version(db), lambda: load_index(db, model))
+    return cached(("vectors", db_path, model), versions.embeddings_version(db), lambda: load_index(db, model))
 
 
 def semantic_ranking(
     db: Database,
     index: VectorIndex,
     query: np.ndarray,
-    filters: read.Filters,
+    filters: search_queries.Filters,
     k: int,
     min_sim: float,
     chunk_rounds: int = 5,
@@ -52,12 +54,12 @@ def semantic_ranking(
     found: list[str] = []
     size = 10 * k
     for start in range(0, min(len(ranked), chunk_rounds * size), size):
-        found += read.filter_hashes(db, ranked[start : start + size], filters)
+        found += search_queries.filter_hashes(db, ranked[start : start + size], filters)
         if len(found) >= k:
             return found[:k]
     if len(ranked) <= chunk_rounds * size:
         return found
-    return index.top(query, k, read.filtered_hashes(db, filters), min_sim)
+    return index.top(query, k, search_queries.filtered_hashes(db, filters), min_sim)
 
 
 def rrf(rankings: list[list[str]], k: int = RRF_K) -> list[str]:
@@ -81,7 +83,7 @@ def hybrid_search(
     db: Database,
     db_path: str,
     q: str,
-    filters: read.Filters,
+    filters: search_queries.Filters,
     *,
     model: str | None,
     embedder: Callable[[], Any],
@@ -89,7 +91,7 @@ def hybrid_search(
     min_sim: float = 0.3,
 ) -> SearchOutcome:
     """Keyword (FTS5/BM25) and semantic (cosine) rankings of point texts, fused by RRF."""
-    keyword = read.keyword_search(db, q, filters, candidates)
+    keyword = search_queries.keyword_search(db, q, filters, candidates)
     semantic: list[str] = []
     note = ""
     index = get_index(db, db_path, model) if model else None
