@@ -333,6 +333,49 @@ def check(db_path, text_file, as_json, max_chars, models_dir):
     )
 
 
+@cli.command("search")
+@db_option
+@click.argument("query")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 200), help="Points to print.")
+@click.option("--consultation", default=None, help="Search only this consultation (default: every one).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per point.")
+def search_points(db_path, query, limit, consultation, as_json):
+    """Keyword and semantic search over every point: the web's /search ranking, best first."""
+    from search.hybrid import hybrid_search, vector_index
+    from store.queries import runs as run_queries
+    from store.queries import search as search_queries
+    from store.scope import scope_of
+
+    db = _open(db_path, consultation=consultation)
+    run = run_queries.current_run(db)
+    model = run["embedder"] if run else None
+    loader = json.loads(run["params"] or "{}").get("embedder", "minilm") if run else None
+
+    def embedder():
+        from nlp.embed import load_embedder
+
+        return load_embedder(loader)
+
+    filters = search_queries.Filters(consultation=scope_of(db))
+    outcome = hybrid_search(
+        db, query, filters, index=vector_index(db, model) if model else None, embedder=embedder
+    )
+    rows = search_queries.points_for_hashes(db, outcome.hashes[:limit], filters)
+    if outcome.note:
+        click.echo(outcome.note, err=True)
+    for row in rows:
+        if as_json:
+            keys = ("id", "response_id", "source", "organisation", "theme_label", "sentiment", "clean_text")
+            click.echo(json.dumps({k: row[k] for k in keys}, ensure_ascii=False))
+        else:
+            who = row["organisation"] or row["author"] or "unattributed"
+            click.echo(f"point {row['id']} (response {row['response_id']}, {who}): {row['clean_text'][:160]}")
+    click.echo(
+        f"{len(outcome.hashes)} matching texts ({outcome.keyword} by keyword, {outcome.semantic} by meaning)",
+        err=True,
+    )
+
+
 @cli.command()
 @db_option
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False), help="File to write.")

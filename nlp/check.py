@@ -1,7 +1,7 @@
 """ "Was my point captured?": three separate verdicts for each point of a submission.
 
 The submission is split into points like any response; each is embedded with the analysis' own
-embedder and compared (cosine, ``nlp.vector_index``) with every analysed point of the latest run.
+embedder and compared (cosine, ``search.vector_index``) with every analysed point of the latest run.
 
 - **Found in the analysis**: how close the closest analysed point is, in words (``very likely``,
   ``likely``, ``possibly``, ``not found``). The thresholds were chosen on paraphrase pairs written
@@ -33,7 +33,7 @@ import numpy as np
 from fairhearing.errors import AnalysisError
 from ingest.clean import display_text
 from ingest.points import split_points
-from nlp.vector_index import VectorIndex, load_index
+from search.vector_index import VectorIndex, load_index
 from store import check_data
 from store.db import Database
 from store.queries import runs as run_queries

@@ -309,7 +309,7 @@ def test_an_embedder_that_does_not_match_the_vectors_is_refused(analysed_db):
     """Never "not found" because the vectors are of another model: FH-E311."""
     import numpy as np
 
-    from nlp.vector_index import VectorIndex
+    from search.vector_index import VectorIndex
 
     other = VectorIndex(["h"], np.ones((1, 8), dtype=np.float32) / np.sqrt(8))
     with pytest.raises(AnalysisError) as e:

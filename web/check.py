@@ -1,7 +1,7 @@
 """The public "was my point captured?" page: paste a submission or pick an organisation.
 
 Submissions are checked in memory and never stored. The one call into the analysis is
-``run_check``: it uses search's vector index (``web.semantic.get_index``, one cached index for
+``run_check``: it uses search's vector index (``web.cache.vector_index``, one cached index for
 both) and the analysis' sentiment tagger (``nlp.tags.default_tagger`` for the run's embedder, from
 ``MODELS_DIR``, loaded once per app). Picking an organisation checks exactly the text a visitor
 could paste (shown in the box), so both give the same verdicts.
@@ -23,10 +23,10 @@ from ingest.points import split_points
 from store.queries import organisations as organisation_queries
 from store.queries import runs as run_queries
 from store.queries import versions
+from web.cache import cached, vector_index
 from web.db import get_db, get_embedder, search_model
 from web.highlight import mark
 from web.security import client_key, clock, limiter, retry_after
-from web.semantic import cached, get_index
 
 bp = Blueprint("check", __name__)
 FOUND_CLASS = {"very likely": "found", "likely": "found", "possibly": "possibly", "not found": "missed"}
@@ -57,7 +57,7 @@ def run_check(db, text: str):
             "FH-E300", "the analysis has not been run yet, so there is nothing to check against"
         )
     model = search_model(db)
-    index = get_index(db, current_app.config["DATABASE"], model) if model else None
+    index = vector_index(db, model) if model else None
     if index is None:
         raise FairhearingError("FH-E300", "the analysis has no stored embeddings to check against")
     return check_submission(db, text, get_embedder(), index=index, tagger=get_tagger())

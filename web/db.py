@@ -114,12 +114,12 @@ def preload_search(app: Flask) -> threading.Thread | None:
         try:
             embedder = _cached_embedder(app.extensions["fairhearing_embedders"], key)
             embedder.encode(["warm up the query embedder"])
-            from web.semantic import get_index
+            from web.cache import vector_index
 
             db = connect(app.config["DATABASE"], readonly=True)
             try:
                 with app.app_context():  # the index lives in the app's bounded cache
-                    get_index(db, app.config["DATABASE"], embedder.name)
+                    vector_index(db, embedder.name)
             finally:
                 db.close()
         except Exception:  # noqa: BLE001 - the first search reports the same failure in context

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 
+from search.hybrid import hybrid_search
 from store.queries import runs as run_queries
 from store.queries import search as search_queries
 from store.queries import versions
 from store.scope import scope_of
+from web.cache import cached, vector_index
 from web.db import get_db, get_embedder, search_model
 from web.helpers import Pager, int_arg
-from web.semantic import cached, hybrid_search
 
 bp = Blueprint("search", __name__)
 MAX_QUERY = 500
@@ -45,12 +46,12 @@ def index():
     page = int_arg("page", 1)
     outcome, rows, total = None, [], 0
     if q:
+        model = search_model(db)
         outcome = hybrid_search(
             db,
-            current_app.config["DATABASE"],
             q,
             filters,
-            model=search_model(db),
+            index=vector_index(db, model) if model else None,
             embedder=get_embedder,
             candidates=current_app.config["SEARCH_CANDIDATES"],
             min_sim=current_app.config["SEARCH_MIN_SIMILARITY"],

@@ -12,9 +12,9 @@ from store.queries import runs as run_queries
 from store.queries import themes as theme_queries
 from store.queries import versions
 from store.unthemed import unthemed_count, unthemed_points
+from web.cache import cached
 from web.db import get_db
 from web.helpers import Pager, int_arg
-from web.semantic import cached
 
 bp = Blueprint("themes", __name__)
 

@@ -3,8 +3,9 @@
 ``VectorIndex`` holds the L2-normalised vectors of distinct point texts (keyed by text hash) as
 one float32 matrix; ``top_scored`` is the single top-k implementation (exact cosine, ties broken by
 row so results are deterministic). ``load_index`` builds it from the embeddings cache for the
-stakeholder points of one model; callers keep it in a bounded cache (``web.cache``) and rebuild it
-when ``store.queries.versions.embeddings_version`` changes.
+stakeholder points of one model; callers keep it in a bounded cache (``search.cache``, held by the
+web app through ``web.cache``) and rebuild it when ``store.queries.versions.embeddings_version``
+changes (``search.hybrid.vector_index``).
 """
 
 from __future__ import annotations
