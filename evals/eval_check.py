@@ -6,7 +6,7 @@ points nobody made (30 on the consultation's topic but a different point, 30 off
 Each row says which half it belongs to (``split``: calibrate / test, alternating within a kind).
 
 The seeds are ingested into a scratch database; every stakeholder point is embedded (as the analysis
-does) and each submission is compared with all of them (``nlp.vector_index``, the check's own
+does) and each submission is compared with all of them (``search.vector_index``, the check's own
 index). The closest cosine decides the verdict. On the calibration half this script chooses:
 
 - ``likely`` (the "found" cut-off): the cosine that maximises F1 of "found", ties to the higher;
@@ -34,7 +34,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from nlp.check import thresholds_for  # noqa: E402
-from nlp.vector_index import VectorIndex  # noqa: E402
+from search.vector_index import VectorIndex  # noqa: E402
 
 PAIRS = ROOT / "evals" / "data" / "check_pairs.jsonl"
 SEEDS = ROOT / "corpora" / "dwp-seeds"

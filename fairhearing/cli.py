@@ -24,6 +24,25 @@ db_option = click.option(
 )
 
 
+class RegistryChoice(click.Choice):
+    """A choice among the names registered for one stage kind (``nlp.registry``), read when needed
+    (so the built-ins and anything registered later are offered, and ``--help`` loads no model)."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        super().__init__([], case_sensitive=False)
+
+    @property
+    def choices(self):  # type: ignore[override]
+        from nlp import registry
+
+        return registry.names(self.kind)
+
+    @choices.setter
+    def choices(self, _value) -> None:  # click.Choice.__init__ assigns it; the registry is the source
+        pass
+
+
 def _open(db_path: str, *, create: bool = False, consultation: str | None = None):
     """Open (and migrate) the database. Only ``ingest`` and ``demo`` may create a new file: any other
     command refuses a missing one (a typo in ``--db`` must not silently give an empty database).
@@ -194,7 +213,22 @@ def backup(db_path, out_path, force):
     "--embedder",
     default="minilm",
     show_default=True,
+    type=RegistryChoice("embedder"),
     help="Embedding model: minilm (default), bge-small, mpnet (optional packages), hashing (fast, low quality).",
+)
+@click.option(
+    "--tagger",
+    default="default",
+    show_default=True,
+    type=RegistryChoice("tagger"),
+    help="Sentiment and point-type tagger, by registered name.",
+)
+@click.option(
+    "--mapper",
+    default="principle",
+    show_default=True,
+    type=RegistryChoice("mapper"),
+    help="Principle mapper: principle (default), logistic or cosine (the baseline).",
 )
 @click.option(
     "--themes", "n_themes", default=None, type=int, help="Target number of themes (default: automatic)."
@@ -207,14 +241,19 @@ def backup(db_path, out_path, force):
     default=None,
     help="Analyse only this consultation (default: every consultation, one run each).",
 )
-def analyse(db_path, embedder, n_themes, seed, models_dir, quiet, consultation):
+def analyse(db_path, embedder, tagger, mapper, n_themes, seed, models_dir, quiet, consultation):
     """Embed, theme, tag and map every stakeholder point to the framework's principles."""
-    from nlp.embed import load_embedder
     from nlp.pipeline import Analyser
 
     db = _open(db_path)
     analyser = Analyser(
-        load_embedder(embedder), seed=seed, n_themes=n_themes, models_dir=Path(models_dir), progress=not quiet
+        embedder,
+        tagger=tagger,
+        mapper=mapper,
+        seed=seed,
+        n_themes=n_themes,
+        models_dir=Path(models_dir),
+        progress=not quiet,
     )
     reports = [analyser.run(db, consultation)] if consultation else analyser.run_all(db)
     for report in reports:
@@ -291,6 +330,49 @@ def check(db_path, text_file, as_json, max_chars, models_dir):
     click.echo(
         f"{len(result.points)} points: {found} found, {reflected} reflected in a summary, "
         f"{opposed} with the topic raised but not the position"
+    )
+
+
+@cli.command("search")
+@db_option
+@click.argument("query")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 200), help="Points to print.")
+@click.option("--consultation", default=None, help="Search only this consultation (default: every one).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per point.")
+def search_points(db_path, query, limit, consultation, as_json):
+    """Keyword and semantic search over every point: the web's /search ranking, best first."""
+    from search.hybrid import hybrid_search, vector_index
+    from store.queries import runs as run_queries
+    from store.queries import search as search_queries
+    from store.scope import scope_of
+
+    db = _open(db_path, consultation=consultation)
+    run = run_queries.current_run(db)
+    model = run["embedder"] if run else None
+    loader = json.loads(run["params"] or "{}").get("embedder", "minilm") if run else None
+
+    def embedder():
+        from nlp.embed import load_embedder
+
+        return load_embedder(loader)
+
+    filters = search_queries.Filters(consultation=scope_of(db))
+    outcome = hybrid_search(
+        db, query, filters, index=vector_index(db, model) if model else None, embedder=embedder
+    )
+    rows = search_queries.points_for_hashes(db, outcome.hashes[:limit], filters)
+    if outcome.note:
+        click.echo(outcome.note, err=True)
+    for row in rows:
+        if as_json:
+            keys = ("id", "response_id", "source", "organisation", "theme_label", "sentiment", "clean_text")
+            click.echo(json.dumps({k: row[k] for k in keys}, ensure_ascii=False))
+        else:
+            who = row["organisation"] or row["author"] or "unattributed"
+            click.echo(f"point {row['id']} (response {row['response_id']}, {who}): {row['clean_text'][:160]}")
+    click.echo(
+        f"{len(outcome.hashes)} matching texts ({outcome.keyword} by keyword, {outcome.semantic} by meaning)",
+        err=True,
     )
 
 
@@ -539,7 +621,7 @@ def vocabulary_import(file, db_path, framework, analyst):
 
 @cli.command()
 @db_option
-@click.option("--embedder", default="minilm", show_default=True)
+@click.option("--embedder", default="minilm", show_default=True, type=RegistryChoice("embedder"))
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Stop after analysing.")

@@ -24,7 +24,7 @@ CODES: dict[str, str] = {
     "FH-E300": "analysis has not been run on this database",
     "FH-E301": "an optional dependency is missing",
     "FH-E302": "model package is not installed",
-    "FH-E303": "unknown embedder name",
+    "FH-E303": "unknown embedder, tagger, mapper or theme model name",
     "FH-E304": "the responses changed while analysis ran; nothing was written, run it again",
     "FH-E305": "database file does not exist (only ingest and demo create one)",
     "FH-E400": "the database is busy with another write; try again shortly",

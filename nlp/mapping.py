@@ -26,7 +26,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-import sqlite_utils
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -51,6 +50,8 @@ from nlp.mapping_features import (
     units,
 )
 from nlp.verdict_model import VerdictModel
+from store import frameworks
+from store.db import Database
 
 Embed = Callable[[list[str]], np.ndarray]
 Ranked = list[tuple[int, float]]
@@ -693,63 +694,36 @@ def _best_threshold(probs: np.ndarray, labels: np.ndarray, top_k: int) -> float:
 
 
 # --- the database side -----------------------------------------------------------------------
-def load_framework(db: sqlite_utils.Database, framework_id: int) -> MapperFramework:
+def load_framework(db: Database, framework_id: int) -> MapperFramework:
     """A stored framework with its components, principles, pull-quotes and analyst feedback."""
-    row = db.execute(
-        "SELECT name, source_id, question FROM frameworks WHERE id = ?", [framework_id]
-    ).fetchone()
-    if row is None:
+    stored = frameworks.load_framework_rows(db, framework_id)
+    if stored is None:
         raise ValueError(f"no framework with id {framework_id}")
-    name, source_id, question = row
-    comp_rows = db.execute(
-        "SELECT id, name, headline, context, is_annex FROM components WHERE framework_id = ? ORDER BY idx, id",
-        [framework_id],
-    ).fetchall()
-    comps = [MapperComponent(n, h, ctx, bool(a)) for _, n, h, ctx, a in comp_rows]
-    comp_index = {cid: i for i, (cid, *_) in enumerate(comp_rows)}
+    comps = [MapperComponent(n, h, ctx, bool(a)) for _, n, h, ctx, a in stored.components]
+    comp_index = {cid: i for i, (cid, *_) in enumerate(stored.components)}
     by_name = {_norm(c.name): i for i, c in enumerate(comps)}
     principles = [
         MapperPrinciple(
             pid, comp_index[cid], text, code, kind, desc, _json_list(examples), tit or None, _json_list(syn)
         )
-        for pid, cid, code, kind, text, desc, examples, tit, syn in db.execute(
-            # a title derived from the principle's own text (store.titles) is a display name only
-            """SELECT p.id, p.component_id, p.code, p.kind, p.text, p.description, p.examples,
-                       CASE WHEN p.title_source = 'derived' THEN NULL ELSE p.title END, p.synonyms
-               FROM principles p JOIN components c ON c.id = p.component_id
-               WHERE p.framework_id = ? ORDER BY c.idx, p.idx, p.id""",
-            [framework_id],
-        )
+        for pid, cid, code, kind, text, desc, examples, tit, syn in stored.principles
     ]
-    if source_id is not None:
-        for clean_text, meta in db.execute(
-            "SELECT clean_text, meta FROM responses WHERE source_id = ? ORDER BY idx", [source_id]
-        ):
-            component = _json_dict(meta).get("component")
-            ci = by_name.get(_norm(str(component))) if component else None
-            if ci is not None and clean_text.strip():
-                comps[ci].examples.append(clean_text)
-    feedback = [
-        Feedback(text, pid, verdict, point_hash)
-        for text, pid, verdict, point_hash in db.execute(
-            """SELECT f.point_text, f.principle_id, f.verdict, f.point_hash FROM mapping_feedback f
-               JOIN principles p ON p.id = f.principle_id WHERE p.framework_id = ? ORDER BY f.id""",
-            [framework_id],
-        )
-    ]
-    return MapperFramework(name, comps, principles, id=framework_id, question=question, feedback=feedback)
+    for clean_text, meta in stored.quotes:
+        component = _json_dict(meta).get("component")
+        ci = by_name.get(_norm(str(component))) if component else None
+        if ci is not None and clean_text.strip():
+            comps[ci].examples.append(clean_text)
+    feedback = [Feedback(*row) for row in stored.feedback]
+    return MapperFramework(
+        stored.name, comps, principles, id=framework_id, question=stored.question, feedback=feedback
+    )
 
 
-def select_frameworks(
-    db: sqlite_utils.Database, question: str | None, consultation: int | None = None
-) -> list[int]:
+def select_frameworks(db: Database, question: str | None, consultation: int | None = None) -> list[int]:
     """Framework ids to map a point with: the codebook whose question matches the point's question
     (case and spacing ignored), else every framework that belongs to no question; only frameworks of
     the point's ``consultation`` (all, when None)."""
-    rows = db.execute(
-        "SELECT id, question FROM frameworks WHERE ? IS NULL OR consultation_id = ? ORDER BY id",
-        [consultation, consultation],
-    ).fetchall()
+    rows = frameworks.framework_questions(db, consultation)
     if question:
         own = [fid for fid, q in rows if q and _norm(q) == _norm(question)]
         if own:

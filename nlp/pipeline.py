@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import sqlite_utils
 from tqdm import tqdm
 
 from fairhearing.errors import AnalysisError
+from nlp import registry
 from nlp.mapping_decision import Mapping
+from nlp.registry import DEFAULTS
 from nlp.run_versions import stage_versions
+from nlp.stages import Embedder, Mapper, Tagger, ThemeModel
 from store.analysis import (
     clear_point_analysis,
     drop_other_runs_themes,
@@ -30,6 +32,7 @@ from store.analysis import (
     write_point_analysis,
     write_point_principles,
 )
+from store.db import Database
 from store.ingest_store import find_consultation
 from store.languages import write_point_languages
 from store.runs import (
@@ -63,38 +66,56 @@ class RunReport:
 
 
 class Analyser:
-    """Analysis with swappable stages; ``None`` means the default for each."""
+    """Analysis with swappable stages (``nlp.stages`` protocols), each an argument with a default.
+
+    ``embedder`` is an ``Embedder`` or a registered name; ``theme_model``, ``tagger`` and ``mapper``
+    are registered names (``nlp.registry``; ``fairhearing analyse --tagger/--mapper``).
+    ``theme_modeller`` (a ``ThemeModel``), ``tagger_factory`` (``() -> Tagger``) and
+    ``mapper_factory`` (``() -> Mapper``, called once per framework) take precedence over the names.
+    """
 
     def __init__(
         self,
-        embedder=None,
-        theme_modeller=None,
-        tagger_factory: Callable | None = None,
-        mapper_factory: Callable | None = None,
+        embedder: Embedder | str | None = None,
+        theme_modeller: ThemeModel | None = None,
+        tagger_factory: Callable[[], Tagger] | None = None,
+        mapper_factory: Callable[[], Mapper] | None = None,
         *,
+        theme_model: str = DEFAULTS["theme_model"],
+        tagger: str = DEFAULTS["tagger"],
+        mapper: str = DEFAULTS["mapper"],
         seed: int = 42,
         n_themes: int | None = None,
         models_dir: Path = Path("models"),
         progress: bool = True,
     ) -> None:
+        if isinstance(embedder, str):
+            embedder = registry.create("embedder", embedder)
         self.embedder = embedder
         self.theme_modeller = theme_modeller
         self.tagger_factory = tagger_factory
-        self.mapper_factory = mapper_factory
+        self.mapper_factory = mapper_factory or registry.get("mapper", mapper)
+        if tagger_factory is None:
+            registry.get("tagger", tagger)  # an unknown name fails now, not after embedding
+        if theme_modeller is None:
+            registry.get("theme_model", theme_model)
+        self.stage_names = {
+            "theme_model": theme_model if theme_modeller is None else type(theme_modeller).__name__,
+            "tagger": tagger if tagger_factory is None else getattr(tagger_factory, "__name__", "custom"),
+            "mapper": mapper if mapper_factory is None else getattr(mapper_factory, "__name__", "custom"),
+        }
         self.seed = seed
         self.n_themes = n_themes
         self.models_dir = Path(models_dir)
         self.progress = progress
 
     # --- stages -----------------------------------------------------------------------------
-    def _embedder(self):
+    def _embedder(self) -> Embedder:
         if self.embedder is None:
-            from nlp.embed import load_embedder
-
-            self.embedder = load_embedder("minilm")
+            self.embedder = registry.create("embedder", DEFAULTS["embedder"])
         return self.embedder
 
-    def _embed_fn(self, db: sqlite_utils.Database | None = None) -> Callable[[list[str]], np.ndarray]:
+    def _embed_fn(self, db: Database | None = None) -> Callable[[list[str]], np.ndarray]:
         """Embed texts; with ``db``, through the embedding cache (framework texts embed once)."""
         emb = self._embedder()
         if db is None:
@@ -108,7 +129,7 @@ class Analyser:
 
         return embed
 
-    def embed(self, db: sqlite_utils.Database, points: list[PointRow]) -> np.ndarray:
+    def embed(self, db: Database, points: list[PointRow]) -> np.ndarray:
         from nlp.embedding_cache import embed_texts
 
         vectors = embed_texts(
@@ -118,10 +139,12 @@ class Analyser:
 
     def themes(self, texts: list[str], embeddings: np.ndarray):
         if self.theme_modeller is None:
-            from nlp.themes import ThemeModeller
-
-            self.theme_modeller = ThemeModeller(
-                embedder=self._embedder(), seed=self.seed, nr_topics=self.n_themes
+            self.theme_modeller = registry.create(
+                "theme_model",
+                self.stage_names["theme_model"],
+                embedder=self._embedder(),
+                seed=self.seed,
+                n_themes=self.n_themes,
             )
         if len(texts) >= getattr(self.theme_modeller, "min_docs", 0):
             from nlp.numba_cache import prepare_numba
@@ -131,20 +154,24 @@ class Analyser:
 
     def tags(self, texts: list[str], embeddings: np.ndarray):
         if self.tagger_factory is None:
-            from nlp.tags import default_tagger
-
-            tagger = default_tagger(self._embedder().name, self._embed_fn(), models_dir=self.models_dir)
+            tagger = registry.create(
+                "tagger",
+                self.stage_names["tagger"],
+                embedder_name=self._embedder().name,
+                embed=self._embed_fn(),
+                models_dir=self.models_dir,
+            )
         else:
             tagger = self.tagger_factory()
         return tagger.predict(texts, embeddings)
 
-    def principles(self, db: sqlite_utils.Database, points: list[PointRow], embeddings: np.ndarray):
+    def principles(self, db: Database, points: list[PointRow], embeddings: np.ndarray):
         """Map each point with the framework that applies to its question (else the general ones).
 
         Returns point id -> ``Mapping``: the ranked top principles (always), the decision and the
         off-topic flag; with several frameworks, their rankings are merged best first.
         """
-        from nlp.mapping import PrincipleMapper, load_framework, select_frameworks
+        from nlp.mapping import load_framework, select_frameworks
 
         result: dict[int, list[Mapping]] = {p.id: [] for p in points}
         groups: dict[tuple[int, ...], list[int]] = {}
@@ -156,7 +183,7 @@ class Analyser:
             groups.setdefault(per_question[key], []).append(i)
         for fids, idx in groups.items():
             for fid in fids:
-                mapper = self.mapper_factory() if self.mapper_factory else PrincipleMapper()
+                mapper = self.mapper_factory()
                 mapper.fit(load_framework(db, fid), self._embed_fn(db))
                 decided = mapper.decide(
                     [points[i].text for i in idx],
@@ -169,7 +196,7 @@ class Analyser:
 
     # --- the pipeline -----------------------------------------------------------------------
     @staticmethod
-    def _consultation(db: sqlite_utils.Database, name: str | None) -> int:
+    def _consultation(db: Database, name: str | None) -> int:
         found = consultations_with_points(db)
         if name is None:
             if len(found) > 1:
@@ -183,14 +210,14 @@ class Analyser:
             raise AnalysisError("FH-E300", f"no consultation called {name!r}")
         return cid
 
-    def run_all(self, db: sqlite_utils.Database) -> list[RunReport]:
+    def run_all(self, db: Database) -> list[RunReport]:
         """Analyse every consultation that has responses, one run each (nothing crosses them)."""
         found = consultations_with_points(db)
         if not found:
             raise AnalysisError("FH-E300", "no stakeholder points to analyse; ingest responses first")
         return [self.run(db, consultation=name) for _, name in found]
 
-    def run(self, db: sqlite_utils.Database, consultation: str | None = None) -> RunReport:
+    def run(self, db: Database, consultation: str | None = None) -> RunReport:
         """Analyse one consultation (by name; None: the only one there is) as a new run."""
 
         from ingest.dedupe_store import ensure_duplicates
@@ -210,6 +237,7 @@ class Analyser:
             params={
                 "embedder": _loader_name(emb),
                 "n_themes": self.n_themes,
+                **self.stage_names,
                 "versions": stage_versions(self),
             },
             consultation=cid,
@@ -242,7 +270,7 @@ class Analyser:
         """Write the run: ``points`` are the distinct texts analysed, ``all_points`` every point (each
         gets the analysis of its text, ``index_of[point id]`` being that text's index in ``points``)."""
         from nlp.summaries import summary_quote_rows
-        from nlp.theme_store import write_themes
+        from store.themes import write_themes
 
         with write_tx(db):
             # bound to what was read: if an ingest changed the points since, write nothing
@@ -389,9 +417,7 @@ def _changes(before: list[PointRow], after: list[PointRow]) -> str:
     return f"{gone} points gone, {added} new, {changed} changed"
 
 
-def _summary_sets(
-    db: sqlite_utils.Database, run_id: int, index_of: dict[int, int]
-) -> dict[tuple[str, int], list[int]]:
+def _summary_sets(db: Database, run_id: int, index_of: dict[int, int]) -> dict[tuple[str, int], list[int]]:
     """Indices of distinct analysed texts per theme, broader group, principle and component (after
     analyst edits); ``index_of`` maps every point id to its text's index."""
     sets: dict[tuple[str, int], set[int]] = {}
@@ -425,7 +451,7 @@ def _loader_name(embedder) -> str:
     return getattr(embedder, "loader_name", embedder.name)
 
 
-def _replay_edits(db: sqlite_utils.Database, run_id: int) -> None:
+def _replay_edits(db: Database, run_id: int) -> None:
     try:
         from store.edits import replay
     except ImportError:  # the web stage is optional for analysis

@@ -11,10 +11,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import sqlite_utils
-
 from nlp.embedding_cache import embed_texts, stack
 from nlp.pipeline import Analyser, _principle_rows
+from store.db import Database
 from store.review import analysed_point_ids, write_refit
 from store.runs import select_points
 
@@ -28,7 +27,7 @@ class RefitReport:
     seconds: float
 
 
-def refit_mappings(db: sqlite_utils.Database, run_id: int, embedder, who: str) -> RefitReport:
+def refit_mappings(db: Database, run_id: int, embedder, who: str) -> RefitReport:
     """Re-rank and re-decide every analysed point of ``run_id`` with a freshly fitted mapper."""
     t = time.perf_counter()
     analysed = analysed_point_ids(db, run_id)

@@ -41,10 +41,13 @@ def library_versions() -> dict[str, str | None]:
 def stage_versions(analyser) -> dict:
     """The models of an ``nlp.pipeline.Analyser`` as plain data, for the run's parameters."""
     embedder = analyser._embedder()
-    if analyser.tagger_factory is None:
+    names = getattr(analyser, "stage_names", {})
+    if analyser.tagger_factory is None and names.get("tagger", "default") == "default":
         from nlp.tags import TRAIN_PATH, _fingerprint
 
         tagger = f"nlp.tags.default_tagger (training {_fingerprint(TRAIN_PATH)[:12]})"
+    elif analyser.tagger_factory is None:
+        tagger = f"registry tagger {names['tagger']}"
     else:
         tagger = _qualname(analyser.tagger_factory)
     return {

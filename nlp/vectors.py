@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
-import sqlite_utils
 
 from nlp.embedding_cache import load_vectors as load_cached
 from nlp.embedding_cache import stack
+from store.db import Database
 from store.embeddings import model_dim
 
 
-def load_vectors(db: sqlite_utils.Database, hashes: list[str], model: str) -> np.ndarray | None:
+def load_vectors(db: Database, hashes: list[str], model: str) -> np.ndarray | None:
     """Vectors for ``hashes`` in order (float32 rows); ``None`` if any is not cached."""
     dim = model_dim(db, model)
     if dim is None:

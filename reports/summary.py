@@ -15,13 +15,12 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field, replace
 
-import sqlite_utils
-
 from fairhearing.errors import FairhearingError
 from reports import quotes as qf
 from reports.wording import counted, position_sentence, respondents_phrase, sentence_case
 from store import counts, report_queries
 from store.citations import cite_line, references
+from store.db import Database
 
 QUOTES_PER_BLOCK = 3
 THEMES_PER_BLOCK = 3
@@ -207,7 +206,7 @@ class _QuotePicker:
         return out
 
 
-def build(db: sqlite_utils.Database, base_url: str = "") -> Report:
+def build(db: Database, base_url: str = "") -> Report:
     """The report of the current analysis run. Raises FH-E300 when no analysis has run."""
     run = report_queries.current_run(db)
     if run is None:

@@ -25,7 +25,7 @@ import sqlite_utils
 
 from store.citations import cite_line, references
 from store.counts import CONFIRMED
-from store.read import run_id
+from store.queries.runs import run_id
 from store.scope import scope_of
 
 RESPONSE_SQL = """

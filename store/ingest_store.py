@@ -229,6 +229,18 @@ def _write_points(
     )
 
 
+def stored_ids(db: sqlite_utils.Database, source_id: int) -> tuple[dict[int, int], list[tuple[int, str]]]:
+    """What ``write_source`` stored for a source: response index -> response id, and (point id,
+    display text) of its points in response and point order."""
+    responses = dict(db.execute("SELECT idx, id FROM responses WHERE source_id = ?", [source_id]).fetchall())
+    points = db.execute(
+        """SELECT p.id, p.clean_text FROM points p JOIN responses r ON r.id = p.response_id
+           WHERE p.source_id = ? ORDER BY r.idx, p.idx""",
+        [source_id],
+    ).fetchall()
+    return responses, points
+
+
 def write_framework(
     db: sqlite_utils.Database, framework: ParsedFramework, *, consultation: int, source_id: int | None
 ) -> int:

@@ -62,7 +62,7 @@ def write_tx(db: sqlite_utils.Database, retries: int = RETRIES) -> Iterator[sqli
 
     Outside a transaction it starts one with ``BEGIN IMMEDIATE``; inside one it nests as a
     savepoint. The connection must be in autocommit mode (``isolation_level = None``), as
-    ``store.db.open_db`` and ``web.db.connect`` leave it.
+    ``store.db.open_db`` and ``store.db.connect`` leave it.
     """
     conn = db.conn
     if conn.in_transaction:

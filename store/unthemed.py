@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import sqlite_utils
 
-from store.read import _POINT_COLS, _THEME_FROM, _all, _scalar, attach_principles
+from store.queries._sql import all_rows, scalar
+from store.queries.points import POINT_COLS, THEME_FROM, attach_principles
 
 
 def unthemed_count(db: sqlite_utils.Database, run: int | None) -> int:
     """How many analysed points of ``run`` fit no theme."""
     if run is None:
         return 0
-    return _scalar(db, "SELECT COUNT(*) FROM point_analysis WHERE run_id = ? AND theme_id IS NULL", [run])
+    return scalar(db, "SELECT COUNT(*) FROM point_analysis WHERE run_id = ? AND theme_id IS NULL", [run])
 
 
 def unthemed_points(
@@ -21,9 +22,9 @@ def unthemed_points(
     total = unthemed_count(db, run)
     if not total:
         return [], 0
-    rows = _all(
+    rows = all_rows(
         db,
-        f"""SELECT {_POINT_COLS} FROM {_THEME_FROM} WHERE pa.run_id = ? AND pa.theme_id IS NULL
+        f"""SELECT {POINT_COLS} FROM {THEME_FROM} WHERE pa.run_id = ? AND pa.theme_id IS NULL
             ORDER BY pa.theme_score DESC, pa.point_id LIMIT ? OFFSET ?""",
         [run, per_page, (max(page, 1) - 1) * per_page],
     )

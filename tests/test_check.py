@@ -14,7 +14,7 @@ import pytest
 from fairhearing.errors import AnalysisError
 from nlp.check import THRESHOLDS, Match, _position, check_submission, thresholds_for
 from nlp.embed import HashingEmbedder
-from store import read
+from store.queries import organisations as organisation_queries
 from tests.conftest import SEEDS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -219,7 +219,7 @@ def test_thresholds_per_embedder_family():
 def test_organisation_text_checks_like_the_pasted_text(analysed_db, tagger):
     """Picking an organisation checks its stored text; pasting it (CRLF from a browser) gives the same."""
     org = "Tomorrow's People"
-    text = read.organisation_text(analysed_db, org, 10_000)
+    text = organisation_queries.organisation_text(analysed_db, org, 10_000)
     picked = check_submission(analysed_db, text, HashingEmbedder(), tagger=tagger)
     pasted_text = text.replace("\n", "\r\n")
     from web.check import _newlines
@@ -309,7 +309,7 @@ def test_an_embedder_that_does_not_match_the_vectors_is_refused(analysed_db):
     """Never "not found" because the vectors are of another model: FH-E311."""
     import numpy as np
 
-    from nlp.vector_index import VectorIndex
+    from search.vector_index import VectorIndex
 
     other = VectorIndex(["h"], np.ones((1, 8), dtype=np.float32) / np.sqrt(8))
     with pytest.raises(AnalysisError) as e:

@@ -15,10 +15,12 @@ import re
 import pytest
 
 from ingest.pipeline import ingest_paths
-from store import counts, read
+from store import counts
 from store.db import open_db
 from store.edits import review_mapping
 from store.export import export_jsonl
+from store.queries import organisations as organisation_queries
+from store.queries import principles as principle_queries
 
 CODEBOOK = """group,item,description
 Funding,Pay providers on time,payment terms invoices cash flow late payment
@@ -125,7 +127,7 @@ def test_pages_report_and_export_agree(consultation):
     app = create_app({"DATABASE": str(folder / "c.db"), "SECRET_KEY": "k", "EMBEDDER": "hashing"})
     client = app.test_client()
     framework = client.get("/framework").get_data(as_text=True)
-    fw = read.frameworks(db)
+    fw = principle_queries.frameworks(db)
     for comp in fw[0]["components"]:
         assert f"{comp['points']} points from {comp['respondents']} respondents" in framework
     for prid, r in reach.items():
@@ -156,7 +158,7 @@ def test_framework_pull_quotes_never_count(analysed_db):
         "SELECT COUNT(*) FROM responses WHERE role = 'quoted_in_framework'"
     ).fetchone()[0]
     assert quoted >= 9  # the strategy's pull-quotes are kept, as evidence about the framework
-    orgs = {r["name"] for r in read.organisations(analysed_db)}
+    orgs = {r["name"] for r in organisation_queries.organisations(analysed_db)}
     quoted_orgs = {
         r[0]
         for r in analysed_db.execute("SELECT organisation FROM responses WHERE role = 'quoted_in_framework'")

@@ -50,13 +50,13 @@ def test_german_keywords_and_titles_use_german_stop_words():
 
 
 def test_languages_are_stored_per_point_and_read_per_response(analysed_db, tmp_path):
-    from store import read
     from store.db import open_db
     from store.languages import language_counts, response_languages, write_point_languages
+    from store.queries import runs as run_queries
 
     db = open_db(tmp_path / "copy.db")
     analysed_db.conn.backup(db.conn)
-    run = read.run_id(db)
+    run = run_queries.run_id(db)
     points = db.execute(
         "SELECT p.id, p.response_id, p.clean_text FROM point_analysis pa JOIN points p ON p.id = pa.point_id "
         "ORDER BY p.id"

@@ -11,8 +11,9 @@ import pytest
 
 from ingest.pipeline import ingest_paths
 from reports.wording import position_sentence
-from store import counts, read
+from store import counts
 from store.db import open_db
+from store.queries import themes as theme_queries
 
 TOPICS = {
     "payment": [
@@ -152,7 +153,7 @@ def test_theme_page_shows_positions(consultation):
     sentiments = dict(
         db.execute(
             "SELECT point_id, sentiment FROM point_analysis WHERE theme_id IN (SELECT value FROM json_each(?))",
-            [json.dumps(read.theme_ids(db, tid))],  # a group: its sub-themes' points
+            [json.dumps(theme_queries.theme_ids(db, tid))],  # a group: its sub-themes' points
         ).fetchall()
     )
     assert "show every point" in negative

@@ -192,11 +192,12 @@ def test_a_theme_with_no_phrase_gets_a_numbered_title():
 
 
 def test_descriptions_and_title_sources_are_stored_and_shown(analysed_db, tmp_path):
-    from store import read
+    from store.queries import runs as run_queries
+    from store.queries import themes as theme_queries
     from web import create_app
 
-    rows = read.themes(analysed_db, read.run_id(analysed_db))
-    themes = [read.theme(analysed_db, t["id"]) for t in rows if t["level"] == 0]
+    rows = theme_queries.themes(analysed_db, run_queries.run_id(analysed_db))
+    themes = [theme_queries.theme(analysed_db, t["id"]) for t in rows if t["level"] == 0]
     assert themes and all(t["description"] for t in themes)
     sources = json.loads(themes[0]["title_sources"])
     assert sources[0]["phrase"].lower() == themes[0]["auto_label"].lower().split(":")[0]
@@ -219,14 +220,14 @@ def test_descriptions_and_title_sources_are_stored_and_shown(analysed_db, tmp_pa
 
 
 def test_unthemed_points_are_counted_and_listed(analysed_db, tmp_path):
-    from store import read
     from store.db import open_db
+    from store.queries import runs as run_queries
     from store.unthemed import unthemed_count, unthemed_points
     from web import create_app
 
     db = open_db(tmp_path / "copy.db")
     analysed_db.conn.backup(db.conn)
-    run = read.run_id(db)
+    run = run_queries.run_id(db)
     before = unthemed_count(db, run)
     pid, text = db.execute(
         "SELECT p.id, p.clean_text FROM point_analysis pa JOIN points p ON p.id = pa.point_id "

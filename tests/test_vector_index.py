@@ -6,8 +6,8 @@ import threading
 
 import numpy as np
 
-from nlp.vector_index import VectorIndex, top_k
-from web.cache import BoundedCache
+from search.cache import BoundedCache
+from search.vector_index import VectorIndex, top_k
 
 
 def _index(n: int = 200, dim: int = 16, seed: int = 3) -> VectorIndex:

@@ -18,13 +18,13 @@ from pathlib import Path
 import pytest
 
 from nlp.embed import HashingEmbedder
+from search.hybrid import rrf
 from store.db import open_db
 from store.edits import recount
 from store.ingest_store import text_hash
 from store.users import create_user
 from web import create_app
 from web.sample import TOPICS, build_sample
-from web.semantic import rrf
 
 ROOT = Path(__file__).resolve().parents[1]
 EMBEDDER = HashingEmbedder()
@@ -310,7 +310,7 @@ def test_search_survives_hostile_queries(client, app, q):
 
 
 def test_semantic_matrix_is_cached_until_embeddings_change(client, app, monkeypatch):
-    import web.semantic as sem
+    import search.hybrid as sem
 
     calls = []
     real = sem.load_index
@@ -383,7 +383,7 @@ def test_organisation_and_its_pasted_text_give_the_same_verdicts(client, app):
 
 
 def test_check_and_search_share_one_vector_index(client, app, monkeypatch):
-    import web.semantic as sem
+    import search.hybrid as sem
 
     calls = []
     real = sem.load_index
@@ -682,18 +682,19 @@ def test_pages_work_before_analysis(tmp_path):
 
 
 def test_filtered_semantic_ranking_equals_brute_force(app):
-    from store import read
-    from web.semantic import load_index, semantic_ranking
+    from search.hybrid import semantic_ranking
+    from search.vector_index import load_index
+    from store.queries import search as search_queries
 
     db = db_of(app)
     index = load_index(db, EMBEDDER.name)
     query = EMBEDDER.encode(["payment by results squeezes small charities"])[0]
-    filters = read.Filters(organisation="Northfield Works")
-    brute = index.top(query, 5, read.filtered_hashes(db, filters), -1.0)
+    filters = search_queries.Filters(organisation="Northfield Works")
+    brute = index.top(query, 5, search_queries.filtered_hashes(db, filters), -1.0)
     assert len(brute) == 5
     assert semantic_ranking(db, index, query, filters, 5, -1.0) == brute  # found in the nearest chunks
     assert semantic_ranking(db, index, query, filters, 5, -1.0, chunk_rounds=0) == brute  # whole-table path
-    assert semantic_ranking(db, index, query, read.Filters(), 5, -1.0) == index.top(query, 5)
+    assert semantic_ranking(db, index, query, search_queries.Filters(), 5, -1.0) == index.top(query, 5)
 
 
 def test_bench_script_runs_small(tmp_path):

@@ -205,10 +205,11 @@ def test_review_queue_orders_by_usefulness_and_takes_keystroke_verdicts(client, 
     assert "review.js" in html
     first = int(re.search(r'data-point="(\d+)"', html).group(1))
     # the queue's order: priorities descending
-    from store import read, review
+    from store import review
+    from store.queries import runs as run_queries
 
     db = db_of(app)
-    q = review.queue(db, read.run_id(db))
+    q = review.queue(db, run_queries.run_id(db))
     assert q[0]["point_id"] == first
     assert [r["priority"] for r in q] == sorted((r["priority"] for r in q), reverse=True)
     top = review.ranking(db, first)
@@ -231,16 +232,17 @@ def test_review_queue_orders_by_usefulness_and_takes_keystroke_verdicts(client, 
     html = client.get("/review?offset=1").get_data(as_text=True)
     assert (
         int(re.search(r'data-point="(\d+)"', html).group(1))
-        == review.queue(db_of(app), read.run_id(db))[1]["point_id"]
+        == review.queue(db_of(app), run_queries.run_id(db))[1]["point_id"]
     )
 
 
 def test_refit_reranks_learns_and_resets_the_counter(client, app, sample):
     tok = sign_in(client)
     db = db_of(app)
-    from store import read, review
+    from store import review
+    from store.queries import runs as run_queries
 
-    run = read.run_id(db)
+    run = run_queries.run_id(db)
     first = review.queue(db, run)[0]["point_id"]
     client.post(f"/points/{first}/principles", data={"principle": "3.1", "csrf_token": tok})
     html = client.get("/review").get_data(as_text=True)
@@ -304,10 +306,11 @@ def test_framework_page_per_principle_figures(client, app, sample):
     html = client.get("/framework").get_data(as_text=True)
     prid = sample.principle_ids["1.1"]
     row = html.split(f'<tr id="pr{prid}"')[1].split("</tr>")[0]
-    from store import counts, read
+    from store import counts
+    from store.queries import runs as run_queries
 
     db = db_of(app)
-    reach = counts.principle_reach(db, read.run_id(db))[prid]
+    reach = counts.principle_reach(db, run_queries.run_id(db))[prid]
     nums = re.findall(r'<td class="num">([^<]*)</td>', row)
     assert nums[0].strip() == str(reach.points) and nums[1].strip() == str(reach.respondents)
     assert "neg" in row and nums[2].strip() == "0%"

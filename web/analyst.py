@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
-from store import edits, read, vocabulary
+from store import edits, vocabulary
+from store.queries import audit as audit_queries
+from store.queries import points as point_queries
 from store.users import authenticate
 from web.db import get_db
 from web.helpers import Pager, int_arg, int_list
@@ -170,7 +172,7 @@ def mapping(point_id: int, principle_id: int):
 
 
 def _response_of(point_id: int) -> int | None:
-    row = read.point(get_db(), point_id)
+    row = point_queries.point(get_db(), point_id)
     return row["response_id"] if row else None
 
 
@@ -178,5 +180,5 @@ def _response_of(point_id: int) -> int | None:
 def audit():
     page = int_arg("page", 1)
     per_page = current_app.config["PER_PAGE"] * 2
-    rows, total = read.audit_log(get_db(), page, per_page)
+    rows, total = audit_queries.audit_log(get_db(), page, per_page)
     return render_template("audit.html", rows=rows, pager=Pager(page, per_page, total))

@@ -1,73 +1,20 @@
 """The app's bounded cache of derived data (vector indexes, page aggregates), held in ``app.extensions``.
 
-A key's first element is its kind (``"vectors"``, ``"theme"``, …); each kind keeps at most its own
-number of entries, least recently used dropped first, so browsing many theme pages never evicts the
-vector index. An entry is rebuilt when its version marker changes, and one key is built at a time.
+The cache is ``search.cache.BoundedCache`` (per-kind LRU, rebuilt when a version marker changes);
+``vector_index`` gives search and check-my-point the same cached ``search.vector_index`` index.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app
 
-DEFAULT_LIMIT = 256  # entries per kind
-LIMITS = {"vectors": 2}  # a vector index is the size of the embeddings table: keep few
-
-
-class BoundedCache:
-    def __init__(self, limits: dict[str, int] | None = None, default: int = DEFAULT_LIMIT) -> None:
-        self.limits = dict(LIMITS if limits is None else limits)
-        self.default = default
-        self._lock = threading.Lock()
-        self._kinds: dict[Hashable, OrderedDict[tuple, tuple[Any, Any]]] = {}
-        self._building: dict[tuple, threading.Lock] = {}
-
-    def get(self, key: tuple, version: Any, build: Callable[[], Any]) -> Any:
-        """The value of ``key`` at ``version``, built with ``build()`` when missing or stale."""
-        with self._lock:
-            hit = self._hit(key, version)
-            if hit is not None:
-                return hit[1]
-            key_lock = self._building.setdefault(key, threading.Lock())
-        with key_lock:
-            with self._lock:
-                hit = self._hit(key, version)
-                if hit is not None:
-                    return hit[1]
-            value = build()
-            with self._lock:
-                entries = self._kinds.setdefault(key[0], OrderedDict())
-                entries[key] = (version, value)
-                entries.move_to_end(key)
-                while len(entries) > self.limits.get(key[0], self.default):
-                    old, _ = entries.popitem(last=False)
-                    self._building.pop(old, None)
-            return value
-
-    def _hit(self, key: tuple, version: Any) -> tuple[Any, Any] | None:
-        entries = self._kinds.get(key[0])
-        hit = entries.get(key) if entries is not None else None
-        if hit is None or hit[0] != version:
-            return None
-        entries.move_to_end(key)
-        return hit
-
-    def keys(self, kind: Hashable) -> list[tuple]:
-        """The keys of one kind now held (oldest first)."""
-        with self._lock:
-            return list(self._kinds.get(kind, {}))
-
-    def __len__(self) -> int:
-        with self._lock:
-            return sum(len(e) for e in self._kinds.values())
-
-    def clear(self) -> None:
-        with self._lock:
-            self._kinds.clear()
+from search.cache import BoundedCache
+from search.hybrid import vector_index as build_vector_index
+from search.vector_index import VectorIndex
+from store.db import Database
 
 
 def app_cache() -> BoundedCache:
@@ -81,3 +28,8 @@ def app_cache() -> BoundedCache:
 def cached(key: tuple, version: Any, build: Callable[[], Any]) -> Any:
     """One object per ``key`` in this app's cache, rebuilt when ``version`` changes."""
     return app_cache().get(key, version, build)
+
+
+def vector_index(db: Database, model: str) -> VectorIndex | None:
+    """``model``'s vector index for this app's database, kept in the app's cache (``None``: no vectors)."""
+    return build_vector_index(db, model, cache=app_cache(), key=current_app.config["DATABASE"])

@@ -1,7 +1,7 @@
 """The public "was my point captured?" page: paste a submission or pick an organisation.
 
 Submissions are checked in memory and never stored. The one call into the analysis is
-``run_check``: it uses search's vector index (``web.semantic.get_index``, one cached index for
+``run_check``: it uses search's vector index (``web.cache.vector_index``, one cached index for
 both) and the analysis' sentiment tagger (``nlp.tags.default_tagger`` for the run's embedder, from
 ``MODELS_DIR``, loaded once per app). Picking an organisation checks exactly the text a visitor
 could paste (shown in the box), so both give the same verdicts.
@@ -20,11 +20,13 @@ from flask import Blueprint, current_app, render_template, request
 
 from fairhearing.errors import FairhearingError
 from ingest.points import split_points
-from store import read
+from store.queries import organisations as organisation_queries
+from store.queries import runs as run_queries
+from store.queries import versions
+from web.cache import cached, vector_index
 from web.db import get_db, get_embedder, search_model
 from web.highlight import mark
 from web.security import client_key, clock, limiter, retry_after
-from web.semantic import cached, get_index
 
 bp = Blueprint("check", __name__)
 FOUND_CLASS = {"very likely": "found", "likely": "found", "possibly": "possibly", "not found": "missed"}
@@ -49,13 +51,13 @@ def run_check(db, text: str):
     """``nlp.check.check_submission`` against the current run, with search's cached vector index."""
     from nlp.check import check_submission
 
-    run = read.current_run(db)
+    run = run_queries.current_run(db)
     if run is None:
         raise FairhearingError(
             "FH-E300", "the analysis has not been run yet, so there is nothing to check against"
         )
     model = search_model(db)
-    index = get_index(db, current_app.config["DATABASE"], model) if model else None
+    index = vector_index(db, model) if model else None
     if index is None:
         raise FairhearingError("FH-E300", "the analysis has no stored embeddings to check against")
     return check_submission(db, text, get_embedder(), index=index, tagger=get_tagger())
@@ -69,7 +71,7 @@ def index():
     text = _newlines(request.form.get("text", "")) if request.method == "POST" else ""
     limit, max_points = cfg["CHECK_MAX_CHARS"], cfg["CHECK_MAX_POINTS"]
     if org and not text.strip():
-        text = read.organisation_text(db, org, limit)
+        text = organisation_queries.organisation_text(db, org, limit)
     result, error, note, status, headers = None, None, None, 200, {}
     if text.strip():
         wait = limiter("check", cfg["CHECK_RATE_LIMIT"], cfg["CHECK_RATE_WINDOW"]).hit(client_key(), clock())
@@ -92,8 +94,8 @@ def index():
         org=org,
         organisations=cached(
             ("organisations", cfg["DATABASE"]),
-            read.data_version(db),
-            lambda: read.organisation_names(db),
+            versions.data_version(db),
+            lambda: organisation_queries.organisation_names(db),
         ),
         result=result,
         segments=segments,

@@ -7,18 +7,17 @@ The embedder loads lazily on the first query, or ahead of it in a background thr
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 
-import sqlite_utils
 from flask import Flask, current_app, g, request
 
-from store import read
+from store.db import Database, DatabaseError, connect
+from store.queries import runs as run_queries
 
 _LOCK = threading.Lock()
 
 
-def get_db() -> sqlite_utils.Database:
+def get_db() -> Database:
     """This request's connection (opened on first use, closed at teardown).
 
     The file was migrated and put in WAL mode by ``create_app``; readers never block the writer.
@@ -37,21 +36,6 @@ def get_db() -> sqlite_utils.Database:
     return g.db
 
 
-def connect(path: str, *, readonly: bool, busy_ms: int = 10_000) -> sqlite_utils.Database:
-    """A connection to an already-migrated database file (no migration, no schema writes).
-
-    Autocommit mode: writes go through ``store.tx.write_tx`` (``BEGIN IMMEDIATE``), which waits up
-    to ``busy_ms`` for another writer and then answers "busy" (HTTP 503), never "database is locked".
-    """
-    conn = sqlite3.connect(path, timeout=busy_ms / 1000, check_same_thread=False, isolation_level=None)
-    db = sqlite_utils.Database(conn)
-    db.execute("PRAGMA foreign_keys=ON")
-    db.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
-    if readonly:
-        db.execute("PRAGMA query_only=ON")
-    return db
-
-
 def close_db(_exc: BaseException | None = None) -> None:
     db = g.pop("db", None)
     if db is not None:
@@ -63,10 +47,10 @@ def init_app(app: Flask) -> None:
     app.extensions["fairhearing_embedders"] = {}
 
 
-def search_model(db: sqlite_utils.Database) -> str | None:
+def search_model(db: Database) -> str | None:
     """Name of the model whose cached vectors semantic search and the check compare against."""
     if current_app.config.get("EMBEDDER") is None:
-        run = read.current_run(db)
+        run = run_queries.current_run(db)
         return run["embedder"] if run else None
     return get_embedder().name
 
@@ -78,7 +62,7 @@ def get_embedder():
         return configured
     key = configured
     if key is None:
-        run = read.current_run(get_db())
+        run = run_queries.current_run(get_db())
         key = json.loads(run["params"] or "{}").get("embedder") if run else None
     return _embedder(key or "minilm")
 
@@ -99,11 +83,11 @@ def _cached_embedder(cache: dict, key: str):
         return cache[key]
 
 
-def _query_embedder_key(app: Flask, db: sqlite_utils.Database) -> str | None:
+def _query_embedder_key(app: Flask, db: Database) -> str | None:
     configured = app.config.get("EMBEDDER")
     if configured is not None:
         return configured if isinstance(configured, str) else None
-    run = read.current_run(db)
+    run = run_queries.current_run(db)
     return (json.loads(run["params"] or "{}").get("embedder") or "minilm") if run else None
 
 
@@ -121,7 +105,7 @@ def preload_search(app: Flask) -> threading.Thread | None:
             key = _query_embedder_key(app, db)
         finally:
             db.close()
-    except sqlite3.Error:
+    except DatabaseError:
         return None
     if key is None:
         return None
@@ -130,12 +114,12 @@ def preload_search(app: Flask) -> threading.Thread | None:
         try:
             embedder = _cached_embedder(app.extensions["fairhearing_embedders"], key)
             embedder.encode(["warm up the query embedder"])
-            from web.semantic import get_index
+            from web.cache import vector_index
 
             db = connect(app.config["DATABASE"], readonly=True)
             try:
                 with app.app_context():  # the index lives in the app's bounded cache
-                    get_index(db, app.config["DATABASE"], embedder.name)
+                    vector_index(db, embedder.name)
             finally:
                 db.close()
         except Exception:  # noqa: BLE001 - the first search reports the same failure in context

@@ -11,8 +11,9 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, current_app, send_file
 
 from fairhearing.safe_output import spreadsheet_cell
-from store import read
-from web.db import connect, get_db
+from store.db import connect
+from store.queries import export as export_queries
+from web.db import get_db
 
 bp = Blueprint("exports", __name__)
 
@@ -21,8 +22,8 @@ def points_csv_chunks(db, every: int = 500):
     """Every point with every tag as CSV text, in chunks of ``every`` rows (cells made safe)."""
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(read.EXPORT_COLUMNS)
-    for i, row in enumerate(read.export_points(db), start=1):
+    writer.writerow(export_queries.EXPORT_COLUMNS)
+    for i, row in enumerate(export_queries.export_points(db), start=1):
         writer.writerow([spreadsheet_cell(v) for v in row])
         if i % every == 0:
             yield buf.getvalue()
@@ -55,8 +56,8 @@ def save_points_xlsx(db, target) -> None:
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("points")
-    ws.append(read.EXPORT_COLUMNS)
-    for row in read.export_points(db):
+    ws.append(export_queries.EXPORT_COLUMNS)
+    for row in export_queries.export_points(db):
         ws.append([spreadsheet_cell(v) for v in row])
     wb.save(target)
 

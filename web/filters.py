@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, request, url_for
 
-from store.read import SENTIMENTS
+from store.queries.points import SENTIMENTS
 
 
 def pct(part: float, whole: float) -> str:

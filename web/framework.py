@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template
 
-from store import coverage, read
+from store import coverage
+from store.queries import principles as principle_queries
+from store.queries import runs as run_queries
 from web.db import get_db
 from web.helpers import Pager, int_arg
 
@@ -14,30 +16,30 @@ bp = Blueprint("framework", __name__)
 @bp.get("/framework")
 def index():
     db = get_db()
-    run = read.run_id(db)
+    run = run_queries.run_id(db)
     return render_template(
         "framework.html",
-        frameworks=read.frameworks(db),
+        frameworks=principle_queries.frameworks(db),
         unaddressed=coverage.uncovered_principles(db),
         outside=coverage.themes_outside_framework(db, run) if run else [],
-        run=read.current_run(db),
+        run=run_queries.current_run(db),
     )
 
 
 @bp.get("/principles/<int:principle_id>")
 def principle(principle_id: int):
     db = get_db()
-    p = read.principle(db, principle_id)
+    p = principle_queries.principle(db, principle_id)
     if p is None:
         abort(404, description="No such principle.")
     per_page = current_app.config["PER_PAGE"]
     page = int_arg("page", 1)
-    points, total = read.principle_points(db, principle_id, page, per_page)
+    points, total = principle_queries.principle_points(db, principle_id, page, per_page)
     return render_template(
         "principle.html",
         p=p,
-        themes=read.principle_themes(db, principle_id),
-        quotes=read.component_quotes(db, p["component"], p["framework_source"]),
+        themes=principle_queries.principle_themes(db, principle_id),
+        quotes=principle_queries.component_quotes(db, p["component"], p["framework_source"]),
         points=points,
         pager=Pager(page, per_page, total),
     )

@@ -12,7 +12,8 @@ from pathlib import Path
 from flask import Blueprint, abort, render_template, send_file
 from werkzeug.exceptions import HTTPException
 
-from store import read
+from store.queries import overview as overview_queries
+from store.queries import runs as run_queries
 from web.db import get_db
 
 bp = Blueprint("overview", __name__)
@@ -21,16 +22,16 @@ bp = Blueprint("overview", __name__)
 @bp.get("/")
 def index():
     db = get_db()
-    run = read.run_id(db)
+    run = run_queries.run_id(db)
     return render_template(
         "overview.html",
-        run=read.current_run(db),
-        counts=read.counts(db),
-        sources=read.sources(db),
-        respondents=read.respondents_by_type(db),
-        themes=read.largest_themes(db, run, 10),
-        sentiment=read.sentiment_split(db, run),
-        charts=read.chart_data(db, run) if run else None,
+        run=run_queries.current_run(db),
+        counts=overview_queries.counts(db),
+        sources=overview_queries.sources(db),
+        respondents=overview_queries.respondents_by_type(db),
+        themes=overview_queries.largest_themes(db, run, 10),
+        sentiment=overview_queries.sentiment_split(db, run),
+        charts=overview_queries.chart_data(db, run) if run else None,
     )
 
 

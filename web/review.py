@@ -8,7 +8,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 
-from store import counts, edits, read, review, vocabulary
+from store import counts, edits, review, vocabulary
+from store.queries import points as point_queries
+from store.queries import principles as principle_queries
+from store.queries import runs as run_queries
+from store.queries import themes as theme_queries
 from web.db import get_db, get_embedder
 from web.helpers import int_list
 from web.security import current_user, login_required, safe_next
@@ -57,7 +61,7 @@ def _principle_from_form() -> int | None:
 def add(point_id: int):
     """Add (confirm) any principle on a point, or replace one: reject ``replace``, confirm the new one."""
     db = get_db()
-    p = read.point(db, point_id)
+    p = point_queries.point(db, point_id)
     if p is None:
         abort(404, description="No such point.")
     default = url_for("responses.show", response_id=p["response_id"]) + f"#p{point_id}"
@@ -96,12 +100,12 @@ def map_points():
 def map_theme(theme_id: int):
     """Every point of a theme, ticked, to map to one principle at once (untick the exceptions)."""
     db = get_db()
-    theme = read.theme(db, theme_id)
+    theme = theme_queries.theme(db, theme_id)
     if theme is None:
         abort(404, description="No such theme.")
     prid, why = vocabulary.resolve_principle(db, request.args.get("principle", ""))
-    principle = read.principle(db, prid) if prid else None
-    points, total = read.theme_points(db, theme_id, 1, MAX_SELECTION)
+    principle = principle_queries.principle(db, prid) if prid else None
+    points, total = theme_queries.theme_points(db, theme_id, 1, MAX_SELECTION)
     return render_template(
         "map_theme.html", theme=theme, principle=principle, why=why, points=points, total=total
     )
@@ -111,11 +115,11 @@ def map_theme(theme_id: int):
 @login_required
 def queue():
     db = get_db()
-    run = read.run_id(db)
+    run = run_queries.run_id(db)
     items = review.queue(db, run)
     offset = min(max(request.args.get("offset", 0, type=int), 0), max(len(items) - 1, 0))
     item = items[offset] if items else None
-    point = read.point(db, item["point_id"]) if item else None
+    point = point_queries.point(db, item["point_id"]) if item else None
     since = review.last_refit(db, run)
     seconds = review.mapping_seconds(db, run)
     return render_template(
@@ -140,7 +144,7 @@ def verdict():
     db = get_db()
     ids = int_list([request.form.get("point", "")])
     offset = request.form.get("offset", 0, type=int)
-    if not ids or read.point(db, ids[0]) is None:
+    if not ids or point_queries.point(db, ids[0]) is None:
         abort(404, description="No such point.")
     ranked = review.ranking(db, ids[0])[: review.TOP]
     action = request.form.get("action", "")
@@ -160,7 +164,7 @@ def verdict():
 def refit():
     """Re-run only the mapping stage of the current run, learning from every verdict so far."""
     db = get_db()
-    run = read.run_id(db)
+    run = run_queries.run_id(db)
     seconds = review.mapping_seconds(db, run)
     if run is None or (seconds is not None and seconds > REFIT_MAX_S):
         flash("Verdicts apply at the next `fairhearing analyse`.", "error")

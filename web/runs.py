@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request
 
-from store import read
+from store.queries import versions
 from store.run_compare import CHANGES, CompareError, compare
 from store.runs import RunRow, get_run, list_runs, previous_run
 from store.scope import scope_of
@@ -58,7 +58,7 @@ def compare_view():
     try:  # the same comparison until a run, a response or an edit is added (as a theme's summary)
         comparison = cached(
             ("run-compare", current_app.config["DATABASE"], a.id, b.id),
-            read.data_version(db),
+            versions.data_version(db),
             lambda: compare(db, a.id, b.id),
         )
     except CompareError as e:

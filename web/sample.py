@@ -1,22 +1,39 @@
-"""A synthetic, analysed consultation written straight into a database: for tests, demos and benchmarks.
+"""A synthetic, analysed consultation written into a database: for tests, demos and benchmarks.
 
 Everything is invented (people, organisations, the framework) and deterministic for a seed. The
-rows look like what ingest and analysis write: a comments page whose responses and points carry
-real source offsets, a framework with components and principles, a finished analysis run with
-themes (one broader group), sentiment, point types, principle maps and cached embeddings.
+rows are written by the store's own writers, as ingest and analysis write them: a framework source
+(``store.ingest_store.write_source``), a comments page whose responses and points carry real source
+offsets, duplicate groups (``store.duplicate_groups``), a finished analysis run
+(``store.runs``) with themes in one broader group (``store.themes``), sentiment, point types and
+principle maps (``store.analysis``), and cached embeddings (``store.embeddings``).
 """
 
 from __future__ import annotations
 
-import json
 import random
+from collections import Counter
 from dataclasses import dataclass
 
-import sqlite_utils
+import numpy as np
 
 from ingest.clean import display_text
-from store.ingest_store import text_hash
-from store.schema import now
+from ingest.model import ParsedComponent, ParsedFramework, ParsedPrinciple, ParseResult
+from nlp.themes import Theme, ThemeGroup, ThemeResult
+from store.analysis import write_point_analysis, write_point_principles
+from store.db import Database
+from store.duplicate_groups import replace_groups
+from store.embeddings import save_vectors
+from store.frameworks import principle_ids_by_code
+from store.ingest_store import (
+    PreparedResponse,
+    consultation_id,
+    generation,
+    stored_ids,
+    text_hash,
+    write_source,
+)
+from store.runs import finish_run, start_run
+from store.themes import group_ids, write_themes
 from store.tx import write_tx
 
 FRAMEWORK = [
@@ -214,47 +231,63 @@ def _sentence(rng: random.Random, core: str, vary: bool) -> str:
     return text
 
 
-def _framework(db: sqlite_utils.Database, consultation: int) -> tuple[int, dict[str, int]]:
+def _framework(db: Database, consultation: int) -> tuple[int, dict[str, int]]:
+    """The sample framework's source (with one pull-quote response) and its principle ids by code."""
     text = "Commissioning strategy (sample)\n\n" + "\n\n".join(
         f"{i + 1}. {name}\n{headline}\n" + "\n".join(f"- {p}" for p in ps)
         for i, (name, headline, ps) in enumerate(FRAMEWORK)
     )
     quote = "Small providers bring expertise the large primes do not have."
     text += f"\n\n\u201c{quote}\u201d Example Trust\n"
-    sid = db.execute(
-        """INSERT INTO sources (consultation_id, name, path, sha256, format, title, text, size, ingested_at)
-           VALUES (?, 'strategy-sample.txt', NULL, 'sample-framework', 'framework', 'Commissioning strategy (sample)',
-                   ?, ?, ?)""",
-        [consultation, text, len(text), now()],
-    ).lastrowid
-    fid = db.execute(
-        "INSERT INTO frameworks (consultation_id, source_id, name) VALUES (?, ?, 'Commissioning strategy (sample)')",
-        [consultation, sid],
-    ).lastrowid
-    codes = {}
-    for ci, (name, headline, principles) in enumerate(FRAMEWORK):
-        cid = db.execute(
-            "INSERT INTO components (framework_id, idx, name, headline, context) VALUES (?, ?, ?, ?, ?)",
-            [fid, ci, name, headline, f"Respondents said a great deal about {name.lower()}."],
-        ).lastrowid
-        for pi, ptext in enumerate(principles):
-            start = text.index(ptext)
-            codes[f"{ci + 1}.{pi + 1}"] = db.execute(
-                """INSERT INTO principles (framework_id, component_id, idx, code, kind, text, start, "end")
-                   VALUES (?, ?, ?, ?, 'principle', ?, ?, ?)""",
-                [fid, cid, pi, f"{ci + 1}.{pi + 1}", ptext, start, start + len(ptext)],
-            ).lastrowid
-    qs = text.index(quote)
-    db.execute(
-        """INSERT INTO responses (source_id, idx, role, author, organisation, respondent_type, start, "end", text,
-                                  clean_text, meta, section)
-           VALUES (?, 0, 'stakeholder', NULL, 'Example Trust', 'organisation', ?, ?, ?, ?, ?, ?)""",
-        [sid, qs, qs + len(quote), quote, quote, json.dumps({"component": FRAMEWORK[0][0]}), FRAMEWORK[0][0]],
+    framework = ParsedFramework(
+        "Commissioning strategy (sample)",
+        [
+            ParsedComponent(
+                name,
+                headline,
+                [ParsedPrinciple(p, text.index(p), text.index(p) + len(p)) for p in principles],
+                context=f"Respondents said a great deal about {name.lower()}.",
+            )
+            for name, headline, principles in FRAMEWORK
+        ],
     )
-    return sid, codes
+    parsed = ParseResult(text, "framework", framework=framework, title="Commissioning strategy (sample)")
+    qs = text.index(quote)
+    pull_quote = PreparedResponse(
+        idx=0,
+        start=qs,
+        end=qs + len(quote),
+        text=quote,
+        clean_text=quote,
+        fields={
+            "role": "stakeholder",
+            "organisation": "Example Trust",
+            "respondent_type": "organisation",
+            "section": FRAMEWORK[0][0],
+            "meta": {"component": FRAMEWORK[0][0]},
+        },
+        reply_to_idx=None,
+        points=[],
+    )
+    sid = _write(db, consultation, "strategy-sample.txt", "sample-framework", parsed, [pull_quote])
+    return sid, principle_ids_by_code(db, sid)
 
 
-def build_sample(db: sqlite_utils.Database, n_responses: int = 60, *, seed: int = 7, embedder=None) -> Sample:
+def _write(db: Database, consultation: int, name: str, sha: str, parsed: ParseResult, responses) -> int:
+    return write_source(
+        db,
+        consultation=consultation,
+        name=name,
+        path=None,
+        sha256=sha,
+        size=len(parsed.text),
+        parsed=parsed,
+        responses=responses,
+        replace_id=None,
+    )
+
+
+def build_sample(db: Database, n_responses: int = 60, *, seed: int = 7, embedder=None) -> Sample:
     """Write the sample consultation and its analysis into an empty, migrated ``db``.
 
     ``embedder`` (default: ``HashingEmbedder``) fills the embeddings cache for search and check.
@@ -266,9 +299,7 @@ def build_sample(db: sqlite_utils.Database, n_responses: int = 60, *, seed: int 
     rng = random.Random(seed)
     vary = n_responses > 500  # big samples get a distinct detail per sentence, like real text
     with write_tx(db):
-        consultation = db.execute(
-            "INSERT INTO consultations (name, created_at) VALUES ('sample', ?)", [now()]
-        ).lastrowid
+        consultation = consultation_id(db, "sample")
         fsid, codes = _framework(db, consultation)
         # -- the comments page: responses with points, source offsets computed as the text is built
         parts, pos, responses = [], 0, []
@@ -305,86 +336,70 @@ def build_sample(db: sqlite_utils.Database, n_responses: int = 60, *, seed: int 
             parts.append(chunk)
             pos += len(chunk)
         text = "".join(parts)
-        sid = db.execute(
-            """INSERT INTO sources (consultation_id, name, path, sha256, format, title, question, text, size,
-                                    ingested_at)
-               VALUES (?, 'comments-sample.txt', NULL, 'sample-comments', 'numbered', 'Sample consultation: comments',
-                       'What should the new programme do differently?', ?, ?, ?)""",
-            [consultation, text, len(text), now()],
-        ).lastrowid
-        rid0 = (db.execute("SELECT COALESCE(MAX(id), 0) FROM responses").fetchone()[0]) + 1
-        rows, prow = [], []
-        pid = (db.execute("SELECT COALESCE(MAX(id), 0) FROM points").fetchone()[0]) + 1
-        points_meta = []
+        prepared, topics = [], []
         for r in responses:
-            rid = rid0 + r["i"]
-            reply = rid - 1 - rng.randint(0, 2) if r["i"] > 3 and rng.random() < 0.15 else None
+            i = r["i"]
+            reply = i - 1 - rng.randint(0, 2) if i > 3 and rng.random() < 0.15 else None
             org = r["org"]
-            rows.append(
-                (
-                    rid,
-                    sid,
-                    r["i"],
-                    "stakeholder",
-                    r["author"],
-                    org[0] if org else None,
-                    "organisation" if org else "individual",
-                    org[1] if org else None,
-                    reply,
-                    r["start"],
-                    r["end"],
-                    r["body"],
-                    display_text(r["body"]),
+            points = []
+            for s, e, t, raw in r["spans"]:
+                points.append((s, e, raw, display_text(raw)))
+                topics.append(t)
+            prepared.append(
+                PreparedResponse(
+                    idx=i,
+                    start=r["start"],
+                    end=r["end"],
+                    text=r["body"],
+                    clean_text=display_text(r["body"]),
+                    fields={
+                        "role": "stakeholder",
+                        "author": r["author"],
+                        "organisation": org[0] if org else None,
+                        "respondent_type": "organisation" if org else "individual",
+                        "org_kind": org[1] if org else None,
+                    },
+                    reply_to_idx=reply,
+                    points=points,
                 )
             )
-            for j, (s, e, t, raw) in enumerate(r["spans"]):
-                clean = display_text(raw)
-                prow.append((pid, rid, sid, j, s, e, raw, clean, text_hash(clean)))
-                points_meta.append((pid, t, clean))
-                pid += 1
-        db.conn.executemany(
-            """INSERT INTO responses (id, source_id, idx, role, author, organisation, respondent_type, org_kind,
-                                      reply_to, start, "end", text, clean_text)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            rows,
+        page = ParseResult(
+            text,
+            "numbered",
+            title="Sample consultation: comments",
+            question="What should the new programme do differently?",
         )
-        db.conn.executemany(
-            """INSERT INTO points (id, response_id, source_id, idx, start, "end", text, clean_text, text_hash)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            prow,
-        )
+        sid = _write(db, consultation, "comments-sample.txt", "sample-comments", page, prepared)
+        response_ids, point_rows = stored_ids(db, sid)
         # duplicate groups: each copied response with its original
-        dups = [rid0 + r["i"] for r in responses if r["i"] % 25 == 3 and r["i"] > 0]
-        for d in dups:
-            gid = db.execute(
-                "INSERT INTO duplicate_groups (kind, size, representative_id) VALUES ('exact', 2, ?)", [d - 1]
-            ).lastrowid
-            db.execute("UPDATE responses SET duplicate_group = ? WHERE id IN (?, ?)", [gid, d - 1, d])
-        sample = _analysis(db, rng, embedder, points_meta, codes)
+        dups = [response_ids[r["i"]] for r in responses if r["i"] % 25 == 3 and r["i"] > 0]
+        replace_groups(db, [("exact", [d - 1, d], d - 1) for d in dups], generation(db))
+        points_meta = [(pid, t, clean) for (pid, clean), t in zip(point_rows, topics, strict=True)]
+        sample = _analysis(db, rng, embedder, points_meta, codes, consultation)
     sample.source_id = sid
     sample.framework_source_id = fsid
-    sample.response_ids = [rid0 + r["i"] for r in responses]
+    sample.response_ids = [response_ids[r["i"]] for r in responses]
     return sample
 
 
-def _analysis(db, rng, embedder, points_meta, codes) -> Sample:
-    run = db.execute(
-        """INSERT INTO analysis_runs (started_at, finished_at, status, embedder, seed, params)
-           VALUES (?, ?, 'done', ?, 0, ?)""",
-        [now(), now(), embedder.name, json.dumps({"embedder": "hashing", "sample": True})],
-    ).lastrowid
-    group = db.execute(
-        "INSERT INTO themes (run_id, level, label, auto_label, keywords) VALUES (?, 1, ?, ?, '[]')",
-        [run, GROUP_LABEL, GROUP_LABEL],
-    ).lastrowid
-    theme_ids = {}
+def _analysis(db: Database, rng, embedder, points_meta, codes, consultation: int) -> Sample:
+    run = start_run(
+        db,
+        embedder=embedder.name,
+        seed=0,
+        params={"embedder": "hashing", "sample": True},
+        consultation=consultation,
+    )
+    theme_of = {label: t for t, (label, *_rest) in enumerate(TOPICS)}
+    sizes = Counter(t for _, t, _ in points_meta)
+    themes = []
     for t, (label, *_rest) in enumerate(TOPICS):
         words = [w for w in label.lower().split() if len(w) > 3][:4]
-        theme_ids[label] = db.execute(
-            """INSERT INTO themes (run_id, parent_id, level, topic, label, auto_label, keywords)
-               VALUES (?, ?, 0, ?, ?, ?, ?)""",
-            [run, group if t < 2 else None, t, label, "_".join(words), json.dumps(words)],
-        ).lastrowid
+        themes.append(Theme(t, label, words, sizes[t], 0 if t < 2 else -1))
+    group = ThemeGroup(0, GROUP_LABEL, [], [0, 1], sizes[0] + sizes[1])
+    fit = ThemeResult(np.zeros(0, dtype=np.int64), np.zeros(0), themes, [group])
+    topic_ids = write_themes(db, run, fit)
+    theme_ids = {label: topic_ids[t] for label, t in theme_of.items()}
     pa, pp = [], []
     other = ["negative", "neutral", "positive"]
     for pid, t, _clean in points_meta:
@@ -405,37 +420,23 @@ def _analysis(db, rng, embedder, points_meta, codes) -> Sample:
             )
         )
         for rank, code in enumerate(pcodes):
-            pp.append((pid, codes[code], round(rng.uniform(0.4, 0.8) - 0.1 * rank, 4), rank))
-    db.conn.executemany(
-        """INSERT INTO point_analysis (point_id, run_id, theme_id, theme_score, sentiment, sentiment_score, type,
-                                       type_score, no_principle) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        pa,
-    )
-    db.conn.executemany(
-        "INSERT INTO point_principles (point_id, principle_id, score, rank) VALUES (?, ?, ?, ?)", pp
-    )
-    db.execute(
-        "UPDATE themes SET size = (SELECT COUNT(*) FROM point_analysis WHERE theme_id = themes.id) WHERE run_id = ?",
-        [run],
-    )
-    db.execute(
-        "UPDATE themes SET size = (SELECT SUM(size) FROM themes c WHERE c.parent_id = ?) WHERE id = ?",
-        [group, group],
-    )
+            pp.append((pid, codes[code], round(rng.uniform(0.4, 0.8) - 0.1 * rank, 4), rank, 1))
+    write_point_analysis(db, pa)
+    write_point_principles(db, pp)
+    finish_run(db, run, {"sample": True})
     embed_points(db, embedder, {clean for _, _, clean in points_meta})
-    return Sample(run, 0, 0, theme_ids, codes, group, [])
+    return Sample(run, 0, 0, theme_ids, codes, group_ids(db, run)[0], [])
 
 
-def embed_points(db: sqlite_utils.Database, embedder, texts: set[str], batch: int = 2000) -> None:
+def embed_points(db: Database, embedder, texts: set[str], batch: int = 2000) -> None:
     """Cache embeddings of ``texts`` (keyed by text hash) for ``embedder``."""
     ordered = sorted(texts)
     for i in range(0, len(ordered), batch):
         chunk = ordered[i : i + batch]
         vectors = embedder.encode(chunk)
-        db.conn.executemany(
-            "INSERT OR REPLACE INTO embeddings (text_hash, model, dim, vector) VALUES (?, ?, ?, ?)",
-            [
-                (text_hash(t), embedder.name, embedder.dim, v.astype("float32").tobytes())
-                for t, v in zip(chunk, vectors, strict=True)
-            ],
+        save_vectors(
+            db,
+            embedder.name,
+            embedder.dim,
+            [(text_hash(t), v.astype("float32").tobytes()) for t, v in zip(chunk, vectors, strict=True)],
         )

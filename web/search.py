@@ -4,24 +4,27 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 
-from store import read
+from search.hybrid import hybrid_search
+from store.queries import runs as run_queries
+from store.queries import search as search_queries
+from store.queries import versions
 from store.scope import scope_of
+from web.cache import cached, vector_index
 from web.db import get_db, get_embedder, search_model
 from web.helpers import Pager, int_arg
-from web.semantic import cached, hybrid_search
 
 bp = Blueprint("search", __name__)
 MAX_QUERY = 500
 
 
-def filters_from_args() -> read.Filters:
+def filters_from_args() -> search_queries.Filters:
     a = request.args
 
     def text(name: str) -> str | None:
         v = a.get(name, "").strip()
         return v[:500] or None
 
-    return read.Filters(
+    return search_queries.Filters(
         source=int_arg("source"),
         question=text("question"),
         organisation=text("organisation"),
@@ -43,28 +46,30 @@ def index():
     page = int_arg("page", 1)
     outcome, rows, total = None, [], 0
     if q:
+        model = search_model(db)
         outcome = hybrid_search(
             db,
-            current_app.config["DATABASE"],
             q,
             filters,
-            model=search_model(db),
+            index=vector_index(db, model) if model else None,
             embedder=get_embedder,
             candidates=current_app.config["SEARCH_CANDIDATES"],
             min_sim=current_app.config["SEARCH_MIN_SIMILARITY"],
         )
         total = len(outcome.hashes)
-        rows = read.points_for_hashes(db, outcome.hashes[(page - 1) * per_page : page * per_page], filters)
+        rows = search_queries.points_for_hashes(
+            db, outcome.hashes[(page - 1) * per_page : page * per_page], filters
+        )
     elif filters.any:
-        rows, total = read.browse_points(db, filters, page, per_page)
+        rows, total = search_queries.browse_points(db, filters, page, per_page)
     return render_template(
         "search.html",
         q=q,
         filters=filters,
         options=cached(
             ("options", current_app.config["DATABASE"], scope_of(db)),
-            read.data_version(db),
-            lambda: read.filter_options(db, read.run_id(db)),
+            versions.data_version(db),
+            lambda: search_queries.filter_options(db, run_queries.run_id(db)),
         ),
         rows=rows,
         outcome=outcome,

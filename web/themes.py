@@ -7,11 +7,14 @@ import json
 from flask import Blueprint, abort, current_app, render_template, request
 
 from reports.wording import position_sentence
-from store import counts, read
+from store import counts, theme_successors
+from store.queries import runs as run_queries
+from store.queries import themes as theme_queries
+from store.queries import versions
 from store.unthemed import unthemed_count, unthemed_points
+from web.cache import cached
 from web.db import get_db
 from web.helpers import Pager, int_arg
-from web.semantic import cached
 
 bp = Blueprint("themes", __name__)
 
@@ -21,14 +24,14 @@ POSITION_SENTIMENT = {"support": "positive", "oppose": "negative", "neutral": "n
 @bp.get("/themes")
 def index():
     db = get_db()
-    rows = read.themes(db, read.run_id(db))
+    rows = theme_queries.themes(db, run_queries.run_id(db))
     groups = [t for t in rows if t["level"] > 0]
     return render_template(
         "themes.html",
         themes=[t for t in rows if t["level"] == 0],
         groups=groups,
-        run=read.current_run(db),
-        unthemed=unthemed_count(db, read.run_id(db)),
+        run=run_queries.current_run(db),
+        unthemed=unthemed_count(db, run_queries.run_id(db)),
     )
 
 
@@ -38,7 +41,7 @@ def unthemed():
     db = get_db()
     per_page = current_app.config["PER_PAGE"]
     page = int_arg("page", 1)
-    points, total = unthemed_points(db, read.run_id(db), page, per_page)
+    points, total = unthemed_points(db, run_queries.run_id(db), page, per_page)
     return render_template(
         "theme_unthemed.html", points=points, pager=Pager(page, per_page, total), total=total
     )
@@ -50,11 +53,11 @@ def show(theme_id: int):
     # the theme's aggregates are the same on every page of its points: cached until the data changes
     parts = cached(
         ("theme", current_app.config["DATABASE"], theme_id),
-        read.data_version(db),
+        versions.data_version(db),
         lambda: _summary(db, theme_id),
     )
     if parts is None:
-        gone = read.theme_successor(db, theme_id)
+        gone = theme_successors.successor(db, theme_id)
         if gone is None:
             abort(404, description="No such theme in the current analysis.")
         return render_template("theme_gone.html", gone=gone), 404
@@ -63,20 +66,20 @@ def show(theme_id: int):
     page = int_arg("page", 1)
     position = request.args.get("position")
     position = position if position in POSITION_SENTIMENT else None
-    points, total = read.theme_points(db, theme_id, page, per_page, POSITION_SENTIMENT.get(position))
+    points, total = theme_queries.theme_points(db, theme_id, page, per_page, POSITION_SENTIMENT.get(position))
     return render_template(
         "theme.html",
         **parts,
         position=position,
         points=points,
         pager=Pager(page, per_page, total),
-        choices=read.theme_choices(db, theme["run_id"]),
-        current=read.run_id(db) == theme["run_id"],
+        choices=theme_queries.theme_choices(db, theme["run_id"]),
+        current=run_queries.run_id(db) == theme["run_id"],
     )
 
 
 def _summary(db, theme_id: int) -> dict | None:
-    theme = read.theme(db, theme_id)
+    theme = theme_queries.theme(db, theme_id)
     if theme is None:
         return None
     positions = counts.theme_positions(db, theme["run_id"]).get(theme_id, dict.fromkeys(counts.POSITIONS, 0))
@@ -85,9 +88,9 @@ def _summary(db, theme_id: int) -> dict | None:
         "positions": positions,
         "position_sentence": position_sentence(theme["label"], positions),
         "title_sources": json.loads(theme.get("title_sources") or "[]"),
-        "quotes": read.theme_quotes(db, theme_id),
-        "organisations": read.theme_organisations(db, theme_id),
-        "breakdown": read.theme_breakdown(db, theme_id),
-        "principles": read.theme_principles(db, theme_id),
-        "subthemes": read.subthemes(db, theme_id),
+        "quotes": theme_queries.theme_quotes(db, theme_id),
+        "organisations": theme_queries.theme_organisations(db, theme_id),
+        "breakdown": theme_queries.theme_breakdown(db, theme_id),
+        "principles": theme_queries.theme_principles(db, theme_id),
+        "subthemes": theme_queries.subthemes(db, theme_id),
     }

@@ -4,13 +4,14 @@ Each row keeps its title as both ``label`` (shown; an analyst rename replaces it
 ``auto_label``, its one-sentence ``description``, and ``title_sources``: JSON, a list of
 ``{"phrase", "weight", "quotes"}`` (the title's phrase first, then the next phrases the
 description names), each quote a point the phrase came from, cut around it.
+``result`` is a ``nlp.themes`` fit (or anything with the same ``groups`` and ``themes`` fields).
 """
 
 from __future__ import annotations
 
 import json
 
-import sqlite_utils
+from store.db import Database
 
 
 def _sources(item) -> str:
@@ -21,7 +22,7 @@ def _sources(item) -> str:
     )
 
 
-def write_themes(db: sqlite_utils.Database, run_id: int, result) -> dict[int, int]:
+def write_themes(db: Database, run_id: int, result) -> dict[int, int]:
     """Insert ``result``'s groups and themes for ``run_id``; return topic number -> theme id."""
     group_ids: dict[int, int] = {}
     insert = """INSERT INTO themes (run_id, parent_id, level, topic, label, auto_label, keywords, size,
@@ -43,3 +44,10 @@ def write_themes(db: sqlite_utils.Database, run_id: int, result) -> dict[int, in
         )
         theme_ids[t.topic] = cur.lastrowid
     return theme_ids
+
+
+def group_ids(db: Database, run_id: int) -> dict[int, int]:
+    """Broader group number -> theme id of the run's level-1 rows (as ``write_themes`` stored them)."""
+    return dict(
+        db.execute("SELECT topic, id FROM themes WHERE run_id = ? AND level = 1", [run_id]).fetchall()
+    )

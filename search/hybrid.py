@@ -1,10 +1,10 @@
-"""Semantic search over cached point embeddings, fused with keyword search (reciprocal rank fusion).
+"""Hybrid search: keyword (FTS5/BM25) and semantic (cosine) rankings of point texts, fused by RRF.
 
-The vector index and its top-k are ``nlp.vector_index`` (shared with check-my-point).
-
-The matrix of a model's point vectors is loaded once and kept in the app's bounded cache
-(``web.cache``), keyed by the database path and model, and reloaded only when the embeddings
-table changes (newest rowid). The embedder itself loads on the first query that needs it.
+The semantic side ranks with ``search.vector_index`` (the one index and top-k, shared with
+check-my-point). ``vector_index`` builds a model's index from the embeddings cache; given a
+``BoundedCache`` (the web app's), it keeps one per database and model and rebuilds it only when
+the embeddings or points change (``store.queries.versions.embeddings_version``). The embedder is
+asked for only when a query needs it.
 """
 
 from __future__ import annotations
@@ -15,27 +15,38 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import sqlite_utils
 
 from fairhearing.errors import FairhearingError
-from nlp.vector_index import VectorIndex, load_index
-from store import read
-from web.cache import cached  # noqa: F401  (re-exported: pages import it from here)
+from search.cache import BoundedCache
+from search.vector_index import VectorIndex, load_index
+from store.db import Database
+from store.queries import search as search_queries
+from store.queries import vectors as vector_queries
+from store.queries import versions
 
 RRF_K = 60
 
 
-def get_index(db: sqlite_utils.Database, db_path: str, model: str) -> VectorIndex | None:
-    if not read.has_embeddings(db, model):
+def vector_index(
+    db: Database, model: str, cache: BoundedCache | None = None, key: str = ""
+) -> VectorIndex | None:
+    """``model``'s index of stakeholder point vectors (``None`` when it has no cached vectors).
+
+    With ``cache``, the index is kept under ``("vectors", key, model)`` (``key``: the database
+    path) and rebuilt when the cached vectors change.
+    """
+    if not vector_queries.has_embeddings(db, model):
         return None
-    return cached(("vectors", db_path, model), read.embeddings_version(db), lambda: load_index(db, model))
+    if cache is None:
+        return load_index(db, model)
+    return cache.get(("vectors", key, model), versions.embeddings_version(db), lambda: load_index(db, model))
 
 
 def semantic_ranking(
-    db: sqlite_utils.Database,
+    db: Database,
     index: VectorIndex,
     query: np.ndarray,
-    filters: read.Filters,
+    filters: search_queries.Filters,
     k: int,
     min_sim: float,
     chunk_rounds: int = 5,
@@ -52,12 +63,12 @@ def semantic_ranking(
     found: list[str] = []
     size = 10 * k
     for start in range(0, min(len(ranked), chunk_rounds * size), size):
-        found += read.filter_hashes(db, ranked[start : start + size], filters)
+        found += search_queries.filter_hashes(db, ranked[start : start + size], filters)
         if len(found) >= k:
             return found[:k]
     if len(ranked) <= chunk_rounds * size:
         return found
-    return index.top(query, k, read.filtered_hashes(db, filters), min_sim)
+    return index.top(query, k, search_queries.filtered_hashes(db, filters), min_sim)
 
 
 def rrf(rankings: list[list[str]], k: int = RRF_K) -> list[str]:
@@ -78,21 +89,22 @@ class SearchOutcome:
 
 
 def hybrid_search(
-    db: sqlite_utils.Database,
-    db_path: str,
+    db: Database,
     q: str,
-    filters: read.Filters,
+    filters: search_queries.Filters,
     *,
-    model: str | None,
+    index: VectorIndex | None,
     embedder: Callable[[], Any],
     candidates: int = 200,
     min_sim: float = 0.3,
 ) -> SearchOutcome:
-    """Keyword (FTS5/BM25) and semantic (cosine) rankings of point texts, fused by RRF."""
-    keyword = read.keyword_search(db, q, filters, candidates)
+    """Keyword and semantic rankings of point texts fused by RRF; keyword only without ``index``.
+
+    ``embedder()`` gives the embedder of the index's model (called only when there is an index).
+    """
+    keyword = search_queries.keyword_search(db, q, filters, candidates)
     semantic: list[str] = []
     note = ""
-    index = get_index(db, db_path, model) if model else None
     if index is None or not index.hashes:
         note = "Semantic search is off: no embeddings for the current analysis (keyword matches only)."
     else:

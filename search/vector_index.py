@@ -3,8 +3,9 @@
 ``VectorIndex`` holds the L2-normalised vectors of distinct point texts (keyed by text hash) as
 one float32 matrix; ``top_scored`` is the single top-k implementation (exact cosine, ties broken by
 row so results are deterministic). ``load_index`` builds it from the embeddings cache for the
-stakeholder points of one model; callers keep it in a bounded cache (``web.cache``) and rebuild it
-when ``store.read.embeddings_version`` changes.
+stakeholder points of one model; callers keep it in a bounded cache (``search.cache``, held by the
+web app through ``web.cache``) and rebuild it when ``store.queries.versions.embeddings_version``
+changes (``search.hybrid.vector_index``).
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import sqlite_utils
 
-from store import read
+from store.db import Database
+from store.queries import vectors as vector_queries
 
 
 def top_k(sims: np.ndarray, k: int) -> np.ndarray:
@@ -65,10 +66,10 @@ class VectorIndex:
         return [h for h, _ in self.top_scored(query, k, allowed, min_sim)]
 
 
-def load_index(db: sqlite_utils.Database, model: str) -> VectorIndex:
+def load_index(db: Database, model: str) -> VectorIndex:
     """The cached vectors of ``model`` for every stakeholder point text (rows of another width skipped)."""
     hashes, blobs, dim = [], [], None
-    for h, d, blob in read.point_embeddings(db, model):
+    for h, d, blob in vector_queries.point_embeddings(db, model):
         if dim is None:
             dim = d
         if d == dim and len(blob) == 4 * d:

@@ -1,0 +1,198 @@
+"""Search filters, keyword (FTS5) search, filtered browsing and the filter choices."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from store.db import Database
+from store.queries._sql import all_rows, scalar
+from store.queries.organisations import organisation_names
+from store.queries.overview import respondents_by_type
+from store.queries.points import POINT_COLS, POINT_FROM, POINT_TYPES, SENTIMENTS, attach_principles
+from store.queries.themes import theme_choices
+
+
+@dataclass
+class Filters:
+    """Search filters; each empty value means "any"."""
+
+    source: int | None = None
+    question: str | None = None
+    organisation: str | None = None
+    respondent_type: str | None = None
+    sentiment: str | None = None
+    type: str | None = None
+    theme: int | None = None
+    principle: int | None = None
+    consultation: int | None = None  # the page's consultation scope (not a user filter)
+    active: list[str] = field(default_factory=list)
+
+    def where(self) -> tuple[str, list]:
+        """SQL conditions over the aliases p, r, pa (and a principle EXISTS) with their parameters."""
+        conds, params = ["r.role = 'stakeholder'"], []
+        if self.consultation is not None:
+            conds.append("p.source_id IN (SELECT id FROM sources WHERE consultation_id = ?)")
+            params.append(self.consultation)
+        simple = (
+            ("source", "p.source_id = ?"),
+            ("question", "r.question = ?"),
+            ("organisation", "r.organisation = ?"),
+            ("sentiment", "pa.sentiment = ?"),
+            ("type", "pa.type = ?"),
+        )
+        for name, cond in simple:
+            value = getattr(self, name)
+            if value not in (None, ""):
+                conds.append(cond)
+                params.append(value)
+        if self.respondent_type:
+            if self.respondent_type == "unknown":
+                conds.append("(r.respondent_type IS NULL OR r.respondent_type = '')")
+            else:
+                conds.append("r.respondent_type = ?")
+                params.append(self.respondent_type)
+        if self.theme is not None:
+            conds.append("(pa.theme_id = ? OR pa.theme_id IN (SELECT id FROM themes WHERE parent_id = ?))")
+            params += [self.theme, self.theme]
+        if self.principle is not None:
+            conds.append(
+                "EXISTS (SELECT 1 FROM point_principles x WHERE x.point_id = p.id AND x.principle_id = ? "
+                "AND x.mapped = 1)"
+            )
+            params.append(self.principle)
+        return " AND ".join(conds), params
+
+    @property
+    def any(self) -> bool:
+        return any(
+            getattr(self, n) not in (None, "")
+            for n in (
+                "source",
+                "question",
+                "organisation",
+                "respondent_type",
+                "sentiment",
+                "type",
+                "theme",
+                "principle",
+            )
+        )
+
+
+_SEARCH_JOINS = (
+    """JOIN responses r ON r.id = p.response_id LEFT JOIN point_analysis pa ON pa.point_id = p.id"""
+)
+
+
+_SEARCH_FROM = "points p " + _SEARCH_JOINS
+
+
+def fts_query(q: str) -> str:
+    """A safe FTS5 query: each word quoted as a phrase (so no operator injection), all required."""
+    words = [w for w in "".join(ch if ch.isalnum() else " " for ch in q).split() if w]
+    return " ".join('"' + w + '"' for w in words[:20])
+
+
+def keyword_search(db: Database, q: str, filters: Filters, limit: int = 200) -> list[str]:
+    """Text hashes of points matching the words of ``q`` (best BM25 first), with filters applied."""
+    match = fts_query(q)
+    if not match:
+        return []
+    where, params = filters.where()
+    sql = f"""SELECT p.text_hash FROM points_fts JOIN points p ON p.rowid = points_fts.rowid {_SEARCH_JOINS}
+              WHERE points_fts MATCH ? AND {where} ORDER BY points_fts.rank LIMIT ?"""
+
+    def run(expr: str) -> list[str]:
+        rows = db.execute(sql, [expr, *params, limit * 4]).fetchall()
+        return list(dict.fromkeys(r[0] for r in rows))[:limit]  # best BM25 first, one per text
+
+    hashes = run(match)
+    if not hashes and " " in match:  # no point has every word: any word will do
+        hashes = run(match.replace('" "', '" OR "'))
+    return hashes
+
+
+def filtered_hashes(db: Database, filters: Filters) -> set[str]:
+    where, params = filters.where()
+    return {
+        r[0] for r in db.execute(f"SELECT DISTINCT p.text_hash FROM {_SEARCH_FROM} WHERE {where}", params)
+    }
+
+
+def filter_hashes(db: Database, hashes: list[str], filters: Filters) -> list[str]:
+    """The hashes (in the given order) that some point matching the filters has."""
+    if not hashes:
+        return []
+    where, params = filters.where()
+    keep = {
+        r[0]
+        for r in db.execute(
+            f"""SELECT DISTINCT p.text_hash FROM {_SEARCH_FROM}
+                WHERE p.text_hash IN (SELECT value FROM json_each(?)) AND {where}""",
+            [json.dumps(hashes), *params],
+        )
+    }
+    return [h for h in hashes if h in keep]
+
+
+def points_for_hashes(db: Database, hashes: list[str], filters: Filters) -> list[dict]:
+    """One point per hash (the first matching the filters), in the order of ``hashes``, with ``copies``."""
+    if not hashes:
+        return []
+    where, params = filters.where()
+    rows = all_rows(
+        db,
+        f"""SELECT {POINT_COLS}, r.question, r.role FROM {POINT_FROM}
+            WHERE p.text_hash IN (SELECT value FROM json_each(?)) AND {where} ORDER BY p.id""",
+        [json.dumps(hashes), *params],
+    )
+    first: dict[str, dict] = {}
+    for r in rows:
+        if r["text_hash"] in first:
+            first[r["text_hash"]]["copies"] += 1
+        else:
+            r["copies"] = 1
+            first[r["text_hash"]] = r
+    out = [first[h] for h in hashes if h in first]
+    return attach_principles(db, out)
+
+
+def browse_points(
+    db: Database, filters: Filters, page: int = 1, per_page: int = 50
+) -> tuple[list[dict], int]:
+    """Points matching the filters alone (no query), in source order: (rows, total)."""
+    where, params = filters.where()
+    total = scalar(db, f"SELECT COUNT(*) FROM {_SEARCH_FROM} WHERE {where}", params)
+    rows = all_rows(
+        db,
+        f"""SELECT {POINT_COLS}, r.question, r.role FROM {POINT_FROM} WHERE {where}
+            ORDER BY p.id LIMIT ? OFFSET ?""",
+        [*params, per_page, (max(page, 1) - 1) * per_page],
+    )
+    for r in rows:
+        r["copies"] = 1
+    return attach_principles(db, rows), total
+
+
+def filter_options(db: Database, run: int | None) -> dict:
+    return {
+        "sources": all_rows(db, "SELECT id, name FROM sources ORDER BY name"),
+        "questions": [
+            r[0]
+            for r in db.execute(
+                "SELECT DISTINCT question FROM responses WHERE role = 'stakeholder' AND question IS NOT NULL "
+                "AND question != '' ORDER BY question LIMIT 200"
+            )
+        ],
+        "organisations": organisation_names(db),
+        "respondent_types": [r["type"] for r in respondents_by_type(db)],
+        "sentiments": list(SENTIMENTS),
+        "types": list(POINT_TYPES),
+        "themes": theme_choices(db, run),
+        "principles": all_rows(
+            db,
+            """SELECT pr.id, pr.code, pr.text FROM principles pr JOIN components c ON c.id = pr.component_id
+               ORDER BY pr.framework_id, c.idx, pr.idx""",
+        ),
+    }
