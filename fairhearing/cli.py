@@ -647,11 +647,11 @@ def runs(ctx, db_path, consultation, as_json):
     from dataclasses import asdict
 
     from store.runs import list_runs
-    from store.scope import scope_of
+    from store.scope import consultations, scope_of
 
     db = _open(db_path, consultation=consultation)
     rows = list_runs(db, scope_of(db))
-    names = dict(db.execute("SELECT id, name FROM consultations").fetchall())
+    names = {c["id"]: c["name"] for c in consultations(db)}
     if as_json:
         out = [asdict(r) | {"consultation": names.get(r.consultation_id)} for r in rows]
         click.echo(json.dumps(out, indent=2, ensure_ascii=False))

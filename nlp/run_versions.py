@@ -56,7 +56,7 @@ def stage_versions(analyser) -> dict:
         if analyser.theme_modeller is not None
         else "nlp.themes.ThemeModeller",
         "tagger": tagger,
-        "mapper": _qualname(analyser.mapper_factory)
+        "mapper": _qualname(type(analyser.mapper_factory()))
         if analyser.mapper_factory is not None
         else "nlp.mapping.PrincipleMapper",
         "seed": analyser.seed,
