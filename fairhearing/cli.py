@@ -27,15 +27,21 @@ db_option = click.option(
 def _open(db_path: str, *, create: bool = False, consultation: str | None = None):
     """Open (and migrate) the database. Only ``ingest`` and ``demo`` may create a new file: any other
     command refuses a missing one (a typo in ``--db`` must not silently give an empty database).
+    An existing database whose duplicate groups are stale (an ingest killed before recomputing them)
+    has them recomputed first, so every command sees a source with its groups.
     With ``consultation``, the connection reads that consultation only (``store.scope``)."""
+    from ingest.dedupe_store import ensure_duplicates
     from store.db import open_db
 
-    if not create and not Path(db_path).exists():
+    existed = Path(db_path).exists()
+    if not create and not existed:
         raise FairhearingError(
             "FH-E305",
             f"no database at {db_path}; ingest files first (`fairhearing ingest PATH --db {db_path}`)",
         )
     db = open_db(db_path)
+    if existed:
+        ensure_duplicates(db)
     if consultation is not None:
         from store.scope import find, set_scope
 
@@ -207,14 +213,26 @@ def backup(db_path, out_path, force):
     default=None,
     help="Analyse only this consultation (default: every consultation, one run each).",
 )
-def analyse(db_path, embedder, n_themes, seed, models_dir, quiet, consultation):
+@click.option(
+    "--embed-batch",
+    default=512,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Texts embedded, then committed, per step: a killed analysis resumes after the last step.",
+)
+def analyse(db_path, embedder, n_themes, seed, models_dir, quiet, consultation, embed_batch):
     """Embed, theme, tag and map every stakeholder point to the framework's principles."""
     from nlp.embed import load_embedder
     from nlp.pipeline import Analyser
 
     db = _open(db_path)
     analyser = Analyser(
-        load_embedder(embedder), seed=seed, n_themes=n_themes, models_dir=Path(models_dir), progress=not quiet
+        load_embedder(embedder),
+        seed=seed,
+        n_themes=n_themes,
+        models_dir=Path(models_dir),
+        progress=not quiet,
+        embed_batch=embed_batch,
     )
     reports = [analyser.run(db, consultation)] if consultation else analyser.run_all(db)
     for report in reports:

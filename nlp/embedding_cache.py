@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import sqlite_utils
 
+from fairhearing import crashpoints
 from nlp.embed import Embedder
 from store import embeddings as table
 
@@ -74,6 +75,7 @@ def embed_texts(
                 embedder.dim,
                 ((h, v.tobytes()) for h, v in zip(step, encoded, strict=True)),
             )
+            crashpoints.reached("analyse:after-embed-batch")
             vectors.update(zip(step, encoded, strict=True))
             done += len(step)
             if bar is not None:

@@ -18,6 +18,7 @@ import numpy as np
 import sqlite_utils
 from tqdm import tqdm
 
+from fairhearing import crashpoints
 from fairhearing.errors import AnalysisError
 from nlp.mapping_decision import Mapping
 from store.analysis import (
@@ -75,6 +76,7 @@ class Analyser:
         n_themes: int | None = None,
         models_dir: Path = Path("models"),
         progress: bool = True,
+        embed_batch: int | None = None,
     ) -> None:
         self.embedder = embedder
         self.theme_modeller = theme_modeller
@@ -84,6 +86,7 @@ class Analyser:
         self.n_themes = n_themes
         self.models_dir = Path(models_dir)
         self.progress = progress
+        self.embed_batch = embed_batch  # texts embedded and committed per step (None: the cache's default)
 
     # --- stages -----------------------------------------------------------------------------
     def _embedder(self):
@@ -108,10 +111,14 @@ class Analyser:
         return embed
 
     def embed(self, db: sqlite_utils.Database, points: list[PointRow]) -> np.ndarray:
-        from nlp.embedding_cache import embed_texts
+        from nlp.embedding_cache import CHUNK_TEXTS, embed_texts
 
         vectors = embed_texts(
-            db, self._embedder(), [(p.text_hash, p.text) for p in points], progress=self.progress
+            db,
+            self._embedder(),
+            [(p.text_hash, p.text) for p in points],
+            progress=self.progress,
+            chunk=self.embed_batch or CHUNK_TEXTS,
         )
         return np.vstack([vectors[p.text_hash] for p in points]).astype(np.float32)
 
@@ -210,6 +217,7 @@ class Analyser:
             consultation=cid,
         )
         self._consultation_id = cid
+        crashpoints.reached("analyse:after-run-start")
         seconds: dict[str, float] = {}
         try:
             texts = [p.text for p in points]
@@ -218,6 +226,7 @@ class Analyser:
                 embeddings = self.embed(db, points)
             with stage("themes"):
                 themes = self.themes(texts, embeddings)
+            crashpoints.reached("analyse:after-themes")
             with stage("tags"):
                 tags = self.tags(texts, embeddings)
             with stage("principles"):
@@ -309,6 +318,7 @@ class Analyser:
                 seconds={k: round(v, 2) for k, v in seconds.items()},
             )
             finish_run(db, run_id, report.__dict__)
+            crashpoints.reached("analyse:before-commit")
         return report
 
     def _save_models(self, run_id: int) -> None:
