@@ -414,3 +414,24 @@ def principle_sentiment(db: sqlite_utils.Database, run_id: int | None) -> dict[i
     ):
         out.setdefault(prid, {})[sentiment] = n
     return out
+
+
+def attribute_values(db: sqlite_utils.Database) -> dict[str, list[tuple[str, int]]]:
+    """Source columns kept as attributes (``store.attributes``): name -> [(value, responses)], most
+    responses first, in scope. Only attributes with 2 to ``MAX_CHOICES`` distinct values are listed
+    (one value filters nothing; an id or a timestamp column is not a choice)."""
+    from store.attributes import MAX_CHOICES, TABULAR_FORMATS, attribute_key_sql
+
+    scope, params = in_scope(db)
+    formats = ", ".join(f"'{f}'" for f in TABULAR_FORMATS)
+    found: dict[str, list[tuple[str, int]]] = {}
+    for name, value, n in db.execute(
+        f"""SELECT j.key, CAST(j.value AS TEXT), COUNT(DISTINCT {RESPONSE})
+            FROM responses r JOIN sources s ON s.id = r.source_id, json_each(r.meta) j
+            WHERE {STAKEHOLDER} AND {scope} AND s.format IN ({formats}) AND {attribute_key_sql()}
+              AND j.type NOT IN ('object', 'array', 'null')
+            GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2""",
+        params,
+    ):
+        found.setdefault(name, []).append((value, n))
+    return {k: v for k, v in found.items() if 2 <= len(v) <= MAX_CHOICES}

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 
-from store import read
+from ingest.clean import redact
+from store import attributes, read
 from web.db import get_db
 from web.highlight import response_segments
 
@@ -28,6 +29,8 @@ def show(response_id: int):
         points=points,
         thread=read.thread(db, response_id),
         duplicates=[d for d in read.duplicate_members(db, r["duplicate_group"]) if d["id"] != response_id],
+        votes=attributes.response_votes(db, response_id),
+        attributes=[(k, v, redact(v)) for k, v in attributes.response_attributes(db, response_id)],
     )
 
 

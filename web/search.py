@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 
-from store import read
+from store import attributes, read
 from store.scope import scope_of
 from web.db import get_db, get_embedder, search_model
 from web.helpers import Pager, int_arg
@@ -30,8 +30,16 @@ def filters_from_args() -> read.Filters:
         type=text("type"),
         theme=int_arg("theme"),
         principle=int_arg("principle"),
+        attribute=text("attribute"),
+        min_agree=int_arg("min_agree", lo=0),
         consultation=scope_of(get_db()),
     )
+
+
+def sort_from_args() -> str | None:
+    """``?sort=agreed`` / ``disagreed``: most votes first (anything else: relevance, or source order)."""
+    sort = request.args.get("sort", "")
+    return sort if sort in attributes.VOTE_ORDERS else None
 
 
 @bp.get("/search")
@@ -39,6 +47,7 @@ def index():
     db = get_db()
     q = request.args.get("q", "").strip()[:MAX_QUERY]
     filters = filters_from_args()
+    sort = sort_from_args()
     per_page = current_app.config["PER_PAGE"]
     page = int_arg("page", 1)
     outcome, rows, total = None, [], 0
@@ -53,14 +62,16 @@ def index():
             candidates=current_app.config["SEARCH_CANDIDATES"],
             min_sim=current_app.config["SEARCH_MIN_SIMILARITY"],
         )
-        total = len(outcome.hashes)
-        rows = read.points_for_hashes(db, outcome.hashes[(page - 1) * per_page : page * per_page], filters)
-    elif filters.any:
-        rows, total = read.browse_points(db, filters, page, per_page)
+        hashes = attributes.order_by_votes(db, outcome.hashes, sort) if sort else outcome.hashes
+        total = len(hashes)
+        rows = read.points_for_hashes(db, hashes[(page - 1) * per_page : page * per_page], filters)
+    elif filters.any or sort:
+        rows, total = read.browse_points(db, filters, page, per_page, sort=sort)
     return render_template(
         "search.html",
         q=q,
         filters=filters,
+        sort=sort,
         options=cached(
             ("options", current_app.config["DATABASE"], scope_of(db)),
             read.data_version(db),
