@@ -53,14 +53,21 @@ def vote_sql(kind: str, alias: str = "r") -> str:
     )
 
 
-def attribute_key_sql() -> str:
-    """SQL condition on ``json_each`` row ``j``: a source column kept as an attribute."""
-    votes = [n for names in VOTE_COLUMNS.values() for n in names]
-    personal = " OR ".join(
-        f"(' ' || {_KEY} || ' ') LIKE '% {w} %'" if len(w) <= 3 else f"{_KEY} LIKE '%{w}%'"
-        for w in PERSONAL_WORDS
-    )
-    return f"j.key NOT IN ({_quoted(READER_KEYS)}) AND {_KEY} NOT IN ({_quoted(votes)}) AND NOT ({personal})"
+def _norm_key(key: str) -> str:
+    return " ".join(key.replace("_", " ").lower().split())
+
+
+_VOTE_NAMES = {n for names in VOTE_COLUMNS.values() for n in names}
+
+
+def is_attribute(key: str) -> bool:
+    """Whether a ``meta`` key is a source column kept as an attribute: not one a reader sets, not a
+    vote column, not a column of personal data (short words such as "ip" match whole words only)."""
+    norm = _norm_key(key)
+    if key in READER_KEYS or norm in _VOTE_NAMES:
+        return False
+    words = f" {norm} "
+    return not any(f" {w} " in words if len(w) <= 3 else w in norm for w in PERSONAL_WORDS)
 
 
 def attribute_condition(name: str, value: str, alias: str = "r") -> tuple[str, list]:
@@ -92,9 +99,11 @@ def response_attributes(db: sqlite_utils.Database, response_id: int) -> list[tup
         for k, v in db.execute(
             f"""SELECT j.key, j.value FROM responses r JOIN sources s ON s.id = r.source_id,
                        json_each(r.meta) j
-                WHERE r.id = ? AND s.format IN ({_quoted(TABULAR_FORMATS)}) AND {attribute_key_sql()}""",
+                WHERE r.id = ? AND s.format IN ({_quoted(TABULAR_FORMATS)})
+                  AND j.type NOT IN ('object', 'array', 'null')""",
             [response_id],
         )
+        if is_attribute(k)
     ]
 
 
