@@ -12,7 +12,18 @@ import click
 from fairhearing.errors import FairhearingError
 
 DEFAULT_DB = "fairhearing.db"
-BUNDLED_CORPUS = Path(__file__).resolve().parents[1] / "corpora" / "dwp-seeds"
+
+
+def bundled_corpus() -> Path:
+    """The DWP seed corpus ``demo`` ingests: package data of ``fairhearing`` (``fairhearing/corpus/``),
+    found wherever the package is installed (a wheel, or a checkout, where ``corpora/dwp-seeds`` links
+    to it)."""
+    from importlib.resources import files
+
+    return Path(str(files("fairhearing") / "corpus" / "dwp-seeds"))
+
+
+BUNDLED_CORPUS = bundled_corpus()
 
 db_option = click.option(
     "--db",
