@@ -45,11 +45,17 @@ def _quoted(names) -> str:
     return ", ".join("'" + n.replace("'", "''") + "'" for n in names)
 
 
+_COUNT = (
+    "(j.type IN ('integer', 'real') OR (j.type = 'text' AND trim(j.value) <> '' "
+    "AND trim(j.value) NOT GLOB '*[^0-9]*'))"
+)  # a count: a number, or text of digits only (a CSV cell); "Strongly agree" is not one
+
+
 def vote_sql(kind: str, alias: str = "r") -> str:
     """SQL: the ``kind`` vote count (agree / disagree / pass) of response ``alias``, or NULL."""
     return (
         f"(SELECT MAX(CAST(j.value AS INTEGER)) FROM json_each({alias}.meta) j "
-        f"WHERE {_KEY} IN ({_quoted(VOTE_COLUMNS[kind])}))"
+        f"WHERE {_KEY} IN ({_quoted(VOTE_COLUMNS[kind])}) AND {_COUNT})"
     )
 
 
@@ -71,7 +77,12 @@ def is_attribute(key: str) -> bool:
 
 
 def attribute_condition(name: str, value: str, alias: str = "r") -> tuple[str, list]:
-    """SQL condition (with parameters): response ``alias`` has attribute ``name`` equal to ``value``."""
+    """SQL condition (with parameters): response ``alias`` has attribute ``name`` equal to ``value``.
+
+    Only attributes (``is_attribute``) filter: a personal-data column or a reader's own key matches
+    nothing, so a URL cannot probe a hidden value."""
+    if not is_attribute(name):
+        return "0", []
     return (
         f"EXISTS (SELECT 1 FROM json_each({alias}.meta) j WHERE j.key = ? AND CAST(j.value AS TEXT) = ?)",
         [name, value],

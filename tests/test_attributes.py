@@ -92,6 +92,11 @@ def test_votes_read_from_the_source_columns(polis_db):
         "pass": 4,
     }
     assert attributes.any_votes(db)
+    db.execute(
+        """UPDATE responses SET meta = json_set(meta, '$.agrees', 'Strongly agree') WHERE id = ?""",
+        [response_id(db, "Small firms")],
+    )
+    assert "agree" not in attributes.response_votes(db, response_id(db, "Small firms"))  # not a count
 
 
 def test_extra_columns_are_attributes_counted_by_the_count_model(polis_db):
@@ -117,6 +122,8 @@ def test_search_filters_by_attribute_and_agree_votes(client):
     html = client.get("/search?attribute=region%3DNorth").get_data(as_text=True)
     assert order_of(html) == ["Businesses should pa", "Public transport far"]
     assert "region: North (2)" in html  # the filter's choices, with counts
+    hidden = client.get("/search?attribute=email%3Da%40example.com").get_data(as_text=True)
+    assert order_of(hidden) == [] and "0 results" in hidden  # a hidden column cannot be probed
     html = client.get("/search?min_agree=12").get_data(as_text=True)
     assert order_of(html) == ["Businesses should pa", "Public transport far", "Wage rises must come"]
     assert re.search(r"3 results", html)
