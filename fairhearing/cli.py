@@ -12,7 +12,18 @@ import click
 from fairhearing.errors import FairhearingError
 
 DEFAULT_DB = "fairhearing.db"
-BUNDLED_CORPUS = Path(__file__).resolve().parents[1] / "corpora" / "dwp-seeds"
+
+
+def bundled_corpus() -> Path:
+    """The DWP seed corpus ``demo`` ingests: package data of ``fairhearing`` (``fairhearing/corpus/``),
+    found wherever the package is installed (a wheel, or a checkout, where ``corpora/dwp-seeds`` links
+    to it)."""
+    from importlib.resources import files
+
+    return Path(str(files("fairhearing") / "corpus" / "dwp-seeds"))
+
+
+BUNDLED_CORPUS = bundled_corpus()
 
 db_option = click.option(
     "--db",
@@ -46,15 +57,21 @@ class RegistryChoice(click.Choice):
 def _open(db_path: str, *, create: bool = False, consultation: str | None = None):
     """Open (and migrate) the database. Only ``ingest`` and ``demo`` may create a new file: any other
     command refuses a missing one (a typo in ``--db`` must not silently give an empty database).
+    An existing database whose duplicate groups are stale (an ingest killed before recomputing them)
+    has them recomputed first, so every command sees a source with its groups.
     With ``consultation``, the connection reads that consultation only (``store.scope``)."""
+    from ingest.dedupe_store import ensure_duplicates
     from store.db import open_db
 
-    if not create and not Path(db_path).exists():
+    existed = Path(db_path).exists()
+    if not create and not existed:
         raise FairhearingError(
             "FH-E305",
             f"no database at {db_path}; ingest files first (`fairhearing ingest PATH --db {db_path}`)",
         )
     db = open_db(db_path)
+    if existed:
+        ensure_duplicates(db)
     if consultation is not None:
         from store.scope import find, set_scope
 
@@ -241,7 +258,14 @@ def backup(db_path, out_path, force):
     default=None,
     help="Analyse only this consultation (default: every consultation, one run each).",
 )
-def analyse(db_path, embedder, tagger, mapper, n_themes, seed, models_dir, quiet, consultation):
+@click.option(
+    "--embed-batch",
+    default=512,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Texts embedded, then committed, per step: a killed analysis resumes after the last step.",
+)
+def analyse(db_path, embedder, tagger, mapper, n_themes, seed, models_dir, quiet, consultation, embed_batch):
     """Embed, theme, tag and map every stakeholder point to the framework's principles."""
     from nlp.pipeline import Analyser
 
@@ -254,6 +278,7 @@ def analyse(db_path, embedder, tagger, mapper, n_themes, seed, models_dir, quiet
         n_themes=n_themes,
         models_dir=Path(models_dir),
         progress=not quiet,
+        embed_batch=embed_batch,
     )
     reports = [analyser.run(db, consultation)] if consultation else analyser.run_all(db)
     for report in reports:

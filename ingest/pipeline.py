@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fairhearing import crashpoints
 from fairhearing.errors import FairhearingError, IngestError
 from ingest import clean, points, respondents
 from ingest.dedupe_store import ensure_duplicates, recompute_duplicates
@@ -182,6 +183,8 @@ def ingest_file(
                 responses=prepared,
                 replace_id=old[0] if old else None,
             )
+            crashpoints.reached("ingest:before-source-commit")
+        crashpoints.reached("ingest:after-source-write")
     except FairhearingError as e:
         if e.file is None:
             e.file = name
@@ -216,8 +219,10 @@ def ingest_paths(
         ingest_file(db, f, consultation=consultation, fmt=fmt, options=options, name=name)
         for f, name in iter_files(paths)
     ]
+    crashpoints.reached("ingest:before-duplicates")
     if any(r.status in ("added", "replaced") for r in reports):
         recompute_duplicates(db)
     else:
         ensure_duplicates(db)  # an earlier ingest may have died before recomputing them
+    crashpoints.reached("ingest:after-duplicates")
     return reports

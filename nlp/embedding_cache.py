@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from fairhearing import crashpoints
 from nlp.embed import Embedder
 from store import embeddings as table
 from store.db import Database
@@ -72,6 +73,7 @@ def embed_texts(
                 embedder.dim,
                 ((h, v.tobytes()) for h, v in zip(step, encoded, strict=True)),
             )
+            crashpoints.reached("analyse:after-embed-batch")
             vectors.update(zip(step, encoded, strict=True))
             done += len(step)
             if bar is not None:

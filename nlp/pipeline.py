@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from fairhearing import crashpoints
 from fairhearing.errors import AnalysisError
 from nlp import registry
 from nlp.mapping_decision import Mapping
@@ -88,6 +89,7 @@ class Analyser:
         n_themes: int | None = None,
         models_dir: Path = Path("models"),
         progress: bool = True,
+        embed_batch: int | None = None,
     ) -> None:
         if isinstance(embedder, str):
             embedder = registry.create("embedder", embedder)
@@ -108,6 +110,7 @@ class Analyser:
         self.n_themes = n_themes
         self.models_dir = Path(models_dir)
         self.progress = progress
+        self.embed_batch = embed_batch  # texts embedded and committed per step (None: the cache's default)
 
     # --- stages -----------------------------------------------------------------------------
     def _embedder(self) -> Embedder:
@@ -130,10 +133,14 @@ class Analyser:
         return embed
 
     def embed(self, db: Database, points: list[PointRow]) -> np.ndarray:
-        from nlp.embedding_cache import embed_texts
+        from nlp.embedding_cache import CHUNK_TEXTS, embed_texts
 
         vectors = embed_texts(
-            db, self._embedder(), [(p.text_hash, p.text) for p in points], progress=self.progress
+            db,
+            self._embedder(),
+            [(p.text_hash, p.text) for p in points],
+            progress=self.progress,
+            chunk=self.embed_batch or CHUNK_TEXTS,
         )
         return np.vstack([vectors[p.text_hash] for p in points]).astype(np.float32)
 
@@ -243,6 +250,7 @@ class Analyser:
             consultation=cid,
         )
         self._consultation_id = cid
+        crashpoints.reached("analyse:after-run-start")
         seconds: dict[str, float] = {}
         try:
             texts = [p.text for p in points]
@@ -251,6 +259,7 @@ class Analyser:
                 embeddings = self.embed(db, points)
             with stage("themes"):
                 themes = self.themes(texts, embeddings)
+            crashpoints.reached("analyse:after-themes")
             with stage("tags"):
                 tags = self.tags(texts, embeddings)
             with stage("principles"):
@@ -342,6 +351,7 @@ class Analyser:
                 seconds={k: round(v, 2) for k, v in seconds.items()},
             )
             finish_run(db, run_id, report.__dict__)
+            crashpoints.reached("analyse:before-commit")
         return report
 
     def _save_models(self, run_id: int) -> None:

@@ -425,3 +425,32 @@ def principle_sentiment(db: sqlite_utils.Database, run_id: int | None) -> dict[i
     ):
         out.setdefault(prid, {})[sentiment] = n
     return out
+
+
+def attribute_values(db: sqlite_utils.Database) -> dict[str, list[tuple[str, int]]]:
+    """Source columns kept as attributes (``store.attributes``): name -> [(value, responses)], most
+    responses first, in scope. Only attributes with 2 to ``MAX_CHOICES`` distinct values are listed
+    (one value filters nothing; an id or a timestamp column is not a choice)."""
+    from store.attributes import MAX_CHOICES, TABULAR_FORMATS, is_attribute
+
+    scope, params = in_scope(db)
+    formats = ", ".join(f"'{f}'" for f in TABULAR_FORMATS)
+    base = f"""FROM responses r JOIN sources s ON s.id = r.source_id, json_each(r.meta) j
+               WHERE {STAKEHOLDER} AND {scope} AND s.format IN ({formats})
+                 AND j.type NOT IN ('object', 'array', 'null')"""
+    keys = sorted(
+        k
+        for k, distinct in db.execute(f"SELECT j.key, COUNT(DISTINCT j.value) {base} GROUP BY 1", params)
+        if 2 <= distinct <= MAX_CHOICES and is_attribute(k)
+    )  # first the keys worth offering (cheap), then how many responses hold each of their values
+    if not keys:
+        return {}
+    found: dict[str, list[tuple[str, int]]] = {k: [] for k in keys}
+    for name, value, n in db.execute(
+        f"""SELECT j.key, CAST(j.value AS TEXT), COUNT(DISTINCT {RESPONSE}) {base}
+              AND j.key IN ({", ".join("?" * len(keys))})
+            GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2""",
+        [*params, *keys],
+    ):
+        found[name].append((value, n))
+    return {k: v for k, v in found.items() if 2 <= len(v) <= MAX_CHOICES}

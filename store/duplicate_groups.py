@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite_utils
 
+from fairhearing import crashpoints
 from store.ingest_store import generation
 from store.tx import write_tx
 
@@ -51,6 +52,7 @@ def replace_groups(
             db.conn.executemany(
                 "UPDATE responses SET duplicate_group = ? WHERE id = ?", [(cur.lastrowid, m) for m in members]
             )
+        crashpoints.reached("ingest:duplicates-before-commit")
 
 
 def duplicates_stale(db: sqlite_utils.Database) -> bool:

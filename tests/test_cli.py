@@ -148,13 +148,51 @@ def test_analyse_without_responses_is_a_clear_error(tmp_path):
     assert r.exit_code == 1 and "FH-E300" in r.output
 
 
-@pytest.mark.parametrize(
-    "args",
-    [["stats"], ["export", "--out", "x"], ["report", "--out", "r.html"], ["analyse", "--quiet"], ["serve"]],
-)
-def test_commands_refuse_a_missing_database(tmp_path, args):
+READERS = {  # every command that reads a database, with the other arguments it needs
+    "stats": [],
+    "export": ["--out", "{tmp}/x"],
+    "report": ["--out", "{tmp}/r.html"],
+    "analyse": ["--quiet"],
+    "serve": [],
+    "check": ["--text-file", "{tmp}/point.txt"],
+    "backup": ["--out", "{tmp}/b.db"],
+    "user add": ["ann", "--password", "correct horse battery"],
+    "user passwd": ["ann", "--password", "correct horse battery"],
+    "user deactivate": ["ann"],
+    "user activate": ["ann"],
+    "user list": [],
+    "labels import": ["{tmp}/labels.csv"],
+    "labels export": ["--out", "{tmp}/labels.csv"],
+    "vocabulary import": ["{tmp}/vocabulary.yaml"],
+}
+CREATORS = {"ingest", "demo"}  # the only commands that may create a database
+
+
+def _db_commands(group=cli, prefix: str = "") -> set[str]:
+    import click
+
+    out = set()
+    for name, cmd in group.commands.items():
+        if isinstance(cmd, click.Group):
+            out |= _db_commands(cmd, f"{prefix}{name} ")
+        elif any(p.name == "db_path" for p in cmd.params):
+            out.add(f"{prefix}{name}")
+    return out
+
+
+def test_every_database_command_is_checked_for_a_missing_file():
+    assert _db_commands() == set(READERS) | CREATORS
+
+
+@pytest.mark.parametrize("command", sorted(READERS))
+def test_commands_refuse_a_missing_database(tmp_path, command):
     """Only ingest and demo create a database: a typo in --db is an error, not an empty database."""
+    (tmp_path / "point.txt").write_text("Payment should be made within 30 days.", encoding="utf-8")
+    (tmp_path / "labels.csv").write_text("point,principle,verdict\nx,1.1,confirm\n", encoding="utf-8")
+    (tmp_path / "vocabulary.yaml").write_text("- code: '1.1'\n  title: Payment\n", encoding="utf-8")
     db = tmp_path / "typo.db"
-    r = CliRunner().invoke(cli, [*args, "--db", str(db)])
-    assert r.exit_code == 1 and "FH-E305" in r.output
+    args = [a.format(tmp=tmp_path) for a in READERS[command]]
+    r = CliRunner().invoke(cli, [*command.split(), *args, "--db", str(db)])
+    code = "FH-E210" if command == "backup" else "FH-E305"  # backup: "no database at ..." (its own code)
+    assert r.exit_code == 1 and code in r.output, r.output
     assert not db.exists()

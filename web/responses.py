@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request
 
-from store import citations
+from ingest.clean import redact
+from store import attributes, citations
 from store.queries import organisations as organisation_queries
 from store.queries import responses as response_queries
 from web.db import get_db
@@ -32,6 +33,8 @@ def show(response_id: int):
         duplicates=[
             d for d in response_queries.duplicate_members(db, r["duplicate_group"]) if d["id"] != response_id
         ],
+        votes=attributes.response_votes(db, response_id),
+        attributes=[(k, v, redact(v)) for k, v in attributes.response_attributes(db, response_id)],
     )
 
 

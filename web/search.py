@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 
 from search.hybrid import hybrid_search
+from store import attributes
 from store.queries import runs as run_queries
 from store.queries import search as search_queries
 from store.queries import versions
@@ -33,8 +34,16 @@ def filters_from_args() -> search_queries.Filters:
         type=text("type"),
         theme=int_arg("theme"),
         principle=int_arg("principle"),
+        attribute=text("attribute"),
+        min_agree=int_arg("min_agree", lo=0),
         consultation=scope_of(get_db()),
     )
+
+
+def sort_from_args() -> str | None:
+    """``?sort=agreed`` / ``disagreed``: most votes first (anything else: relevance, or source order)."""
+    sort = request.args.get("sort", "")
+    return sort if sort in attributes.VOTE_ORDERS else None
 
 
 @bp.get("/search")
@@ -42,6 +51,7 @@ def index():
     db = get_db()
     q = request.args.get("q", "").strip()[:MAX_QUERY]
     filters = filters_from_args()
+    sort = sort_from_args()
     per_page = current_app.config["PER_PAGE"]
     page = int_arg("page", 1)
     outcome, rows, total = None, [], 0
@@ -56,16 +66,16 @@ def index():
             candidates=current_app.config["SEARCH_CANDIDATES"],
             min_sim=current_app.config["SEARCH_MIN_SIMILARITY"],
         )
-        total = len(outcome.hashes)
-        rows = search_queries.points_for_hashes(
-            db, outcome.hashes[(page - 1) * per_page : page * per_page], filters
-        )
-    elif filters.any:
-        rows, total = search_queries.browse_points(db, filters, page, per_page)
+        hashes = attributes.order_by_votes(db, outcome.hashes, sort) if sort else outcome.hashes
+        total = len(hashes)
+        rows = search_queries.points_for_hashes(db, hashes[(page - 1) * per_page : page * per_page], filters)
+    elif filters.any or sort:
+        rows, total = search_queries.browse_points(db, filters, page, per_page, sort=sort)
     return render_template(
         "search.html",
         q=q,
         filters=filters,
+        sort=sort,
         options=cached(
             ("options", current_app.config["DATABASE"], scope_of(db)),
             versions.data_version(db),

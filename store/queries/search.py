@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from store import attributes
+from store import counts as count_model
 from store.db import Database
 from store.queries._sql import all_rows, scalar
 from store.queries.organisations import organisation_names
@@ -25,6 +27,8 @@ class Filters:
     type: str | None = None
     theme: int | None = None
     principle: int | None = None
+    attribute: str | None = None  # "COLUMN=VALUE": a source column kept as an attribute (store.attributes)
+    min_agree: int | None = None  # at least this many agree votes (Polis and the like)
     consultation: int | None = None  # the page's consultation scope (not a user filter)
     active: list[str] = field(default_factory=list)
 
@@ -61,6 +65,14 @@ class Filters:
                 "AND x.mapped = 1)"
             )
             params.append(self.principle)
+        if self.attribute and "=" in self.attribute:
+            cond, values = attributes.attribute_condition(*self.attribute.split("=", 1))
+            conds.append(cond)
+            params += values
+        if self.min_agree is not None:
+            cond, values = attributes.min_votes_condition("agree", self.min_agree)
+            conds.append(cond)
+            params += values
         return " AND ".join(conds), params
 
     @property
@@ -76,6 +88,8 @@ class Filters:
                 "type",
                 "theme",
                 "principle",
+                "attribute",
+                "min_agree",
             )
         )
 
@@ -136,14 +150,18 @@ def filter_hashes(db: Database, hashes: list[str], filters: Filters) -> list[str
     return [h for h in hashes if h in keep]
 
 
+_VOTE_COLS = ", ".join(f"{attributes.vote_sql(k)} AS votes_{k}" for k in attributes.VOTE_COLUMNS)
+
+
 def points_for_hashes(db: Database, hashes: list[str], filters: Filters) -> list[dict]:
-    """One point per hash (the first matching the filters), in the order of ``hashes``, with ``copies``."""
+    """One point per hash (the first matching the filters), in the order of ``hashes``, with ``copies``
+    and its response's votes (``votes_agree``, ``votes_disagree``, ``votes_pass``; None without)."""
     if not hashes:
         return []
     where, params = filters.where()
     rows = all_rows(
         db,
-        f"""SELECT {POINT_COLS}, r.question, r.role FROM {POINT_FROM}
+        f"""SELECT {POINT_COLS}, r.question, r.role, {_VOTE_COLS} FROM {POINT_FROM}
             WHERE p.text_hash IN (SELECT value FROM json_each(?)) AND {where} ORDER BY p.id""",
         [json.dumps(hashes), *params],
     )
@@ -159,15 +177,19 @@ def points_for_hashes(db: Database, hashes: list[str], filters: Filters) -> list
 
 
 def browse_points(
-    db: Database, filters: Filters, page: int = 1, per_page: int = 50
+    db: Database, filters: Filters, page: int = 1, per_page: int = 50, sort: str | None = None
 ) -> tuple[list[dict], int]:
-    """Points matching the filters alone (no query), in source order: (rows, total)."""
+    """Points matching the filters alone (no query), in source order or, with ``sort`` ("agreed",
+    "disagreed": ``store.attributes.VOTE_ORDERS``), most votes first: (rows, total)."""
     where, params = filters.where()
     total = scalar(db, f"SELECT COUNT(*) FROM {_SEARCH_FROM} WHERE {where}", params)
+    order = "p.id"
+    if sort in attributes.VOTE_ORDERS:
+        order = f"COALESCE(votes_{attributes.VOTE_ORDERS[sort]}, -1) DESC, p.id"
     rows = all_rows(
         db,
-        f"""SELECT {POINT_COLS}, r.question, r.role FROM {POINT_FROM} WHERE {where}
-            ORDER BY p.id LIMIT ? OFFSET ?""",
+        f"""SELECT {POINT_COLS}, r.question, r.role, {_VOTE_COLS} FROM {POINT_FROM} WHERE {where}
+            ORDER BY {order} LIMIT ? OFFSET ?""",
         [*params, per_page, (max(page, 1) - 1) * per_page],
     )
     for r in rows:
@@ -195,4 +217,6 @@ def filter_options(db: Database, run: int | None) -> dict:
             """SELECT pr.id, pr.code, pr.text FROM principles pr JOIN components c ON c.id = pr.component_id
                ORDER BY pr.framework_id, c.idx, pr.idx""",
         ),
+        "attributes": count_model.attribute_values(db),
+        "votes": attributes.any_votes(db),
     }
