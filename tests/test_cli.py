@@ -164,6 +164,8 @@ READERS = {  # every command that reads a database, with the other arguments it 
     "labels import": ["{tmp}/labels.csv"],
     "labels export": ["--out", "{tmp}/labels.csv"],
     "vocabulary import": ["{tmp}/vocabulary.yaml"],
+    "search": ["payment"],
+    "runs compare": ["1", "2"],
 }
 CREATORS = {"ingest", "demo"}  # the only commands that may create a database
 
