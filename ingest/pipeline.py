@@ -101,17 +101,26 @@ def prepare(parsed: ParseResult, options: ReadOptions, name: str = "") -> list[P
         raw = text[r.start : r.end]
         who = respondents.infer_respondent(r.author, r.organisation, raw)
         spans = points.split_points(text, r.start, r.end, r.points)
+        private = clean.redact_spans(raw)  # found once in the whole response, shared with its points
         out.append(
             PreparedResponse(
                 idx=idx,
                 start=r.start,
                 end=r.end,
                 text=raw,
-                clean_text=clean.display_text(raw),
+                clean_text=clean.display_text(raw, private),
                 fields=_fields(r, who, parsed.question or options.question, parsed.format, name),
                 reply_to_idx=r.reply_to,
                 points=[
-                    (s.start, s.end, text[s.start : s.end], clean.display_text(text[s.start : s.end]))
+                    (
+                        s.start,
+                        s.end,
+                        text[s.start : s.end],
+                        clean.display_text(
+                            text[s.start : s.end],
+                            clean.spans_within(private, s.start - r.start, s.end - r.start),
+                        ),
+                    )
                     for s in spans
                 ],
             )
