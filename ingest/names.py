@@ -25,6 +25,8 @@ from __future__ import annotations
 import functools
 import os
 import re
+import threading
+from collections import OrderedDict
 
 from fairhearing.errors import FairhearingError
 
@@ -132,6 +134,11 @@ _ROLE_WORDS = frozenset(
 )
 
 
+_LOCK = threading.RLock()  # one parse at a time: the spaCy pipeline is shared by web threads
+_CACHE: OrderedDict[str, tuple[tuple[int, int], ...]] = OrderedDict()
+_CACHE_SIZE = 4096
+
+
 class ModelMissing(FairhearingError):
     """The spaCy model needed for name detection is not installed (FH-E302)."""
 
@@ -236,12 +243,15 @@ def _rule_spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def _model_spans(text: str) -> list[tuple[int, int]]:
-    nlp = _nlp()
-    if nlp is None:
-        return []
+def _model_spans(text: str, doc=None) -> list[tuple[int, int]]:
+    """PERSON entities of the model (``doc`` when already parsed), filtered; [] in rules-only mode."""
+    if doc is None:
+        nlp = _nlp()
+        if nlp is None:
+            return []
+        with _LOCK:
+            doc = nlp(text)
     out = []
-    doc = nlp(text)
     for ent in doc.ents:
         if ent.label_ != "PERSON" or (t := _trim(text, ent.start_char, ent.end_char)) is None:
             continue
@@ -263,9 +273,8 @@ def _recurrences(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int
     return out
 
 
-@functools.lru_cache(maxsize=4096)
-def _name_spans(text: str) -> tuple[tuple[int, int], ...]:
-    spans = _rule_spans(text) + _model_spans(text)
+def _compute(text: str, doc=None) -> tuple[tuple[int, int], ...]:
+    spans = _rule_spans(text) + _model_spans(text, doc)
     public = _public_figures(text, spans)
     spans = [(s, e) for s, e in spans if text[s:e] not in public]
     spans += _recurrences(text, spans)
@@ -278,8 +287,43 @@ def _name_spans(text: str) -> tuple[tuple[int, int], ...]:
     return tuple((s, e) for s, e in merged)
 
 
+def _remember(text: str, spans: tuple[tuple[int, int], ...]) -> None:
+    with _LOCK:
+        _CACHE[text] = spans
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+
+
+def _wanted(text: str) -> bool:
+    return bool(text) and any(c.isupper() for c in text)
+
+
+def prefetch(texts: list[str], batch_size: int = 32) -> None:
+    """Find the names in many texts at once (the model parses them in batches, which is faster)."""
+    nlp = _nlp()
+    todo = list(dict.fromkeys(t for t in texts if _wanted(t) and t not in _CACHE))
+    if nlp is None:
+        for text in todo:
+            _remember(text, _compute(text))
+        return
+    with _LOCK:
+        docs = list(nlp.pipe(todo, batch_size=batch_size))
+    for text, doc in zip(todo, docs, strict=True):
+        _remember(text, _compute(text, doc))
+
+
+def clear_cache() -> None:
+    """Forget remembered results (after switching modes, and in benchmarks)."""
+    with _LOCK:
+        _CACHE.clear()
+
+
 def name_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, "name") for every private individual's name found in ``text``; sorted, not overlapping."""
-    if not text or not any(c.isupper() for c in text):
+    if not _wanted(text):
         return []
-    return [(s, e, "name") for s, e in _name_spans(text)]
+    spans = _CACHE.get(text)
+    if spans is None:
+        spans = _compute(text)
+        _remember(text, spans)
+    return [(s, e, "name") for s, e in spans]

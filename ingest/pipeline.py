@@ -16,7 +16,7 @@ from pathlib import Path
 import sqlite_utils
 
 from fairhearing.errors import FairhearingError, IngestError
-from ingest import clean, points, respondents
+from ingest import clean, names, points, respondents
 from ingest.dedupe_store import ensure_duplicates, recompute_duplicates
 from ingest.formats import ReadOptions, detect, get_reader
 from ingest.model import ParsedResponse, ParseResult
@@ -88,6 +88,9 @@ def parse_file(data: bytes, name: str, fmt: str | None, options: ReadOptions) ->
     return parsed
 
 
+_NAME_BATCH = 256
+
+
 def prepare(parsed: ParseResult, options: ReadOptions, name: str = "") -> list[PreparedResponse]:
     """Validate offsets, infer respondents, make display text and points for every response.
 
@@ -96,6 +99,8 @@ def prepare(parsed: ParseResult, options: ReadOptions, name: str = "") -> list[P
     text = parsed.text
     out = []
     for idx, r in enumerate(parsed.responses):
+        if idx % _NAME_BATCH == 0:  # the name model parses in batches, which is faster
+            names.prefetch([text[x.start : x.end] for x in parsed.responses[idx : idx + _NAME_BATCH]])
         if not (0 <= r.start < r.end <= len(text)):
             raise IngestError("FH-E140", f"reader produced bad offsets {r.start}..{r.end} for response {idx}")
         raw = text[r.start : r.end]

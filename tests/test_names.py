@@ -56,13 +56,13 @@ def test_redaction_shows_name_label_and_points_share_response_spans() -> None:
 def test_rules_only_mode_without_the_model(monkeypatch) -> None:
     monkeypatch.setenv("FAIRHEARING_PII_NAMES", "rules")
     names._nlp.cache_clear()
-    names._name_spans.cache_clear()
+    names.clear_cache()
     try:
         assert names._nlp() is None
         assert found("Regards,\nTariq Mahmood") == ["Tariq Mahmood"]
     finally:
         names._nlp.cache_clear()
-        names._name_spans.cache_clear()
+        names.clear_cache()
 
 
 def test_missing_model_is_a_coded_error(monkeypatch) -> None:
