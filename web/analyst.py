@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
-from store import edits, read, vocabulary
+from store import audit_views, edits, read, vocabulary
 from store.users import authenticate
 from web.db import get_db
 from web.helpers import Pager, int_arg, int_list
@@ -16,6 +16,7 @@ from web.security import (
     client_key,
     clock,
     current_user,
+    is_analyst,
     login,
     login_required,
     login_throttle,
@@ -179,4 +180,5 @@ def audit():
     page = int_arg("page", 1)
     per_page = current_app.config["PER_PAGE"] * 2
     rows, total = read.audit_log(get_db(), page, per_page)
-    return render_template("audit.html", rows=rows, pager=Pager(page, per_page, total))
+    views = audit_views.views(get_db(), 100) if is_analyst() else []
+    return render_template("audit.html", rows=rows, pager=Pager(page, per_page, total), views=views)
