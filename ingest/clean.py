@@ -213,9 +213,11 @@ def display_text(raw: str, spans: list[tuple[int, int, str]] | None = None) -> s
 
     Redaction runs on the text as written (sign-off lines need their line breaks), then the result
     is normalised. ``spans`` (offsets into ``raw``) are used when given, so that a point can reuse
-    the spans found in its whole response.
+    the spans found in its whole response. A second pass of the structured patterns over the
+    normalised result catches what only collapsed whitespace reveals ("12  High Street").
     """
-    return normalise(redact(raw, spans))[0]
+    shown = normalise(redact(raw, spans))[0]
+    return redact(shown, redact_spans(shown, names=False))  # what only the collapsed spacing reveals
 
 
 def spans_within(spans: list[tuple[int, int, str]], start: int, end: int) -> list[tuple[int, int, str]]:

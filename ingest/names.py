@@ -327,3 +327,18 @@ def name_spans(text: str) -> list[tuple[int, int, str]]:
         spans = _compute(text)
         _remember(text, spans)
     return [(s, e, "name") for s, e in spans]
+
+
+_NOT_A_PERSON = frozenset({"anonymous", "anon", "guest", "unknown", "n/a", "none", "-"})
+NAME_LABEL = "[name]"
+
+
+def public_author(author: str | None) -> str | None:
+    """A response's ``author`` as non-analysts may see it: an organisation's name or a placeholder such
+    as "Anonymous" unchanged, a person's name as "[name]", empty as it is."""
+    if not author or not author.strip():
+        return author
+    a = author.strip()
+    if a.lower() in _NOT_A_PERSON or _is_org(a) or re.search(r"\b[A-Z]{2,}\b", a):
+        return author
+    return NAME_LABEL

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
+from ingest.names import public_author
 from store import counts as count_model
 from store.counts import MAPPED, RESPONDENT, STAKEHOLDER
 from store.scope import scope_of
@@ -942,7 +943,9 @@ def export_points(db: sqlite_utils.Database) -> Iterator[list]:
         [scope_of(db)] * 2,
     )
     for row in cur:
-        yield list(row)
+        row = list(row)
+        row[5] = public_author(row[5])  # the author column: a person's name is personal data
+        yield row
 
 
 def theme_successor(db: sqlite_utils.Database, theme_id: int):

@@ -75,3 +75,33 @@ def test_missing_model_is_a_coded_error(monkeypatch) -> None:
         assert e.value.code == "FH-E302"
     finally:
         names._nlp.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("author", "shown"),
+    [
+        ("Jane Whitfield", "[name]"),
+        ("Michelle", "[name]"),
+        ("Shaw Trust", "Shaw Trust"),
+        ("Tomorrow's People", "Tomorrow's People"),
+        ("ERSA", "ERSA"),
+        ("Anonymous", "Anonymous"),
+        (None, None),
+        ("", ""),
+    ],
+)
+def test_public_author(author, shown) -> None:
+    assert names.public_author(author) == shown
+
+
+def test_report_and_cite_line_never_name_a_person() -> None:
+    from reports.quotes import attribution
+    from store.citations import Reference, cite_line
+
+    assert attribution("Jane Whitfield", None, "individual", {}) == "an individual respondent"
+    assert attribution("Jane Whitfield", "Shaw Trust", "organisation", {}) == "Shaw Trust"
+    ref = Reference(
+        1, "c", "a.txt", "A", "item 1", names.public_author("Jane Whitfield"), None, None, None, "/r/1", 0, 9
+    )
+    line = cite_line(ref)
+    assert "Jane" not in line and line.startswith("An individual respondent")

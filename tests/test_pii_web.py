@@ -26,7 +26,12 @@ Yours sincerely,
 
 The Work Programme needs fairer payment terms for small providers such as Mencap and Remploy.
 """
-PLANTED = (NAME, "Whitfield", NI, "AB123456C", PHONE)
+AUTHOR = "Bogdan Popescu"
+CSV = f"""id,name,organisation,response
+1,{AUTHOR},,I drive for a delivery firm and the payment terms in principle 2.3 would help me a lot.
+2,Priya Raghavan,Shaw Trust,Shaw Trust supports principle 2.3 because late payment hurts small providers.
+"""
+PLANTED = (NAME, "Whitfield", NI, "AB123456C", PHONE, AUTHOR, "Popescu")
 
 
 @pytest.fixture(scope="module")
@@ -36,9 +41,11 @@ def app(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("pii")
     src = tmp / "letters.txt"
     src.write_text(TEXT, encoding="utf-8")
+    (tmp / "form.csv").write_text(CSV, encoding="utf-8")
     db = open_db(tmp / "pii.db")
-    reports = ingest_paths(db, [src], consultation="pii")
-    assert [r.status for r in reports] == ["added"], reports
+    reports = ingest_paths(db, [src, tmp / "form.csv"], consultation="pii")
+    assert [r.status for r in reports] == ["added", "added"], reports
+    assert db.execute("SELECT count(*) FROM responses WHERE author = ?", [AUTHOR]).fetchone()[0] == 1
     create_user(db, "ana", PASSWORD)
     create_user(db, "vic", PASSWORD, role="viewer")
     db.close()
@@ -71,6 +78,14 @@ def planted_response(app) -> int:
         db.close()
 
 
+def author_response(app) -> int:
+    db = open_db(app.config["DATABASE"])
+    try:
+        return db.execute("SELECT id FROM responses WHERE author = ?", [AUTHOR]).fetchone()[0]
+    finally:
+        db.close()
+
+
 def audit_rows(app) -> list[tuple]:
     db = open_db(app.config["DATABASE"])
     try:
@@ -88,6 +103,8 @@ def everything_shown(client, rid: int) -> dict[str, str]:
         "/search?q=sincerely",
         "/search?q=payment",
         "/organisations",
+        "/organisations/Shaw%20Trust",
+        f"/responses/{author_response(client.application)}",
         "/export/points.csv",
     ):
         r = client.get(url)
@@ -133,7 +150,13 @@ def test_analyst_sees_the_original_only_through_the_audited_action(app):
     tok = sign_in(analyst, "ana")
     page = analyst.get(f"/responses/{rid}").get_data(as_text=True)
     assert NAME not in page and NI not in page and "Show original" in page
-    assert_nothing_planted(everything_shown(analyst, rid))
+    shown = everything_shown(analyst, rid)
+    assert AUTHOR in shown[f"/responses/{author_response(app)}"]  # the author field: analysts' pages only
+    exports = {k: v for k, v in shown.items() if "export" in k or k in ("xlsx", "jsonl")}
+    assert_nothing_planted(exports)  # exports are redacted for analysts too
+    for where, text in shown.items():
+        for item in (NAME, NI, PHONE):
+            assert item not in text, (item, where)
     before = len(audit_rows(app))
     for n in (1, 2):
         r = analyst.post(f"/responses/{rid}/original", data={"csrf_token": tok})
