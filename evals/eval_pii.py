@@ -1,6 +1,15 @@
 """Planted personal data: recall and precision of redaction per kind (``ingest.clean.redact_spans``).
 
-    .venv/bin/python evals/eval_pii.py [--n 200] [--seed 7]
+    HF_HUB_OFFLINE=1 .venv/bin/python evals/eval_pii.py [--n 400] [--seed 7]
+
+Part 2, names: hand-written responses in ``evals/data/pii_names.jsonl`` (the development set the
+name rules were written against) and ``evals/data/pii_names_heldout.jsonl`` (written after them;
+see evals/README.md for what was measured before it was looked at), each listing the private
+individuals' names it holds and the organisations, places, policy names and principle codes that
+must stay. A name is recalled when a span covers it; a name span touching no planted name is a
+false positive; "kept words redacted" counts the must-stay items a name span touches. Compared:
+the regex-only baseline (no names), spaCy's PERSON entities alone, the context rules alone, and
+``ingest.names`` (both, with the organisation filters).
 
 Each synthetic response plants one identifier of one kind (valid NI prefixes and suffixes, NHS
 numbers with a correct check digit, Luhn-valid card numbers, sort codes and account numbers after a
@@ -97,14 +106,30 @@ def _plant(kind: str, rng: random.Random) -> tuple[str, str]:
             ["I was born on {v}.", "DOB: {v}", "date of birth {v}, so I am a pensioner"]
         ).format(v=v), v
     if kind == "phone":
+        a, b, c = rng.randint(200, 999), rng.randint(1000, 9999), rng.randint(100000, 999999)
         v = rng.choice(
             [
-                f"0113 {rng.randint(200, 999)} {rng.randint(1000, 9999)}",
-                f"07{rng.randint(100, 999)} {rng.randint(100000, 999999)}",
-                f"+44 20 {rng.randint(1000, 9999)} {rng.randint(1000, 9999)}",
+                f"0113 {a} {b}",
+                f"07{a} {c}",
+                f"07700 {c}",
+                f"+44 20 {b} {rng.randint(1000, 9999)}",
+                f"+44 (0)20 {b} {rng.randint(1000, 9999)}",
+                f"+447{a}{c}",
+                f"0044 20 {b} {rng.randint(1000, 9999)}",
+                f"0044 161 {a} {b}",
+                f"(020) {b} {rng.randint(1000, 9999)}",
+                f"(0161) {a} {b}",
+                f"0800 {a} {b}",
+                f"0808 {a} {b}",
+                f"0300 {a} {b}",
+                f"0845 {a} {b}",
+                f"0161-{a}-{b}",
+                f"020 {b} {rng.randint(1000, 9999)} ext. {rng.randint(10, 999)}",
+                f"01632 {c} x{rng.randint(10, 9999)}",
+                f"0113 {a} {b} (extension {rng.randint(10, 999)})",
             ]
         )
-        return f"Call me on {v} any time.", v
+        return rng.choice(["Call me on {v} any time.", "Tel: {v}", "phone {v}, evenings only"]).format(v=v), v
     if kind == "email":
         v = f"{rng.choice(['jo', 'sam', 'a.khan'])}{rng.randint(1, 99)}@example.org"
         return f"Write to {v}.", v
@@ -150,6 +175,61 @@ def score(spans_of, items) -> dict[str, tuple[int, int, int]]:
     return {k: tuple(v) for k, v in stats.items()}
 
 
+def name_rows(path: Path) -> list[dict]:
+    import json
+
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _occurrences(text: str, items: list[str]) -> list[tuple[int, int]]:
+    """Where each listed item is, a repeated item taking its next occurrence."""
+    out, after = [], {}
+    for x in items:
+        i = text.index(x, after.get(x, 0))
+        after[x] = i + 1
+        out.append((i, i + len(x)))
+    return out
+
+
+def score_names(spans_of, rows) -> tuple[int, int, int, int, int]:
+    """(names, recalled, false positives, kept items, kept items redacted)."""
+    n = hit = fp = kept = bad = 0
+    for r in rows:
+        spans = spans_of(r["text"])
+        gold = _occurrences(r["text"], r["names"])
+        keep = _occurrences(r["text"], r["keep"])
+        n += len(gold)
+        kept += len(keep)
+        hit += sum(any(a <= s and e <= b for a, b in spans) for s, e in gold)
+        fp += sum(not any(a < e and s < b for s, e in gold) for a, b in spans)
+        bad += sum(any(a < e and s < b for a, b in spans) for s, e in keep)
+    return n, hit, fp, kept, bad
+
+
+def names_table() -> None:
+    from ingest import clean, names
+
+    data = Path(__file__).resolve().parent / "data"
+
+    def spacy_only(text):
+        return [(e.start_char, e.end_char) for e in names._nlp()(text).ents if e.label_ == "PERSON"]
+
+    methods = [
+        ("regex only (baseline)", lambda t: [(s, e) for s, e, k in clean.redact_spans(t, names=False)]),
+        ("spaCy PERSON entities", spacy_only),
+        ("context rules", names._rule_spans),
+        ("ingest.names (both)", lambda t: [(s, e) for s, e, _ in names.name_spans(t)]),
+    ]
+    print("\n| set | method | names | recall | false positives | precision | kept words redacted |")
+    print("|---|---|---|---|---|---|---|")
+    for file in ("pii_names.jsonl", "pii_names_heldout.jsonl"):
+        rows = name_rows(data / file)
+        for label, fn in methods:
+            n, hit, fp, kept, bad = score_names(fn, rows)
+            precision = hit / (hit + fp) if hit + fp else 1.0
+            print(f"| {file} | {label} | {n} | {hit / n:.2f} | {fp} | {precision:.2f} | {bad} of {kept} |")
+
+
 def main() -> None:
     from ingest import clean
     from ingest.identifiers import identifier_spans
@@ -162,9 +242,12 @@ def main() -> None:
 
     def baseline(text: str):
         structured = {(s, e) for s, e, _ in identifier_spans(text)}
-        return [sp for sp in clean.redact_spans(text) if (sp[0], sp[1]) not in structured]
+        return [sp for sp in clean.redact_spans(text, names=False) if (sp[0], sp[1]) not in structured]
 
-    ours = score(clean.redact_spans, items)
+    def ours_structured(text: str):
+        return [sp for sp in clean.redact_spans(text) if sp[2] != "name"]
+
+    ours = score(ours_structured, items)
     base = score(baseline, items)
     print(
         f"\n{args.n} planted items (seed {args.seed}), one per synthetic response with two distractor sentences\n"
@@ -178,6 +261,7 @@ def main() -> None:
         _, bhit, bfp = base[k]
         precision = hit / (hit + fp) if hit + fp else 1.0
         print(f"| {k} | {n} | {bhit / n:.2f} | {hit / n:.2f} | {bfp} | {fp} | {precision:.2f} |")
+    names_table()
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ with ``to_source``. The source text itself is never changed: the pipeline keeps 
 and the clean text side by side.
 
 ``redact`` replaces e-mail addresses, telephone numbers, street addresses and UK postcodes with
-"[email]", "[phone]" and "[address]". It leaves organisation names, URLs, money, percentages,
+"[email]", "[phone]" and "[address]", structured identifiers (``ingest.identifiers``) with their kind
+and private individuals' names (``ingest.names``) with "[name]". It leaves organisation names, URLs, money, percentages,
 years, dates and counts alone: a number is only a phone number when it has the digit count of
 one (10-11 digits from a leading 0, or 8-15 after "+"/"00"), so "0845 tel numbers" survives.
 """
@@ -107,6 +108,7 @@ _PHONE = re.compile(
     r"(?![\w£$€%])"
 )
 _DIGIT_GROUP = re.compile(r"[ .-]?\d+")
+_EXTENSION = re.compile(r"[ \t]*,?[ \t]*\(?(?:ext(?:ension|n)?\.?|x)[ \t]*\d{1,5}\)?(?![\w.]\w)", re.I)
 
 _POSTCODE = r"(?:GIR ?0AA|[A-Z]{1,2}\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})"
 _NUM = r"\d{1,4}[A-Za-z]?(?: ?[-\u2013] ?\d{1,4}[A-Za-z]?)?"
@@ -141,13 +143,22 @@ def _phone_end(m: re.Match[str]) -> int | None:
     return best
 
 
-def redact_spans(text: str) -> list[tuple[int, int, str]]:
-    """Spans of personal data in ``text``: (start, end, label) for e-mails, phones, addresses and the
-    structured identifiers of ``ingest.identifiers`` (NI, NHS, card numbers, bank details, dates of birth).
+def _shadow(text: str) -> str:
+    """``text`` with whitespace, dashes and quotes made ASCII one character for one (same offsets)."""
+    return "".join(" " if ch.isspace() else (r if len(r := _REPLACE.get(ch, ch)) == 1 else ch) for ch in text)
 
-    Sorted and non-overlapping; e-mails win over phones and addresses, and nothing inside a URL
-    is redacted.
+
+def redact_spans(text: str, names: bool = True) -> list[tuple[int, int, str]]:
+    """Spans of personal data in ``text``: (start, end, label) for e-mails, phones, addresses, the
+    structured identifiers of ``ingest.identifiers`` (NI, NHS, card numbers, bank details, dates of
+    birth) and, unless ``names`` is false, private individuals' names (``ingest.names``, label "name").
+
+    Sorted and non-overlapping; e-mails win over the rest, names lose to everything, and nothing
+    inside a URL is redacted. Structured patterns see the text with whitespace, dashes and quotes
+    made ASCII (offsets unchanged); names see it as written, line breaks included.
     """
+    raw = text
+    text = _shadow(text)
     urls = [(m.start(), m.end()) for m in _URL.finditer(text)]
     found: list[tuple[int, int, str]] = []
     if "@" in text:
@@ -155,9 +166,14 @@ def redact_spans(text: str) -> list[tuple[int, int, str]]:
     for m in _PHONE.finditer(text):
         end = _phone_end(m)
         if end is not None:
-            found.append((m.start(), end, "phone"))
+            ext = _EXTENSION.match(text, end)
+            found.append((m.start(), ext.end() if ext else end, "phone"))
     found += [(m.start(), m.end(), "address") for m in _ADDRESS.finditer(text)]
     found += identifier_spans(text)
+    if names:
+        from ingest.names import name_spans
+
+        found += name_spans(raw)
     priority = {
         "email": 0,
         "ni-number": 1,
@@ -167,6 +183,7 @@ def redact_spans(text: str) -> list[tuple[int, int, str]]:
         "date-of-birth": 1,
         "phone": 2,
         "address": 3,
+        "name": 4,
     }
     found.sort(key=lambda s: (priority[s[2]], s[0], -s[1]))
     kept: list[tuple[int, int, str]] = []
@@ -178,11 +195,12 @@ def redact_spans(text: str) -> list[tuple[int, int, str]]:
     return sorted(kept)
 
 
-def redact(text: str) -> str:
-    """``text`` with personal data replaced by its kind: "[email]", "[phone]", "[ni-number]" etc."""
+def redact(text: str, spans: list[tuple[int, int, str]] | None = None) -> str:
+    """``text`` with personal data (``spans``, by default ``redact_spans(text)``) replaced by its kind:
+    "[email]", "[phone]", "[ni-number]", "[name]" etc."""
     out: list[str] = []
     pos = 0
-    for start, end, label in redact_spans(text):
+    for start, end, label in redact_spans(text) if spans is None else spans:
         out.append(text[pos:start])
         out.append(f"[{label}]")
         pos = end
@@ -190,6 +208,18 @@ def redact(text: str) -> str:
     return "".join(out)
 
 
-def display_text(raw: str) -> str:
-    """Normalised, redacted text for showing to analysts."""
-    return redact(normalise(raw)[0])
+def display_text(raw: str, spans: list[tuple[int, int, str]] | None = None) -> str:
+    """Redacted, normalised text: what everyone is shown and what exports carry.
+
+    Redaction runs on the text as written (sign-off lines need their line breaks), then the result
+    is normalised. ``spans`` (offsets into ``raw``) are used when given, so that a point can reuse
+    the spans found in its whole response. A second pass of the structured patterns over the
+    normalised result catches what only collapsed whitespace reveals ("12  High Street").
+    """
+    shown = normalise(redact(raw, spans))[0]
+    return redact(shown, redact_spans(shown, names=False))  # what only the collapsed spacing reveals
+
+
+def spans_within(spans: list[tuple[int, int, str]], start: int, end: int) -> list[tuple[int, int, str]]:
+    """``spans`` clipped to [start, end) and shifted to start at 0 (a point's share of its response's spans)."""
+    return [(max(s, start) - start, min(e, end) - start, k) for s, e, k in spans if s < end and start < e]

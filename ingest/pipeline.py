@@ -15,7 +15,7 @@ from pathlib import Path
 
 from fairhearing import crashpoints
 from fairhearing.errors import FairhearingError, IngestError
-from ingest import clean, points, respondents
+from ingest import clean, names, points, respondents
 from ingest.dedupe_store import ensure_duplicates, recompute_duplicates
 from ingest.formats import ReadOptions, detect, get_reader
 from ingest.model import ParsedResponse, ParseResult
@@ -88,6 +88,9 @@ def parse_file(data: bytes, name: str, fmt: str | None, options: ReadOptions) ->
     return parsed
 
 
+_NAME_BATCH = 256
+
+
 def prepare(parsed: ParseResult, options: ReadOptions, name: str = "") -> list[PreparedResponse]:
     """Validate offsets, infer respondents, make display text and points for every response.
 
@@ -96,22 +99,33 @@ def prepare(parsed: ParseResult, options: ReadOptions, name: str = "") -> list[P
     text = parsed.text
     out = []
     for idx, r in enumerate(parsed.responses):
+        if idx % _NAME_BATCH == 0:  # the name model parses in batches, which is faster
+            names.prefetch([text[x.start : x.end] for x in parsed.responses[idx : idx + _NAME_BATCH]])
         if not (0 <= r.start < r.end <= len(text)):
             raise IngestError("FH-E140", f"reader produced bad offsets {r.start}..{r.end} for response {idx}")
         raw = text[r.start : r.end]
         who = respondents.infer_respondent(r.author, r.organisation, raw)
         spans = points.split_points(text, r.start, r.end, r.points)
+        private = clean.redact_spans(raw)  # found once in the whole response, shared with its points
         out.append(
             PreparedResponse(
                 idx=idx,
                 start=r.start,
                 end=r.end,
                 text=raw,
-                clean_text=clean.display_text(raw),
+                clean_text=clean.display_text(raw, private),
                 fields=_fields(r, who, parsed.question or options.question, parsed.format, name),
                 reply_to_idx=r.reply_to,
                 points=[
-                    (s.start, s.end, text[s.start : s.end], clean.display_text(text[s.start : s.end]))
+                    (
+                        s.start,
+                        s.end,
+                        text[s.start : s.end],
+                        clean.display_text(
+                            text[s.start : s.end],
+                            clean.spans_within(private, s.start - r.start, s.end - r.start),
+                        ),
+                    )
                     for s in spans
                 ],
             )

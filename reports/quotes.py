@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from ingest.names import NAME_LABEL, public_author
+
 MIN_WORDS = 5
 MAX_WORDS = 70
 
@@ -121,8 +123,8 @@ def attribution(
 ) -> str:
     """Who a quote is from, in the report's words.
 
-    An organisation by its name; an event's note as "a participant at <event>"; a person by the name
-    they published under, else "an individual respondent"; "a respondent" when the response asked
+    An organisation by its name; an event's note as "a participant at <event>"; a person as "an
+    individual respondent" (names are personal data, ``ingest.names.public_author``); "a respondent" when the response asked
     not to be named (``withheld``).
     """
     if withheld(meta):
@@ -131,7 +133,12 @@ def attribution(
         return f"a participant at {source_title}" if source_title else "an event participant"
     if organisation and organisation.strip():
         return organisation.strip()
-    if author and author.strip() and author.strip().lower() not in {"anonymous", "anon", "guest", "unknown"}:
+    author = public_author(author)
+    if (
+        author
+        and author != NAME_LABEL
+        and author.strip().lower() not in {"anonymous", "anon", "guest", "unknown"}
+    ):
         return author.strip()
     return "an individual respondent" if (respondent_type or "") == "individual" else "a respondent"
 

@@ -2,7 +2,8 @@
 
 A reference names the consultation, the source by its title (the page or document title, not the
 stored file name), the comment number or spreadsheet row, who wrote it, the date and original URL
-when the source gives them, the permalink (``/responses/<id>``: ids are never reused) and the
+when the source gives them (a person's name as "[name]": references go into pages, exports and
+reports for everyone; ``ingest.names.public_author``), the permalink (``/responses/<id>``: ids are never reused) and the
 character offsets into the source text. ``cite_line`` formats it as one copyable line.
 """
 
@@ -12,6 +13,8 @@ import json
 from dataclasses import asdict, dataclass
 
 import sqlite_utils
+
+from ingest.names import NAME_LABEL, public_author
 
 URL_KEYS = ("url", "link", "permalink", "source_url")
 DATE_KEYS = ("date", "submitted", "timestamp", "created", "posted")
@@ -83,7 +86,7 @@ def references(db: sqlite_utils.Database, response_ids: list[int]) -> dict[int, 
             source=name,
             source_title=title or name,
             number=_number(m, fmt, idx),
-            author=author,
+            author=public_author(author),
             organisation=org,
             date=_first(m, DATE_KEYS),
             url=_web_url(_first(m, URL_KEYS)),
@@ -100,9 +103,10 @@ def reference(db: sqlite_utils.Database, response_id: int) -> Reference | None:
 
 def cite_line(ref: Reference, base_url: str = "") -> str:
     """One line: who, where (title, number), when, link, offsets."""
-    who = ref.organisation or ref.author or "Anonymous respondent"
-    if ref.organisation and ref.author and ref.author != ref.organisation:
-        who = f"{ref.author} ({ref.organisation})"
+    author = None if ref.author == NAME_LABEL else ref.author
+    who = ref.organisation or author or ("An individual respondent" if ref.author else "Anonymous respondent")
+    if ref.organisation and author and author != ref.organisation:
+        who = f"{author} ({ref.organisation})"
     parts = [who, f"“{ref.source_title}”", ref.number]
     if ref.date:
         parts.append(ref.date)

@@ -3,7 +3,7 @@
 Files: ``responses.jsonl``, ``points.jsonl``, ``principles.jsonl`` and, once analysis has run,
 ``themes.jsonl``. Every response and point carries ``id``, ``source`` (file name), ``start``,
 ``end`` (Python str offsets into the source text) and ``text`` (the displayed text: normalised,
-personal data redacted). Fields are only ever added, never renamed.
+personal data redacted; a person's name in ``author`` is "[name]"). Fields are only ever added, never renamed.
 
 A response carries ``respondent`` (who wrote it, by the count model of ``store.counts``; null for an
 anonymous response, which is its own respondent) and ``counted`` (whether it counts as a response
@@ -23,6 +23,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from ingest.names import public_author
 from store.citations import cite_line, references
 from store.counts import CONFIRMED
 from store.queries.runs import run_id
@@ -125,6 +126,7 @@ def export_jsonl(db: sqlite_utils.Database, out_dir: str | Path) -> dict[str, in
             batch.clear()
 
         for r in _rows(db, RESPONSE_SQL, scope):
+            r["author"] = public_author(r["author"])
             r["truncated"] = bool(r["truncated"])
             r["counted"] = bool(r["counted"])
             batch.append(r)

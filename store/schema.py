@@ -15,6 +15,7 @@ from collections.abc import Callable
 import sqlite_utils
 
 from fairhearing.errors import FairhearingError
+from store.audit_views import m015_pii_originals
 from store.schema_counts import m006_counts
 from store.schema_integrity import m005_integrity
 from store.schema_loop import m013_loop
@@ -258,6 +259,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("013_loop", m013_loop),
     ("009_themes", _m009_themes),
     ("014_run_snapshots", m014_run_snapshots),
+    ("015_pii_originals", m015_pii_originals),
 ]
 
 # Migrations that rebuild tables referenced by foreign keys: they run with enforcement off (it cannot

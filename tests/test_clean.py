@@ -85,8 +85,13 @@ def test_redacts_seed_email_in_000_and_001() -> None:
         shown = display_text(para)
         assert "john@nwnetwork.org.uk" not in shown
         assert shown.endswith("Hope this is helpful. [email]")
-        # the email is the only contact detail anywhere in these comment pages
-        assert [(text[s:e], k) for s, e, k in redact_spans(text)] == [("john@nwnetwork.org.uk", "email")]
+        # the email is the only contact detail anywhere in these comment pages; the rest is commenters' names
+        found = [(text[s:e], k) for s, e, k in redact_spans(text)]
+        assert [f for f in found if f[1] != "name"] == [("john@nwnetwork.org.uk", "email")]
+        assert {"North West Network", "Work Programme", "Jobcentre Plus"}.isdisjoint(n for n, _ in found)
+    text = seed("000")
+    names = {text[s:e] for s, e, k in redact_spans(text) if k == "name"}
+    assert {"Mary Conroy", "Sarah Nicholls", "Chrissy Chalmers"} <= names
 
 
 def test_redacts_tso_contact_block_in_004() -> None:
@@ -124,7 +129,7 @@ def test_redacts_tso_contact_block_in_004() -> None:
 
 def test_keeps_money_counts_and_dates() -> None:
     text = seed("002") + seed("003") + seed("001")
-    assert redact_spans(seed("002")) == [] and redact_spans(seed("003")) == []
+    assert redact_spans(seed("002")) == [] and redact_spans(seed("003"), names=False) == []
     shown = display_text(text)
     for kept in (
         "£4800 pa",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
-from store import edits, vocabulary
+from store import audit_views, edits, vocabulary
 from store.queries import audit as audit_queries
 from store.queries import points as point_queries
 from store.users import authenticate
@@ -18,6 +18,7 @@ from web.security import (
     client_key,
     clock,
     current_user,
+    is_analyst,
     login,
     login_required,
     login_throttle,
@@ -181,4 +182,5 @@ def audit():
     page = int_arg("page", 1)
     per_page = current_app.config["PER_PAGE"] * 2
     rows, total = audit_queries.audit_log(get_db(), page, per_page)
-    return render_template("audit.html", rows=rows, pager=Pager(page, per_page, total))
+    views = audit_views.views(get_db(), 100) if is_analyst() else []
+    return render_template("audit.html", rows=rows, pager=Pager(page, per_page, total), views=views)

@@ -1,8 +1,8 @@
 """Cut text into segments: plain text, marked spans (points) and redactions.
 
 Point offsets are source offsets; a response's own text is ``source[start:end]``. Personal
-details the ingest stage redacts (e-mails, phone numbers, addresses) are redacted here too, so
-the page keeps the respondent's layout without showing what the display text hides.
+data the ingest stage redacts (e-mails, phones, addresses, identifiers, names) is redacted here
+too, so the page keeps the respondent's layout without showing what the display text hides.
 """
 
 from __future__ import annotations
@@ -49,11 +49,12 @@ def mark(
     return [s for s in out if s.text]
 
 
-def response_segments(text: str, base: int, points: list[dict]) -> list[Segment]:
-    """A response's text (starting at source offset ``base``) with its points marked and details redacted."""
+def response_segments(text: str, base: int, points: list[dict], redact: bool = True) -> list[Segment]:
+    """A response's text (starting at source offset ``base``) with its points marked and personal data
+    redacted (``redact=False`` only for the analysts' audited "show original")."""
     if not all(base <= p["start"] < p["end"] <= base + len(text) for p in points) and all(
         0 <= p["start"] < p["end"] <= len(text) for p in points
     ):
         base = 0  # offsets relative to the response's own text
     spans = [(p["start"] - base, p["end"] - base, p["id"]) for p in points]
-    return mark(text, spans, redactions(text))
+    return mark(text, spans, redactions(text) if redact else [])

@@ -6,16 +6,33 @@ from flask import Blueprint, abort, render_template, request
 
 from ingest.clean import redact
 from store import attributes, citations
+from store.audit_views import record_view
 from store.queries import organisations as organisation_queries
 from store.queries import responses as response_queries
 from web.db import get_db
 from web.highlight import response_segments
+from web.security import current_user, is_analyst
 
 bp = Blueprint("responses", __name__)
 
 
 @bp.get("/responses/<int:response_id>")
 def show(response_id: int):
+    return _page(response_id, original=False)
+
+
+@bp.post("/responses/<int:response_id>/original")
+def original(response_id: int):
+    """The response with its personal data shown (analysts only); every view is written to ``audit_views``."""
+    if not is_analyst():
+        abort(403, description="Only signed-in analysts can see the original text.")
+    if response_queries.response(get_db(), response_id) is None:
+        abort(404, description="No such response.")
+    record_view(get_db(), current_user(), response_id)
+    return _page(response_id, original=True)
+
+
+def _page(response_id: int, original: bool):
     db = get_db()
     r = response_queries.response(db, response_id)
     if r is None:
@@ -27,7 +44,8 @@ def show(response_id: int):
         r=r,
         ref=ref,
         cite=citations.cite_line(ref, request.host_url),
-        segments=response_segments(r["text"], r["start"], points),
+        segments=response_segments(r["text"], r["start"], points, redact=not original),
+        original=original,
         points=points,
         thread=response_queries.thread(db, response_id),
         duplicates=[

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ingest.names import public_author
 from store.db import Database
 from store.scope import scope_of
 
@@ -57,4 +58,6 @@ def export_points(db: Database) -> Iterator[list]:
         [scope_of(db)] * 2,
     )
     for row in cur:
-        yield list(row)
+        row = list(row)
+        row[5] = public_author(row[5])  # the author column: a person's name is personal data
+        yield row

@@ -1,0 +1,75 @@
+"""Redaction speed: responses per second for ``ingest.clean.redact_spans`` on the seed corpus.
+
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_redaction.py [--repeat 3]
+
+The seed files (``corpora/dwp-seeds``) are cut at blank lines into paragraphs, which stand in for
+responses. Each row times one pass over all of them: structured identifiers only (``names=False``,
+the redaction before names); with names (``ingest.names``: spaCy NER plus rules; its cache is
+cleared before each pass) one text at a time as a page view does, and batched with
+``names.prefetch`` as ingest does; and names by the rules-only mode. The model's load time is
+printed on its own. Best of ``--repeat`` passes. Nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ingest import clean, names  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def paragraphs() -> list[str]:
+    out = []
+    for f in sorted((ROOT / "corpora" / "dwp-seeds").glob("*.txt")):
+        out += [p for p in f.read_text(encoding="utf-8").split("\n\n") if p.strip()]
+    return out
+
+
+def best_pass(texts: list[str], with_names: bool, repeat: int, batched: bool = False) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        names.clear_cache()
+        t = time.perf_counter()
+        if batched:
+            names.prefetch(texts)
+        for text in texts:
+            clean.redact_spans(text, names=with_names)
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    texts = paragraphs()
+    chars = sum(map(len, texts))
+    t = time.perf_counter()
+    names._nlp()
+    load = time.perf_counter() - t
+    print(f"\n{len(texts)} paragraphs, {chars:,} characters; spaCy model load {load:.1f} s\n")
+    print("| redaction | seconds per pass | responses/s | characters/s |")
+    print("|---|---|---|---|")
+    rows = [
+        ("structured identifiers only (before names)", False, False),
+        ("with names (model + rules), one text at a time", True, False),
+        ("with names (model + rules), batched as ingest does", True, True),
+    ]
+    for label, with_names, batched in rows:
+        s = best_pass(texts, with_names, args.repeat, batched)
+        print(f"| {label} | {s:.2f} | {len(texts) / s:,.0f} | {chars / s:,.0f} |")
+    os.environ["FAIRHEARING_PII_NAMES"] = "rules"
+    names._nlp.cache_clear()
+    s = best_pass(texts, True, args.repeat)
+    print(f"| with names, rules-only mode | {s:.2f} | {len(texts) / s:,.0f} | {chars / s:,.0f} |")
+
+
+if __name__ == "__main__":
+    main()

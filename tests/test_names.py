@@ -1,0 +1,107 @@
+"""Private individuals' names (ingest.names) and their place in redaction (ingest.clean)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ingest import names
+from ingest.clean import display_text, redact, redact_spans, spans_within
+
+
+def found(text: str) -> list[str]:
+    return [text[s:e] for s, e, _ in names.name_spans(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("We agree.\n\nYours sincerely,\nJane Whitfield", "Jane Whitfield"),
+        ("We agree with 3.1. Regards, J. Okafor\nHead of Policy", "J. Okafor"),
+        ("Hello, my name is Priya Raghavan and I claim Universal Credit.", "Priya Raghavan"),
+        ("I am Tom Hughes and I run a garage.", "Tom Hughes"),
+        ("Kind regards\n\nDavid O'Neill\nChief Executive\nCitizens Advice Leeds", "David O'Neill"),
+        ("Our member, Mrs Doreen Fletcher, aged 63, was sanctioned twice.", "Doreen Fletcher"),
+        ("Name: Rebecca Lloyd\nOrganisation: Scope", "Rebecca Lloyd"),
+    ],
+)
+def test_finds_signatures_sign_offs_and_introductions(text: str, name: str) -> None:
+    assert name in found(text)
+
+
+def test_keeps_organisations_places_policies_and_codes() -> None:
+    text = (
+        "Leonard Cheshire, Sue Ryder and the Joseph Rowntree Foundation met Leeds City Council in Manchester "
+        "about Principle 4.10, Access to Work and Attendance Allowance. Card numbers fail the Luhn check."
+    )
+    assert found(text) == []
+
+
+def test_recurrences_and_first_names_are_redacted_too() -> None:
+    text = "Please pass this on to Colin. Colin Moss asked for the figures.\n\nYours sincerely,\nColin Moss"
+    assert found(text) == ["Colin", "Colin Moss", "Colin Moss"]
+
+
+def test_public_office_holders_are_kept() -> None:
+    assert found("James Purnell, Secretary of State, wrote the foreword.") == []
+
+
+def test_redaction_shows_name_label_and_points_share_response_spans() -> None:
+    raw = "We support 2.3.\n\nBest wishes,\nSiobhan McAllister\nPolicy Officer, Mencap"
+    assert display_text(raw) == "We support 2.3. Best wishes, [name] Policy Officer, Mencap"
+    spans = redact_spans(raw)
+    start = raw.index("Best")
+    assert redact(raw[start:], spans_within(spans, start, len(raw))).startswith("Best wishes,\n[name]\n")
+
+
+def test_rules_only_mode_without_the_model(monkeypatch) -> None:
+    monkeypatch.setenv("FAIRHEARING_PII_NAMES", "rules")
+    names._nlp.cache_clear()
+    names.clear_cache()
+    try:
+        assert names._nlp() is None
+        assert found("Regards,\nTariq Mahmood") == ["Tariq Mahmood"]
+    finally:
+        names._nlp.cache_clear()
+        names.clear_cache()
+
+
+def test_missing_model_is_a_coded_error(monkeypatch) -> None:
+    monkeypatch.delenv("FAIRHEARING_PII_NAMES", raising=False)
+    monkeypatch.setattr(names, "MODEL", "no_such_spacy_model_package")
+    names._nlp.cache_clear()
+    try:
+        with pytest.raises(names.ModelMissing) as e:
+            names._nlp()
+        assert e.value.code == "FH-E302"
+    finally:
+        names._nlp.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("author", "shown"),
+    [
+        ("Jane Whitfield", "[name]"),
+        ("Michelle", "[name]"),
+        ("Shaw Trust", "Shaw Trust"),
+        ("Tomorrow's People", "Tomorrow's People"),
+        ("ERSA", "ERSA"),
+        ("Anonymous", "Anonymous"),
+        (None, None),
+        ("", ""),
+    ],
+)
+def test_public_author(author, shown) -> None:
+    assert names.public_author(author) == shown
+
+
+def test_report_and_cite_line_never_name_a_person() -> None:
+    from reports.quotes import attribution
+    from store.citations import Reference, cite_line
+
+    assert attribution("Jane Whitfield", None, "individual", {}) == "an individual respondent"
+    assert attribution("Jane Whitfield", "Shaw Trust", "organisation", {}) == "Shaw Trust"
+    ref = Reference(
+        1, "c", "a.txt", "A", "item 1", names.public_author("Jane Whitfield"), None, None, None, "/r/1", 0, 9
+    )
+    line = cite_line(ref)
+    assert "Jane" not in line and line.startswith("An individual respondent")
