@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 
 from ingest.identifiers import identifier_spans
+from ingest.text_patterns import INVISIBLE
 
 # Source character -> clean replacement (every key is one code point).
 _REPLACE: dict[str, str] = {
@@ -31,7 +32,7 @@ _REPLACE: dict[str, str] = {
     **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
     "\u2026": "...",
 }
-_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+_ZERO_WIDTH = INVISIBLE
 _SPECIAL = re.compile(r"(\s+)|([" + _ZERO_WIDTH + r"])|([" + "".join(_REPLACE) + r"])")
 
 

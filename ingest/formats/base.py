@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -131,6 +132,33 @@ def decode_text(data: bytes, filename: str, encoding: str = "utf-8") -> str:
             file=filename,
             line=line,
         ) from None
+
+
+class TextBlocks:
+    """Extracted text built of labelled blocks, one per response (spreadsheet cells, decoded JSON
+    strings): ``add`` appends ``[label]`` and the body, and returns the body's span."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.length = 0
+
+    def add(self, label: str, body: str) -> tuple[int, int]:
+        head = f"[{' '.join(label.split())}]\n"
+        self.parts.append(f"{head}{body}\n\n")
+        start = self.length + len(head)
+        self.length += len(self.parts[-1])
+        return start, start + len(body)
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def no_surrogates(value: str) -> str:
+    """``value`` with lone surrogates (JSON's ``"\\ud800"``) as U+FFFD: they cannot be stored as UTF-8."""
+    return _SURROGATE.sub("\ufffd", value)
 
 
 def line_of(text: str, offset: int) -> int:

@@ -3,8 +3,14 @@ object per line.
 
 The text field is detected by name (text, body, comment, response, answer, content, message)
 or, failing that, as the longest string field; the other fields are classified like spreadsheet
-columns (see ``tabular``). Offsets point at the content of the text field's JSON string literal
-in the file, between its quotes; escapes stay as they are in the file.
+columns (see ``tabular``). A text given as a list of strings is one response, its strings joined
+by blank lines.
+
+Offsets point at the content of the text field's JSON string literal in the file, between its
+quotes, when no response text holds an escape (``\\u00e9``, ``\\n``, ``\\"``) or comes from a
+list. Otherwise the text is built of labelled blocks of the decoded strings (``[item 3]`` or
+``[line 3]``, as for spreadsheets), so that what is stored and shown is what the JSON says. Lone
+surrogates (``"\\ud800"``), which cannot be stored, become U+FFFD.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from typing import Any
 
 from fairhearing.errors import IngestError
 from ingest.formats import tabular
-from ingest.formats.base import ReadOptions, decode_text
+from ingest.formats.base import ReadOptions, TextBlocks, decode_text, no_surrogates
 from ingest.model import ParsedResponse, ParseResult, Problem
 
 _TEXT_NAMES = ("text", "body", "comment", "response", "answer", "content", "message")
@@ -41,6 +47,10 @@ def _scanstring(s: str, end: int, strict: bool = True) -> tuple[_Str, int]:
     out = _Str(value)
     out.start, out.end = end, stop - 1
     return out, stop
+
+
+class _Joined(str):
+    """A text given as a list of strings, joined: it has no single span in the file."""
 
 
 class _SpanDecoder(json.JSONDecoder):
@@ -99,12 +109,15 @@ def _jsonl(text: str, filename: str) -> Iterator[tuple[int, Any]]:
 
 
 def _flatten(obj: dict[str, Any], prefix: str = "", depth: int = 0) -> dict[str, Any]:
-    """Nested objects as dotted keys (``author.name``); lists are left out."""
+    """Nested objects as dotted keys (``author.name``); a list of strings as one string (its items
+    joined by blank lines); other lists are left out."""
     out: dict[str, Any] = {}
     for key, value in obj.items():
         name = f"{prefix}{key}"
         if isinstance(value, dict) and depth < MAX_FLATTEN_DEPTH:
             out.update(_flatten(value, f"{name}.", depth + 1))
+        elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            out[name] = _Joined("\n\n".join(v.strip() for v in value if v.strip()))
         elif not isinstance(value, dict | list):
             out[name] = value
     return out
@@ -145,7 +158,7 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return no_surrogates(str(value))
 
 
 def _span(text: str, value: _Str) -> tuple[int, int] | None:
@@ -162,8 +175,9 @@ def _span(text: str, value: _Str) -> tuple[int, int] | None:
 
 def _responses(
     text: str, entries: list[tuple[int, Any]], filename: str, options: ReadOptions, by_line: bool
-) -> tuple[list[ParsedResponse], list[Problem]]:
-    """Responses from (number, item) entries, numbered by line (JSON Lines) or position (JSON).
+) -> tuple[str, list[ParsedResponse], list[Problem]]:
+    """The text and responses from (number, item) entries, numbered by line (JSON Lines) or
+    position (JSON): the file's text, or decoded blocks when a response's literal holds an escape.
 
     Items that are neither objects nor strings are reported as problems.
     """
@@ -198,16 +212,37 @@ def _responses(
         headers, columns, dataclasses.replace(options, text_columns=fields), filename
     )
     by_number = dict(records)
+    text_cols = [headers.index(f) for f in fields]
+    decoded = any(_escaped(text, r.get(headers[c])) for _, r in records for c in text_cols)
+    blocks = TextBlocks()
+    unit = "line" if by_line else "item"
 
     def locate(row: tabular.Row, col: int) -> tuple[int, int] | None:
         value = by_number[row.number].get(headers[col])
+        if decoded:
+            if not isinstance(value, str):
+                return None
+            body = no_surrogates(value.strip())
+            label = f"{unit} {row.number}" + (f", {headers[col]}" if len(text_cols) > 1 else "")
+            return blocks.add(label, body)
         return _span(text, value) if isinstance(value, _Str) else None
 
-    return tabular.build_responses(headers, rows, layout, locate, options, header_is_question=False), problems
+    responses = tabular.build_responses(headers, rows, layout, locate, options, header_is_question=False)
+    return (blocks.text() if decoded else text), responses, problems
 
 
 def _plain(value: Any) -> Any:
-    return str(value) if isinstance(value, str) else value
+    return no_surrogates(str(value)) if isinstance(value, str) else value
+
+
+def _escaped(text: str, value: Any) -> bool:
+    """True when ``value`` has no literal in ``text`` that reads as it says (an escape, or a list)."""
+    if not isinstance(value, str) or not value.strip():
+        return False
+    if not isinstance(value, _Str):
+        return True
+    span = _span(text, value)  # escaped whitespace at the ends is trimmed off anyway
+    return span is not None and "\\" in text[span[0] : span[1]]
 
 
 class JsonReader:
@@ -231,7 +266,7 @@ class JsonReader:
         items = _items(value)
         if items is None:
             raise IngestError("FH-E140", "JSON holds no list of responses", file=filename)
-        responses, problems = _responses(text, list(enumerate(items, start=1)), filename, options, False)
+        text, responses, problems = _responses(text, list(enumerate(items, start=1)), filename, options, False)
         if not responses:
             raise IngestError("FH-E140", "no non-empty response text found", file=filename)
         return ParseResult(text=text, format=self.name, responses=responses, problems=problems)
@@ -251,7 +286,7 @@ class JsonLinesReader:
 
     def read(self, data: bytes, filename: str, options: ReadOptions) -> ParseResult:
         text = decode_text(data, filename, options.encoding)
-        responses, problems = _responses(text, list(_jsonl(text, filename)), filename, options, True)
+        text, responses, problems = _responses(text, list(_jsonl(text, filename)), filename, options, True)
         if not responses:
             raise IngestError("FH-E140", "no non-empty response text found", file=filename)
         return ParseResult(text=text, format=self.name, responses=responses, problems=problems)

@@ -16,12 +16,12 @@ from fairhearing.errors import IngestError
 from ingest.formats.base import ReadOptions
 from ingest.formats.docx import letter_response, split_lines
 from ingest.model import ParsedResponse, ParseResult
+from ingest.text_patterns import BLOCK
 
 _PAGE_NUMBER = re.compile(
     r"^\s*(?:(?:page|p\.)\s*)?[-–(]?\s*\d{1,4}\s*[-–)]?(?:\s*(?:of|/)\s*\d{1,4})?\s*$", re.I
 )
 _ENUMERATED = re.compile(r"^\s*(?:\(?\d{1,4}[.):]|#\d+|(?:comment|response|submission)\s*\d+\b)", re.I)
-_BLOCK = re.compile(r"\S(?:.*?\S)?(?=\n[ \t]*\n|\s*\Z)", re.S)
 EDGE_LINES = 2  # how many lines at each end of a page may be a header or footer
 
 
@@ -72,7 +72,7 @@ def _extract(data: bytes, filename: str) -> tuple[list[str], str | None]:
 
 
 def _comment_blocks(text: str, options: ReadOptions) -> list[ParsedResponse] | None:
-    blocks = list(_BLOCK.finditer(text))
+    blocks = list(BLOCK.finditer(text))
     numbered = sum(1 for m in blocks if _ENUMERATED.match(m.group()))
     if len(blocks) < 3 or numbered < 0.8 * len(blocks):
         return None

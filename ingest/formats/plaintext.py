@@ -1,14 +1,15 @@
-"""Plain text: one response per blank-line-separated block (letters, pasted submissions)."""
+"""Plain text: one response per blank-line-separated block (letters, pasted submissions).
+
+Blank lines end a block whatever the line endings (LF, CRLF or CR); a block of only whitespace and
+invisible characters is no response.
+"""
 
 from __future__ import annotations
-
-import re
 
 from fairhearing.errors import IngestError
 from ingest.formats.base import ReadOptions, decode_text
 from ingest.model import ParsedResponse, ParseResult
-
-_BLOCK = re.compile(r"\S(?:.*?\S)?(?=\n[ \t]*\n|\s*\Z)", re.S)
+from ingest.text_patterns import blocks
 
 
 class PlainTextReader:
@@ -23,8 +24,7 @@ class PlainTextReader:
     def read(self, data: bytes, filename: str, options: ReadOptions) -> ParseResult:
         text = decode_text(data, filename, options.encoding)
         responses = [
-            ParsedResponse(start=m.start(), end=m.end(), question=options.question)
-            for m in _BLOCK.finditer(text)
+            ParsedResponse(start=start, end=end, question=options.question) for start, end in blocks(text)
         ]
         if not responses:
             raise IngestError("FH-E140", "no text found", file=filename)

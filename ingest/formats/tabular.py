@@ -18,8 +18,9 @@ from typing import Any
 
 from fairhearing.errors import IngestError
 from ingest.formats import archive
-from ingest.formats.base import ReadOptions, bomless_utf16, decode_text, wide_encoding
+from ingest.formats.base import ReadOptions, TextBlocks, bomless_utf16, decode_text, wide_encoding
 from ingest.model import ParsedResponse, ParseResult, Problem
+from ingest.text_patterns import has_text, strip_invisible
 
 FIELDS = ("author", "organisation", "respondent_type", "location", "question")
 
@@ -53,7 +54,6 @@ _PLACEHOLDERS = _BLANK_VALUES | {
     "no comments", "nothing to add", "nothing else", "don't know", "dont know", "do not know",
     "not sure", "no answer",
 }  # fmt: skip  # an answer that says nothing: kept, flagged
-_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 MAX_COLUMNS = 1024
 MAX_XLSX_ROWS = 1_048_576  # Excel's own limit; stops hostile sheets that claim more
 
@@ -69,13 +69,13 @@ def _has_phrase(norm: str, phrases: Sequence[str] | set[str]) -> bool:
 
 
 def is_empty(value: str) -> bool:
-    """Nothing but whitespace and zero-width characters: no answer at all."""
-    return not value.strip().strip(_ZERO_WIDTH).strip()
+    """Nothing but whitespace and invisible characters (zero-width, soft hyphens): no answer at all."""
+    return not has_text(value)
 
 
 def is_placeholder(value: str) -> bool:
     """A non-empty answer that says nothing ("N/A", "-", "none", "nothing", "no")."""
-    return value.strip().strip(_ZERO_WIDTH).strip().casefold() in _PLACEHOLDERS
+    return strip_invisible(value).casefold() in _PLACEHOLDERS
 
 
 def is_blank(value: str) -> bool:
@@ -84,7 +84,7 @@ def is_blank(value: str) -> bool:
     Free-text cells are skipped only when empty; a placeholder there is kept as a response
     flagged ``meta["placeholder"]`` (the mapper and counts use the flag).
     """
-    return is_empty(value) or value.strip().strip(_ZERO_WIDTH).strip().casefold() in _BLANK_VALUES
+    return is_empty(value) or strip_invisible(value).casefold() in _BLANK_VALUES
 
 
 def respondent_type(value: str) -> str | None:
@@ -602,24 +602,6 @@ def _xlsx_sheets(data: bytes, filename: str, options: ReadOptions) -> list[tuple
     return sheets
 
 
-class _Blocks:
-    """The extracted text of a workbook: one labelled block per response."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.length = 0
-
-    def add(self, label: str, body: str) -> tuple[int, int]:
-        head = f"[{' '.join(label.split())}]\n"
-        self.parts.append(f"{head}{body}\n\n")
-        start = self.length + len(head)
-        self.length += len(self.parts[-1])
-        return start, start + len(body)
-
-    def text(self) -> str:
-        return "".join(self.parts)
-
-
 def _header_index(rows: Sequence[Row]) -> int:
     """The header row among the first five: the first that is all text and about as wide as the
     widest (so a title line above the header is skipped)."""
@@ -641,7 +623,7 @@ class XlsxReader:
         return 0.8 if data.startswith(b"PK") and b"xl/" in data[:65536] else 0.0
 
     def read(self, data: bytes, filename: str, options: ReadOptions) -> ParseResult:
-        blocks = _Blocks()
+        blocks = TextBlocks()
         responses: list[ParsedResponse] = []
         problems: list[Problem] = []
         last_error: IngestError | None = None
