@@ -113,17 +113,25 @@ def prepare(parsed: ParseResult, options: ReadOptions, name: str = "") -> list[P
         raw = text[r.start : r.end]
         who = respondents.infer_respondent(r.author, r.organisation, raw)
         spans = points.split_points(text, r.start, r.end, r.points)
+        clean_text = clean.display_text(raw)
         out.append(
             PreparedResponse(
                 idx=idx,
                 start=r.start,
                 end=r.end,
                 text=raw,
-                clean_text=clean.display_text(raw),
+                clean_text=clean_text,
                 fields=_fields(r, who, parsed.question or options.question, parsed.format, name),
                 reply_to_idx=r.reply_to,
                 points=[
-                    (s.start, s.end, text[s.start : s.end], clean.display_text(text[s.start : s.end]))
+                    (
+                        s.start,
+                        s.end,
+                        text[s.start : s.end],
+                        clean_text
+                        if (s.start, s.end) == (r.start, r.end)
+                        else clean.display_text(text[s.start : s.end]),
+                    )
                     for s in spans
                 ],
             )

@@ -43,6 +43,7 @@ class Case:
 
 def csv_bytes(rows: list[list[str]], delim: str = ",", newline: str = "\n", encoding: str = "utf-8") -> bytes:
     """Rows as CSV, every cell quoted (doubled quotes inside)."""
+
     def cell(v: str) -> str:
         return '"' + v.replace('"', '""') + '"'
 
@@ -166,48 +167,65 @@ def _docx_cases() -> list[Case]:
             "Sanctions should be a last resort.",
         ),
         "docx-inline-content-control": (
-            "<w:p>" + _run("Advisers need ") + "<w:sdt><w:sdtContent>" + _run("smaller caseloads.")
+            "<w:p>"
+            + _run("Advisers need ")
+            + "<w:sdt><w:sdtContent>"
+            + _run("smaller caseloads.")
             + "</w:sdtContent></w:sdt></w:p>",
             "Advisers need smaller caseloads.",
         ),
         "docx-smart-tag": (
-            "<w:p>" + _run("Offices in ") + '<w:smartTag w:uri="urn:x" w:element="place">'
-            + _run("Leeds") + "</w:smartTag>" + _run(" close too early.") + "</w:p>",
+            "<w:p>"
+            + _run("Offices in ")
+            + '<w:smartTag w:uri="urn:x" w:element="place">'
+            + _run("Leeds")
+            + "</w:smartTag>"
+            + _run(" close too early.")
+            + "</w:p>",
             "Offices in Leeds close too early.",
         ),
         "docx-simple-field": (
-            "<w:p>" + _run("Call the helpline on ") + '<w:fldSimple w:instr=" DOCPROPERTY Helpline ">'
-            + _run("the freephone number") + "</w:fldSimple>" + _run(" please.") + "</w:p>",
+            "<w:p>"
+            + _run("Call the helpline on ")
+            + '<w:fldSimple w:instr=" DOCPROPERTY Helpline ">'
+            + _run("the freephone number")
+            + "</w:fldSimple>"
+            + _run(" please.")
+            + "</w:p>",
             "Call the helpline on the freephone number please.",
         ),
         "docx-complex-field": (
             "<w:p>" + _run("See ") + '<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
             '<w:r><w:instrText xml:space="preserve"> HYPERLINK "http://x" </w:instrText></w:r>'
-            '<w:r><w:fldChar w:fldCharType="separate"/></w:r>' + _run("the guidance page")
-            + '<w:r><w:fldChar w:fldCharType="end"/></w:r>' + _run(" for details.") + "</w:p>",
+            '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
+            + _run("the guidance page")
+            + '<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+            + _run(" for details.")
+            + "</w:p>",
             "See the guidance page for details.",
         ),
         "docx-tracked-changes": (
-            "<w:p>" + _run("Payments should arrive ")
-            + '<w:ins w:id="1" w:author="A" w:date="2024-01-01T00:00:00Z">' + _run("weekly")
+            "<w:p>"
+            + _run("Payments should arrive ")
+            + '<w:ins w:id="1" w:author="A" w:date="2024-01-01T00:00:00Z">'
+            + _run("weekly")
             + "</w:ins>"
             + '<w:del w:id="2" w:author="A" w:date="2024-01-01T00:00:00Z"><w:r><w:delText>monthly</w:delText>'
             "</w:r></w:del>" + _run(".") + "</w:p>",
             "Payments should arrive weekly.",
         ),
         "docx-text-box": (
-            "<w:p>" + _run("Main point here.") + "<w:r><mc:AlternateContent><mc:Choice Requires=\"wps\">"
-            "<w:drawing><wps:txbx><w:txbxContent><w:p>" + _run("Boxed: rent rises outpace support.")
+            "<w:p>" + _run("Main point here.") + '<w:r><mc:AlternateContent><mc:Choice Requires="wps">'
+            "<w:drawing><wps:txbx><w:txbxContent><w:p>"
+            + _run("Boxed: rent rises outpace support.")
             + "</w:p></w:txbxContent></wps:txbx></w:drawing></mc:Choice><mc:Fallback><w:pict><v:textbox>"
             "<w:txbxContent><w:p>" + _run("Boxed: rent rises outpace support.") + "</w:p></w:txbxContent>"
             "</v:textbox></w:pict></mc:Fallback></mc:AlternateContent></w:r></w:p>",
             "Main point here. Boxed: rent rises outpace support.",
         ),
     }
-    cases = [
-        Case(f"{name}.docx", docx_bytes([], xml), expect=[text]) for name, (xml, text) in hidden.items()
-    ]
-    long_paragraph = ("Universal Credit waits are too long for families. " * 32_000).strip()
+    cases = [Case(f"{name}.docx", docx_bytes([], xml), expect=[text]) for name, (xml, text) in hidden.items()]
+    long_paragraph = ("Waits are too long. " * 180_000).strip()  # 3.6 MB; compresses over 100x
     cases.append(Case("docx-long-paragraph.docx", docx_bytes([long_paragraph]), expect=[long_paragraph]))
     cases.append(Case("docx-empty.docx", docx_bytes(["", "   ", "\u200b"]), code="FH-E140"))
     return cases
@@ -225,27 +243,57 @@ def _xlsx_cases() -> list[Case]:
     return [
         Case(
             "xlsx-formula.xlsx",
-            xlsx_bytes({"Responses": [header, ["1", ANSWERS[0]], ["2", '="Transport is " & "too expensive here"'],
-                                      ["3", ANSWERS[2]]]}),
+            xlsx_bytes(
+                {
+                    "Responses": [
+                        header,
+                        ["1", ANSWERS[0]],
+                        ["2", '="Transport is " & "too expensive here"'],
+                        ["3", ANSWERS[2]],
+                    ]
+                }
+            ),
             expect=[ANSWERS[0], "Transport is too expensive here", ANSWERS[2]],
         ),
         Case(
             "xlsx-formula-uncomputed.xlsx",
-            xlsx_bytes({"Responses": [header, ["1", ANSWERS[0]], ["2", "=CONCAT(A2, A3)"], ["3", ANSWERS[2]]]}),
+            xlsx_bytes(
+                {"Responses": [header, ["1", ANSWERS[0]], ["2", "=CONCAT(A2, A3)"], ["3", ANSWERS[2]]]}
+            ),
             expect=[ANSWERS[0], ANSWERS[2]],
             notice="formula",
         ),
         Case("xlsx-wide.xlsx", xlsx_bytes({"Wide": wide_rows}), expect=ANSWERS),
         Case(
             "xlsx-title-rows.xlsx",
-            xlsx_bytes({"Sheet1": [["Consultation on employment support: responses received"], [],
-                                   ["Exported 3 March"], header] + [[str(i), a] for i, a in enumerate(ANSWERS)]}),
+            xlsx_bytes(
+                {
+                    "Sheet1": [
+                        ["Consultation on employment support: responses received"],
+                        [],
+                        ["Exported 3 March"],
+                        header,
+                    ]
+                    + [[str(i), a] for i, a in enumerate(ANSWERS)]
+                }
+            ),
             expect=ANSWERS,
         ),
         Case(
             "xlsx-blank-answers.xlsx",
-            xlsx_bytes({"S": [header, ["1", ANSWERS[0]], ["2", "\u200b\u200b"], ["3", "\u00ad"], ["4", " \t "],
-                              ["5", ANSWERS[1]], ["6", ANSWERS[2]]]}),
+            xlsx_bytes(
+                {
+                    "S": [
+                        header,
+                        ["1", ANSWERS[0]],
+                        ["2", "\u200b\u200b"],
+                        ["3", "\u00ad"],
+                        ["4", " \t "],
+                        ["5", ANSWERS[1]],
+                        ["6", ANSWERS[2]],
+                    ]
+                }
+            ),
             expect=ANSWERS,
         ),
         Case("xlsx-not-a-zip.xlsx", b"PK\x03\x04" + bytes(range(256)) * 4, code="FH-E130"),
@@ -273,26 +321,40 @@ def _json_cases() -> list[Case]:
         ),
     ]
     for label, text in escaped:
-        doc = '[{"id": "1", "comment": ' + json_escaped(text) + '}, {"id": "2", "comment": ' + json_escaped(
-            ANSWERS[1]
-        ) + "}]"
-        cases.append(Case(f"json-escape-{label}.json", doc.encode(), expect=[" ".join(text.split()), ANSWERS[1]]))
+        doc = (
+            '[{"id": "1", "comment": '
+            + json_escaped(text)
+            + '}, {"id": "2", "comment": '
+            + json_escaped(ANSWERS[1])
+            + "}]"
+        )
+        cases.append(
+            Case(f"json-escape-{label}.json", doc.encode(), expect=[" ".join(text.split()), ANSWERS[1]])
+        )
     cases.append(
         Case(
             "json-text-list.json",
-            json.dumps([{"id": "1", "text": ["Two parts:", "first the wait,", "then the cost."]},
-                        {"id": "2", "text": ANSWERS[1]}]).encode(),
+            json.dumps(
+                [
+                    {"id": "1", "text": ["Two parts:", "first the wait,", "then the cost."]},
+                    {"id": "2", "text": ANSWERS[1]},
+                ]
+            ).encode(),
             expect=["Two parts: first the wait, then the cost.", ANSWERS[1]],
         )
     )
     cases.append(
         Case(
             "jsonl-escapes.jsonl",
-            "\n".join('{"id": %d, "text": %s}' % (i, json_escaped(t)) for i, (_, t) in enumerate(escaped)).encode(),
+            "\n".join(
+                f'{{"id": {i}, "text": {json_escaped(t)}}}' for i, (_, t) in enumerate(escaped)
+            ).encode(),
             expect=[" ".join(t.split()) for _, t in escaped],
         )
     )
-    cases.append(Case("json-broken.json", b'[{"text": "fine"},\n{"text": "no end}]', code="FH-E120", where=":2"))
+    cases.append(
+        Case("json-broken.json", b'[{"text": "fine"},\n{"text": "no end}]', code="FH-E120", where=":2")
+    )
     return cases
 
 
@@ -301,7 +363,9 @@ def _text_cases() -> list[Case]:
     return [
         Case("text-crlf.txt", body.replace("\n", "\r\n").encode(), expect=ANSWERS),
         Case("text-cr.txt", body.replace("\n", "\r").encode(), expect=ANSWERS),
-        Case("text-blank-blocks.txt", ("\n\n\u200b\u200b\n\n\u00ad\n\n".join(ANSWERS)).encode(), expect=ANSWERS),
+        Case(
+            "text-blank-blocks.txt", ("\n\n\u200b\u200b\n\n\u00ad\n\n".join(ANSWERS)).encode(), expect=ANSWERS
+        ),
         Case("text-only-invisible.txt", "\u200b\n\n\u00ad\u00ad\n\n\u2060".encode(), code="FH-E140"),
         Case("text-garbage.txt", bytes(random.Random(7).randrange(256) for _ in range(3000)), code="FH-E104"),
     ]
@@ -310,7 +374,9 @@ def _text_cases() -> list[Case]:
 def _csv_cases() -> list[Case]:
     rng = random.Random(3)
     words = "claim coach childcare rent carer payment advice hours council letter form phone wait".split()
-    many = [" ".join(rng.choice(words) for _ in range(rng.randint(5, 12))).capitalize() + "." for _ in range(3000)]
+    many = [
+        " ".join(rng.choice(words) for _ in range(rng.randint(5, 12))).capitalize() + "." for _ in range(3000)
+    ]
     return [
         Case("csv-crlf.csv", csv_bytes(survey_rows(ANSWERS), newline="\r\n"), expect=ANSWERS),
         Case("tsv-basic.tsv", csv_bytes(survey_rows(ANSWERS), delim="\t"), expect=ANSWERS),
@@ -320,7 +386,9 @@ def _csv_cases() -> list[Case]:
             expect=ANSWERS,
         ),
         Case("csv-many-rows.csv", csv_bytes(survey_rows(many)), expect=many),
-        Case("csv-one-wide-line.csv", (",".join(["x"] * 40_000) + "\n").encode(), code="FH-E113", where="row 1"),
+        Case(
+            "csv-one-wide-line.csv", (",".join(["x"] * 40_000) + "\n").encode(), code="FH-E113", where="row 1"
+        ),
         Case(
             "csv-huge-field.csv",
             csv_bytes([["id", "Answer"], ["1", ANSWERS[0]], ["2", "word " * 600_000]]),
@@ -329,8 +397,16 @@ def _csv_cases() -> list[Case]:
         ),
         Case(
             "csv-cp1252.csv",
-            csv_bytes(survey_rows(["Caf\u00e9 hours \u2013 and the \u00a310 fare \u2013 are the problem.",
-                                   ANSWERS[1], ANSWERS[2]]), encoding="cp1252"),
+            csv_bytes(
+                survey_rows(
+                    [
+                        "Caf\u00e9 hours \u2013 and the \u00a310 fare \u2013 are the problem.",
+                        ANSWERS[1],
+                        ANSWERS[2],
+                    ]
+                ),
+                encoding="cp1252",
+            ),
             expect=["Caf\u00e9 hours - and the \u00a310 fare - are the problem.", ANSWERS[1], ANSWERS[2]],
             notice="cp1252",
         ),
@@ -353,7 +429,13 @@ def _pdf_cases() -> list[Case]:
         ),
         Case(
             "pdf-last-page.pdf",
-            pdf_bytes([["Dear Sir or Madam,", ANSWERS[0]], [ANSWERS[1]], [ANSWERS[2], "Yours faithfully,", "Ann Lee"]]),
+            pdf_bytes(
+                [
+                    ["Dear Sir or Madam,", ANSWERS[0]],
+                    [ANSWERS[1]],
+                    [ANSWERS[2], "Yours faithfully,", "Ann Lee"],
+                ]
+            ),
             expect=["\n\n".join(ANSWERS)],
         ),
         Case("pdf-truncated.pdf", pdf_bytes([[ANSWERS[0]]])[:60], code="FH-E131"),
@@ -361,7 +443,9 @@ def _pdf_cases() -> list[Case]:
 
 
 def _html_cases() -> list[Case]:
-    page = "<html><body><main>" + "".join(f"<p>{a}</p>" for a in ANSWERS) + "<p>\u200b</p></main></body></html>"
+    page = (
+        "<html><body><main>" + "".join(f"<p>{a}</p>" for a in ANSWERS) + "<p>\u200b</p></main></body></html>"
+    )
     return [
         Case("html-paragraphs.html", page.encode(), expect=ANSWERS),
         Case("html-crlf.html", page.replace("<p>", "\r\n<p>").encode(), expect=ANSWERS),
@@ -370,7 +454,15 @@ def _html_cases() -> list[Case]:
 
 def attack_cases() -> list[Case]:
     """Every class of issue 10's findings, in every format it applies to."""
-    return _csv_cases() + _xlsx_cases() + _json_cases() + _text_cases() + _docx_cases() + _pdf_cases() + _html_cases()
+    return (
+        _csv_cases()
+        + _xlsx_cases()
+        + _json_cases()
+        + _text_cases()
+        + _docx_cases()
+        + _pdf_cases()
+        + _html_cases()
+    )
 
 
 # --- random variants (for hypothesis) --------------------------------------------------------
@@ -387,7 +479,9 @@ def write_answers(fmt: str, answers: list[str]) -> tuple[str, bytes]:
     if fmt == "json":
         return "answers.json", json.dumps([{"id": i, "comment": a} for i, a in enumerate(answers)]).encode()
     if fmt == "jsonl":
-        return "answers.jsonl", "\n".join(json.dumps({"id": i, "comment": a}) for i, a in enumerate(answers)).encode()
+        return "answers.jsonl", "\n".join(
+            json.dumps({"id": i, "comment": a}) for i, a in enumerate(answers)
+        ).encode()
     if fmt == "text":
         return "answers.txt", "\n\n".join(answers).encode()
     raise ValueError(fmt)

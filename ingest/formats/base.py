@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from fairhearing.errors import IngestError
-from ingest.model import ParseResult
+from ingest.model import ParseResult, Problem
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
@@ -93,11 +93,15 @@ def for_sniffing(data: bytes) -> bytes:
     return data.decode(codec, "replace").encode("utf-8") if codec else data
 
 
-def decode_text(data: bytes, filename: str, encoding: str = "utf-8") -> str:
+def decode_text(
+    data: bytes, filename: str, encoding: str = "utf-8", notes: list[Problem] | None = None
+) -> str:
     """Decode text bytes, raising a clear error with the line of the first bad byte.
 
     UTF-16/32 (by BOM or by ``encoding``) is decoded before looking for NULs, which in
-    byte-oriented text mean a binary file.
+    byte-oriented text mean a binary file. With ``notes`` given, text that is not the UTF-8 asked
+    for is decoded as cp1252/Latin-1 when ``detect_single_byte`` is confident, saying so in
+    ``notes``; anything else is still refused.
     """
     wide = wide_encoding(data, encoding)
     if wide is not None:
@@ -125,6 +129,15 @@ def decode_text(data: bytes, filename: str, encoding: str = "utf-8") -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as e:
+        guess = detect_single_byte(data) if notes is not None and _is_utf8(encoding) else None
+        if guess is not None:
+            notes.append(
+                Problem(
+                    f"not valid UTF-8 (byte {e.start}); decoded as {guess} (detected), as spreadsheet programs "
+                    "save it; pass --encoding to choose another"
+                )
+            )
+            return data.decode(guess)
         line = data[: e.start].count(b"\n") + 1
         raise IngestError(
             "FH-E104",
@@ -159,6 +172,35 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def no_surrogates(value: str) -> str:
     """``value`` with lone surrogates (JSON's ``"\\ud800"``) as U+FFFD: they cannot be stored as UTF-8."""
     return _SURROGATE.sub("\ufffd", value)
+
+
+SINGLE_BYTE = ("cp1252", "latin_1", "iso8859_15")  # what spreadsheet programs save "CSV" as
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _is_utf8(encoding: str) -> bool:
+    return _known(encoding) and codecs.lookup(encoding).name == "utf-8"
+
+
+def detect_single_byte(data: bytes) -> str | None:
+    """The Western single-byte encoding of ``data`` when charset-normalizer names one with little
+    chaos and the decoded text reads as text (no control characters, at most a fifth non-ASCII);
+    None otherwise, so that garbage stays refused."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data, cp_isolation=list(SINGLE_BYTE)).best()
+    if best is None or best.chaos > 0.2:
+        return None
+    codec = codecs.lookup(best.encoding).name
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError:
+        return None
+    if not text or _CONTROL.search(text):
+        return None
+    if sum(1 for ch in text if ord(ch) > 127) > 0.2 * len(text):
+        return None
+    return "cp1252" if codec == "cp1252" else codec
 
 
 def line_of(text: str, offset: int) -> int:

@@ -1,7 +1,9 @@
 """Word documents (DOCX): letters and written submissions, one response per document.
 
 The extracted text is the paragraphs joined by newlines, with table rows as cells joined by
-" | ". A letter's response covers its body: after the salutation ("Dear ...") and before the
+" | ". Text inside content controls, smart tags, custom XML, field results, tracked insertions
+and text boxes (each box's paragraphs after the paragraph anchoring it) is read; deleted text,
+field codes and a text box's legacy copy are not. A letter's response covers its body: after the salutation ("Dear ...") and before the
 valediction ("Yours sincerely"); the sign-off below it gives the author and organisation.
 Numbered or bulleted paragraphs (list styles, or "1." / "•" prefixes) become explicit points.
 The letter helpers here are shared with the PDF reader.
@@ -19,6 +21,7 @@ from fairhearing.errors import IngestError
 from ingest.formats import archive
 from ingest.formats.base import ReadOptions
 from ingest.model import ParsedResponse, ParseResult, Span
+from ingest.text_patterns import has_text
 
 if TYPE_CHECKING:
     from docx.document import Document
@@ -132,7 +135,7 @@ def letter_response(text: str, lines: list[Line], options: ReadOptions) -> Parse
     if not body:
         return None
     span = _trim(text, body[0].start, body[-1].end)
-    if span is None:
+    if span is None or not has_text(text[span[0] : span[1]]):
         return None
     author, organisation = parse_signoff(signoff) if signoff else (None, None)
     rtype = "organisation" if organisation else ("individual" if author else None)
@@ -163,25 +166,89 @@ def _points(text: str, body: list[Line]) -> list[Span] | None:
     return points
 
 
-def _blocks(document: Document) -> Iterator[tuple[str, bool]]:
-    """(text, is_list_item) per paragraph, and per table row (cells joined by " | ")."""
-    from docx.table import Table
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+# Containers whose children are read as if they stood in their place (content controls, custom
+# XML, smart tags, tracked insertions and moves, simple fields, hyperlinks, ...).
+_SKIPPED = {
+    f"{_W}del",
+    f"{_W}moveFrom",
+    f"{_W}instrText",
+    f"{_W}delText",
+    _MC_FALLBACK,
+    f"{_W}pPr",
+    f"{_W}rPr",
+}
+_SPACES = {f"{_W}tab", f"{_W}br", f"{_W}cr", f"{_W}ptab"}
 
-    for block in document.iter_inner_content():
-        if isinstance(block, Table):
-            for row in block.rows:
-                cells, previous = [], None
-                for cell in row.cells:
-                    if cell._tc is previous:  # a merged cell repeats
-                        continue
-                    previous = cell._tc
-                    cells.append(" ".join(" ".join(p.text.split()) for p in cell.paragraphs).strip())
-                yield " | ".join(cells), False
+
+def _paragraph_text(p, boxes: list) -> str:
+    """A paragraph's visible text: every ``w:t`` under it (inside content controls, smart tags,
+    fields' results and tracked insertions too), deleted text and field codes left out.
+
+    Text-box paragraphs found inside are appended to ``boxes`` rather than read into this one;
+    a text box's legacy copy (``mc:Fallback``) is skipped.
+    """
+    out: list[str] = []
+    stack = [iter(p)]
+    while stack:
+        el = next(stack[-1], None)
+        if el is None:
+            stack.pop()
             continue
-        style = (block.style.name or "") if block.style is not None else ""
-        ppr = block._p.pPr
-        numbered = ppr is not None and ppr.numPr is not None
-        yield block.text.replace("\n", " ").replace("\r", " "), numbered or style.lower().startswith("list")
+        tag = el.tag
+        if not isinstance(tag, str) or tag in _SKIPPED:
+            continue
+        if tag == f"{_W}t":
+            out.append(el.text or "")
+        elif tag in _SPACES:
+            out.append(" ")
+        elif tag == f"{_W}noBreakHyphen":
+            out.append("-")
+        elif tag == f"{_W}txbxContent":
+            boxes.extend(el.iter(f"{_W}p"))
+        else:
+            stack.append(iter(el))
+    return "".join(out).replace("\n", " ").replace("\r", " ")
+
+
+def _is_item(p, document: Document) -> bool:
+    """A numbered or bulleted paragraph: numbering properties or a list style."""
+    from docx.text.paragraph import Paragraph
+
+    ppr = p.find(f"{_W}pPr")
+    if ppr is not None and ppr.find(f"{_W}numPr") is not None:
+        return True
+    try:
+        style = Paragraph(p, document).style
+    except (KeyError, ValueError, AttributeError):
+        return False
+    return bool(style is not None and (style.name or "").lower().startswith("list"))
+
+
+def _blocks(document: Document) -> Iterator[tuple[str, bool]]:
+    """(text, is_list_item) per paragraph and text-box paragraph, and per table row (cells joined
+    by " | "), in document order; content controls and custom XML are read through."""
+
+    def walk(parent) -> Iterator[tuple[str, bool]]:
+        for el in parent:
+            tag = el.tag
+            if tag == f"{_W}p":
+                boxes: list = []
+                yield _paragraph_text(el, boxes), _is_item(el, document)
+                for box in boxes:
+                    yield _paragraph_text(box, []), _is_item(box, document)
+            elif tag == f"{_W}tbl":
+                for tr in el.findall(f"{_W}tr"):
+                    cells = []
+                    for tc in tr.findall(f"{_W}tc"):
+                        parts = [" ".join(_paragraph_text(p, []).split()) for p in tc.iter(f"{_W}p")]
+                        cells.append(" ".join(t for t in parts if t))
+                    yield " | ".join(cells), False
+            elif tag in (f"{_W}sdt", f"{_W}sdtContent", f"{_W}customXml", f"{_W}ins", f"{_W}moveTo"):
+                yield from walk(el)
+
+    yield from walk(document.element.body)
 
 
 class DocxReader:

@@ -266,7 +266,9 @@ class JsonReader:
         items = _items(value)
         if items is None:
             raise IngestError("FH-E140", "JSON holds no list of responses", file=filename)
-        text, responses, problems = _responses(text, list(enumerate(items, start=1)), filename, options, False)
+        text, responses, problems = _responses(
+            text, list(enumerate(items, start=1)), filename, options, False
+        )
         if not responses:
             raise IngestError("FH-E140", "no non-empty response text found", file=filename)
         return ParseResult(text=text, format=self.name, responses=responses, problems=problems)

@@ -16,7 +16,7 @@ from fairhearing.errors import IngestError
 from ingest.formats.base import ReadOptions
 from ingest.formats.docx import letter_response, split_lines
 from ingest.model import ParsedResponse, ParseResult
-from ingest.text_patterns import BLOCK
+from ingest.text_patterns import BLOCK, has_text
 
 _PAGE_NUMBER = re.compile(
     r"^\s*(?:(?:page|p\.)\s*)?[-–(]?\s*\d{1,4}\s*[-–)]?(?:\s*(?:of|/)\s*\d{1,4})?\s*$", re.I
@@ -72,7 +72,7 @@ def _extract(data: bytes, filename: str) -> tuple[list[str], str | None]:
 
 
 def _comment_blocks(text: str, options: ReadOptions) -> list[ParsedResponse] | None:
-    blocks = list(BLOCK.finditer(text))
+    blocks = [m for m in BLOCK.finditer(text) if has_text(m.group())]
     numbered = sum(1 for m in blocks if _ENUMERATED.match(m.group()))
     if len(blocks) < 3 or numbered < 0.8 * len(blocks):
         return None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fairhearing.errors import IngestError
 from ingest.formats.base import ReadOptions, decode_text
-from ingest.model import ParsedResponse, ParseResult
+from ingest.model import ParsedResponse, ParseResult, Problem
 from ingest.text_patterns import blocks
 
 
@@ -22,13 +22,14 @@ class PlainTextReader:
         return 0.2 if filename.lower().endswith((".txt", ".text", ".md", "")) else 0.05
 
     def read(self, data: bytes, filename: str, options: ReadOptions) -> ParseResult:
-        text = decode_text(data, filename, options.encoding)
+        notes: list[Problem] = []
+        text = decode_text(data, filename, options.encoding, notes)
         responses = [
             ParsedResponse(start=start, end=end, question=options.question) for start, end in blocks(text)
         ]
         if not responses:
             raise IngestError("FH-E140", "no text found", file=filename)
-        return ParseResult(text=text, format=self.name, responses=responses)
+        return ParseResult(text=text, format=self.name, responses=responses, problems=notes)
 
 
 READER = PlainTextReader()

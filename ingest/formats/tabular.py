@@ -54,7 +54,8 @@ _PLACEHOLDERS = _BLANK_VALUES | {
     "no comments", "nothing to add", "nothing else", "don't know", "dont know", "do not know",
     "not sure", "no answer",
 }  # fmt: skip  # an answer that says nothing: kept, flagged
-MAX_COLUMNS = 1024
+MAX_COLUMNS = 16_384  # Excel's own limit (column XFD); a wider row is refused (FH-E113)
+MAX_FIELD_CHARS = 1_000_000  # a longer CSV cell is refused (FH-E114): no answer is a book
 MAX_XLSX_ROWS = 1_048_576  # Excel's own limit; stops hostile sheets that claim more
 
 
@@ -438,7 +439,8 @@ def parse_csv(text: str, delim: str, filename: str) -> list[tuple[int, list[Cell
 
     Quoted cells span the content between the quotes (doubled quotes left as they are in the
     file); the value has them unescaped. Raises FH-E110 on an unterminated quote, text after a
-    closing quote, or a NUL byte.
+    closing quote, or a NUL byte; FH-E113 on a record with more than ``MAX_COLUMNS`` cells and
+    FH-E114 on a cell longer than ``MAX_FIELD_CHARS``, as soon as the parser reaches them.
     """
     unquoted = re.compile(f"[^{re.escape(delim)}\r\n]*")
     has_nul = "\x00" in text
@@ -462,6 +464,21 @@ def parse_csv(text: str, delim: str, filename: str) -> list[tuple[int, list[Cell
                 assert m is not None  # the pattern matches the empty string
                 cells.append((m.group(), m.start(), m.end()))
                 pos = m.end()
+            if cells[-1][2] - cells[-1][1] > MAX_FIELD_CHARS:
+                raise IngestError(
+                    "FH-E114",
+                    f"row {row} column {len(cells)} holds {cells[-1][2] - cells[-1][1]} characters "
+                    f"(limit {MAX_FIELD_CHARS}, line {text.count(chr(10), 0, cells[-1][1]) + 1})",
+                    file=filename,
+                    row=row,
+                )
+            if len(cells) > MAX_COLUMNS:
+                raise IngestError(
+                    "FH-E113",
+                    f"row {row} has more than {MAX_COLUMNS} columns (line {text.count(chr(10), 0, pos) + 1})",
+                    file=filename,
+                    row=row,
+                )
             if pos >= n:
                 break
             ch = text[pos]
@@ -531,7 +548,8 @@ class CsvReader:
             # byte-oriented text with a NUL: name its row (wide text is decoded by decode_text)
             text = data.decode(options.encoding, "replace")
             parse_csv(text, detect_delimiter(text, filename), filename)  # raises at the NUL's row
-        text = decode_text(data, filename, options.encoding)
+        notes: list[Problem] = []
+        text = decode_text(data, filename, options.encoding, notes)
         headers, rows, spans = _csv_table(text, filename)
         if not rows:
             raise IngestError("FH-E140", "the file has a header row but no data rows", file=filename)
@@ -546,7 +564,7 @@ class CsvReader:
         responses = build_responses(headers, kept, layout, locate, options)
         if not responses:
             raise IngestError("FH-E140", "no non-empty free-text cells", file=filename)
-        return ParseResult(text=text, format=self.name, responses=responses, problems=problems)
+        return ParseResult(text=text, format=self.name, responses=responses, problems=notes + problems)
 
 
 # --- XLSX ----------------------------------------------------------------------------------
@@ -573,42 +591,108 @@ def _meta_value(value: Any) -> Any:
     return value
 
 
-def _xlsx_sheets(data: bytes, filename: str, options: ReadOptions) -> list[tuple[str, list[Row]]]:
-    """(sheet title, non-empty rows) for each worksheet; FH-E130 for anything unreadable."""
+_LITERAL = r'"(?:[^"]|"")*"'
+_LITERAL_FORMULA = re.compile(rf"=\s*({_LITERAL}(?:\s*&\s*{_LITERAL})*)\s*")
+
+
+def formula_value(formula: str) -> str | None:
+    """The value of a formula made only of text literals (``="a" & "b"``); None for any other."""
+    m = _LITERAL_FORMULA.fullmatch(formula)
+    if m is None:
+        return None
+    return "".join(part[1:-1].replace('""', '"') for part in re.findall(_LITERAL, m.group(1)))
+
+
+def _formulas(data: bytes, filename: str, max_bytes: int) -> dict[str, dict[tuple[int, int], str]]:
+    """Per sheet title, the formulas by (row, column) (1-based); empty when the book has none."""
+    import openpyxl
+
+    with archive.open_zip(data, filename, max_bytes, "XLSX") as zf:
+        sheets = [n for n in zf.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+        if not any(re.search(rb"<(?:\w+:)?f[ >]", zf.read(n)) for n in sheets):
+            return {}
+    out: dict[str, dict[tuple[int, int], str]] = {}
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    try:
+        for ws in wb.worksheets:
+            ws.reset_dimensions()
+            found = out.setdefault(str(ws.title), {})
+            for row in ws.iter_rows():
+                for c in row:
+                    if getattr(c, "data_type", None) == "f" and isinstance(c.value, str):
+                        found[(c.row, c.column)] = c.value
+    finally:
+        wb.close()
+    return out
+
+
+def _xlsx_sheets(
+    data: bytes, filename: str, options: ReadOptions
+) -> tuple[list[tuple[str, list[Row]]], list[Problem]]:
+    """(sheet title, non-empty rows) for each worksheet, and problems; FH-E130 for anything
+    unreadable, FH-E113 for a row wider than Excel allows.
+
+    A formula is read as its cached value; one saved without (written by a program, never opened
+    in Excel) is computed when it only joins text literals, and otherwise reported.
+    """
     import openpyxl
 
     with archive.open_zip(data, filename, options.max_bytes, "XLSX") as zf:
         archive.require_member(zf, "xl/workbook.xml", filename, "XLSX")
     sheets: list[tuple[str, list[Row]]] = []
+    problems: list[Problem] = []
     try:
+        formulas = _formulas(data, filename, options.max_bytes)
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         try:
             for ws in wb.worksheets:
-                width = min(ws.max_column or MAX_COLUMNS, MAX_COLUMNS)
-                ws.reset_dimensions()
+                title = str(ws.title)
+                ws.reset_dimensions()  # a sheet's stated dimensions may be wrong: read every cell
                 rows: list[Row] = []
-                for number, values in enumerate(ws.iter_rows(max_col=width, values_only=True), start=1):
+                for number, found in enumerate(ws.iter_rows(values_only=True), start=1):
                     if number > MAX_XLSX_ROWS:
                         break
+                    if len(found) > MAX_COLUMNS:
+                        raise IngestError(
+                            "FH-E113",
+                            f"sheet {title!r} row {number} has {len(found)} columns (limit {MAX_COLUMNS})",
+                            file=filename,
+                            row=number,
+                        )
+                    values = list(found)
+                    for col, v in enumerate(values, start=1):
+                        formula = formulas.get(title, {}).get((number, col)) if v is None else None
+                        if formula is None:
+                            continue
+                        values[col - 1] = formula_value(formula)
+                        if values[col - 1] is None:
+                            problems.append(
+                                Problem(
+                                    f"sheet {title!r} column {col}: formula {formula[:60]!r} has no saved "
+                                    "value and was left out (open and save the file in Excel to compute it)",
+                                    row=number,
+                                )
+                            )
                     if any(v is not None and cell_text(v).strip() for v in values):
-                        rows.append(Row(number, [cell_text(v) for v in values], list(values)))
-                sheets.append((str(ws.title), rows))
+                        rows.append(Row(number, [cell_text(v) for v in values], values))
+                sheets.append((title, rows))
         finally:
             wb.close()
     except IngestError:
         raise
     except Exception as e:  # openpyxl raises many types on corrupt parts
         raise IngestError("FH-E130", f"corrupt XLSX file: {type(e).__name__}: {e}", file=filename) from None
-    return sheets
+    return sheets, problems
 
 
 def _header_index(rows: Sequence[Row]) -> int:
-    """The header row among the first five: the first that is all text and about as wide as the
-    widest (so a title line above the header is skipped)."""
+    """The header row among the first five: the first that is all text, about as wide as the
+    widest, and (unless every row has one cell) more than one cell wide, so that title lines
+    above the header ("Consultation responses", "Exported 3 March") are skipped."""
     filled = [sum(1 for v in r.values if v.strip()) for r in rows[:5]]
     for i, row in enumerate(rows[:5]):
         texts = all(isinstance(v, str) for v in (row.raw or []) if v is not None)
-        if texts and filled[i] >= max(filled) / 2:
+        if texts and filled[i] >= max(filled) / 2 and (filled[i] > 1 or max(filled) == 1):
             return i
     return filled.index(max(filled))
 
@@ -625,9 +709,9 @@ class XlsxReader:
     def read(self, data: bytes, filename: str, options: ReadOptions) -> ParseResult:
         blocks = TextBlocks()
         responses: list[ParsedResponse] = []
-        problems: list[Problem] = []
         last_error: IngestError | None = None
-        sheets = [(title, rows) for title, rows in _xlsx_sheets(data, filename, options) if len(rows) > 1]
+        found, problems = _xlsx_sheets(data, filename, options)
+        sheets = [(title, rows) for title, rows in found if len(rows) > 1]
         for title, rows in sheets:
             h = _header_index(rows)
             header_row, body = rows[h], rows[h + 1 :]
