@@ -381,6 +381,11 @@ def _csv_cases() -> list[Case]:
         Case("csv-crlf.csv", csv_bytes(survey_rows(ANSWERS), newline="\r\n"), expect=ANSWERS),
         Case("tsv-basic.tsv", csv_bytes(survey_rows(ANSWERS), delim="\t"), expect=ANSWERS),
         Case(
+            "csv-doubled-quotes.csv",
+            csv_bytes(survey_rows(['My adviser said "apply online" but I have no computer.', *ANSWERS[1:]])),
+            expect=['My adviser said "apply online" but I have no computer.', *ANSWERS[1:]],
+        ),
+        Case(
             "csv-blank-answers.csv",
             csv_bytes(survey_rows([ANSWERS[0], "   ", "\u200b\u200d", "\u00ad", ANSWERS[1], ANSWERS[2]])),
             expect=ANSWERS,

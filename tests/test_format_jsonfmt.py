@@ -37,10 +37,11 @@ def _spans_ok(res: ParseResult) -> list[str]:
 
 
 def test_json_list_with_wrapper_and_escapes() -> None:
-    """Escapes are decoded: the text is then labelled blocks of the decoded strings."""
+    """Escapes are decoded: an escaped text follows the file as a labelled block of its value."""
     data = json.dumps({"consultation": "x", "responses": RECORDS}, indent=2).encode()
     res = JSON.read(data, "export.json", ReadOptions())
-    assert res.text.startswith("[item 1]\n") and res.format == "json"
+    assert res.text.startswith(data.decode() + "\n\n[item 1]\n") and res.format == "json"
+    assert res.responses[2].end < len(data)  # a text without escapes is still a span of the file
     assert _spans_ok(res) == [
         'Contracts must run for "at least" seven years.\nOtherwise nobody invests.',
         "Café staff need Sunday cover.",

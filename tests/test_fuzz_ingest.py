@@ -141,7 +141,7 @@ def _answers(draw) -> list[str]:
 
 
 @pytest.mark.parametrize("fmt", ["csv", "tsv", "xlsx", "json", "jsonl", "text"])
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(answers=_answers())
 def test_random_answers(tmp_path_factory, fmt: str, answers: list[str]) -> None:
     if fmt == "text":  # a blank line inside an answer starts a new response there

@@ -149,11 +149,12 @@ def decode_text(
 
 class TextBlocks:
     """Extracted text built of labelled blocks, one per response (spreadsheet cells, decoded JSON
-    strings): ``add`` appends ``[label]`` and the body, and returns the body's span."""
+    strings): ``add`` appends ``[label]`` and the body, and returns the body's span. With a
+    ``prefix`` (a file's own text) the blocks follow it, after a blank line."""
 
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.length = 0
+    def __init__(self, prefix: str = "") -> None:
+        self.parts: list[str] = [prefix + "\n\n"] if prefix else []
+        self.length = len(self.parts[0]) if prefix else 0
 
     def add(self, label: str, body: str) -> tuple[int, int]:
         head = f"[{' '.join(label.split())}]\n"

@@ -7,10 +7,10 @@ columns (see ``tabular``). A text given as a list of strings is one response, it
 by blank lines.
 
 Offsets point at the content of the text field's JSON string literal in the file, between its
-quotes, when no response text holds an escape (``\\u00e9``, ``\\n``, ``\\"``) or comes from a
-list. Otherwise the text is built of labelled blocks of the decoded strings (``[item 3]`` or
-``[line 3]``, as for spreadsheets), so that what is stored and shown is what the JSON says. Lone
-surrogates (``"\\ud800"``), which cannot be stored, become U+FFFD.
+quotes. A text whose literal holds an escape (``\\u00e9``, ``\\n``, ``\\"``) or that comes from a
+list follows the file's text as a labelled block of the decoded string (``[item 3]`` or
+``[line 3]``, as for spreadsheets), and that block is its span: what is stored and shown is what
+the JSON says. Lone surrogates (``"\\ud800"``), which cannot be stored, become U+FFFD.
 """
 
 from __future__ import annotations
@@ -213,22 +213,18 @@ def _responses(
     )
     by_number = dict(records)
     text_cols = [headers.index(f) for f in fields]
-    decoded = any(_escaped(text, r.get(headers[c])) for _, r in records for c in text_cols)
-    blocks = TextBlocks()
+    blocks = TextBlocks(text)
     unit = "line" if by_line else "item"
 
     def locate(row: tabular.Row, col: int) -> tuple[int, int] | None:
         value = by_number[row.number].get(headers[col])
-        if decoded:
-            if not isinstance(value, str):
-                return None
-            body = no_surrogates(value.strip())
+        if _escaped(text, value):
             label = f"{unit} {row.number}" + (f", {headers[col]}" if len(text_cols) > 1 else "")
-            return blocks.add(label, body)
+            return blocks.add(label, no_surrogates(value.strip()))
         return _span(text, value) if isinstance(value, _Str) else None
 
     responses = tabular.build_responses(headers, rows, layout, locate, options, header_is_question=False)
-    return (blocks.text() if decoded else text), responses, problems
+    return (blocks.text() if len(blocks.parts) > 1 else text), responses, problems
 
 
 def _plain(value: Any) -> Any:

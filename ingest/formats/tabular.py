@@ -5,6 +5,11 @@ organisation, respondent type, location, question/topic, timestamp, ...) and fre
 Each non-empty (row, free-text column) cell becomes one response whose question is the column
 header (or, for a single free-text column, a question/topic column or ``options.question``).
 The JSON reader reuses the column planning below for its record fields.
+
+A CSV's text is the file itself (responses are spans of it), followed, for each free-text cell
+holding a doubled quote ("", which is one quote), by a labelled block of the cell's value
+("[row 7, Comment]", as XLSX text is made), which is that response's span. Rows wider than ``MAX_COLUMNS`` and cells longer than
+``MAX_FIELD_CHARS`` are refused as the parser reaches them (FH-E113, FH-E114).
 """
 
 from __future__ import annotations
@@ -438,7 +443,7 @@ def parse_csv(text: str, delim: str, filename: str) -> list[tuple[int, list[Cell
     """Records as (row number, cells), each cell with its raw content span in ``text``.
 
     Quoted cells span the content between the quotes (doubled quotes left as they are in the
-    file); the value has them unescaped. Raises FH-E110 on an unterminated quote, text after a
+    file); the value has them unescaped (and the reader then builds its text from the values). Raises FH-E110 on an unterminated quote, text after a
     closing quote, or a NUL byte; FH-E113 on a record with more than ``MAX_COLUMNS`` cells and
     FH-E114 on a cell longer than ``MAX_FIELD_CHARS``, as soon as the parser reaches them.
     """
@@ -556,14 +561,23 @@ class CsvReader:
         columns = [[r.values[i] for r in rows] for i in range(len(headers))]
         layout = plan_columns(headers, columns, options, filename)
 
+        # A doubled quote ("") inside a free-text cell is one quote: such a cell's value follows
+        # the file's text as a labelled block, so that what is stored is what the cell says.
+        blocks = TextBlocks(text)
+
         def locate(row: Row, col: int) -> tuple[int, int] | None:
             cell = spans.get((row.number, col))
-            return trim(text, cell[1], cell[2]) if cell else None
+            if cell is None:
+                return None
+            if '""' in text[cell[1] : cell[2]]:
+                return blocks.add(f"row {row.number}, {headers[col]}", row.values[col].strip())
+            return trim(text, cell[1], cell[2])
 
         kept, problems = drop_moderated(headers, rows, options)
         responses = build_responses(headers, kept, layout, locate, options)
         if not responses:
             raise IngestError("FH-E140", "no non-empty free-text cells", file=filename)
+        text = blocks.text() if len(blocks.parts) > 1 else text
         return ParseResult(text=text, format=self.name, responses=responses, problems=notes + problems)
 
 
