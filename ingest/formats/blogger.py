@@ -12,8 +12,8 @@ import re
 
 from fairhearing.errors import IngestError
 from ingest.formats.base import ReadOptions, decode_text
-from ingest.formats.numbered import cut_truncation, item_points, lines, trim
 from ingest.model import ParsedResponse, ParseResult, Problem
+from ingest.text_patterns import BULLET_ITEM, cut_truncation, item_points, lines, trim
 
 _COUNT = re.compile(r"^[ \t]*(\d+)[ \t]+comments?:[ \t\r]*$", re.M | re.I)
 _COMMENT = re.compile(r"(?P<indent>[ \t]*)(?P<num>\d+)\.(?:[ \t\r]+|$)")
@@ -27,7 +27,6 @@ _DATE = re.compile(
     r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,? )?\d{1,2} [A-Z][a-z]+,? \d{4}"
     r"|(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,? )?[A-Z][a-z]+ \d{1,2},? \d{4}"
 )
-_BULLET = re.compile(r"[ \t]*[-•*][ \t]+(?P<body>\S)")
 _ADDRESS = re.compile(r"@(?P<name>[^\s,:;]+)[,:;]?")
 
 
@@ -163,7 +162,7 @@ class BlogThreadReader:
         r.meta["number"] = meta["number"]
         if addressed:
             r.meta["addressed_to"] = addressed
-        r.points = item_points(text, start, end, _BULLET, numbered=False)
+        r.points = item_points(text, start, end, BULLET_ITEM, numbered=False)
         result.responses.append(r)
         return True
 

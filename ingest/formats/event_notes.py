@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 
 from fairhearing.errors import IngestError
 from ingest.formats.base import ReadOptions, decode_text
-from ingest.formats.numbered import cut_truncation, lines, trim
 from ingest.model import ParsedResponse, ParseResult, Span
+from ingest.text_patterns import BULLET_ITEM, cut_truncation, lines, trim
 
 _HEADING = re.compile(r"[ \t]*(#{1,6})[ \t]+(?P<name>.*?)[ \t#]*$")
-_BULLET = re.compile(r"(?P<indent>[ \t]*)[-*•][ \t]+(?P<body>\S)")
 _QUESTION_HEADING = re.compile(r"(?:specific )?question\s*[–—:-]\s*(?P<q>\S.*)", re.I)
 _ENDS_ITEM = ";.!?:"
 
@@ -54,7 +53,7 @@ class EventNotesReader:
             return 0.0
         text = data[:65536].decode("utf-8", errors="replace")
         heads = sum(1 for ls, le in lines(text, 0, len(text)) if _HEADING.fullmatch(text, ls, le))
-        bullets = sum(1 for ls, le in lines(text, 0, len(text)) if _BULLET.match(text, ls, le))
+        bullets = sum(1 for ls, le in lines(text, 0, len(text)) if BULLET_ITEM.match(text, ls, le))
         if heads >= 2 and bullets >= 5:
             return 0.75
         return 0.45 if heads >= 1 and bullets >= 3 else 0.0
@@ -81,7 +80,7 @@ class EventNotesReader:
                 blank_before = True
                 continue
             heading = _HEADING.fullmatch(text, ls, le)
-            bullet = _BULLET.match(text, ls, le)
+            bullet = BULLET_ITEM.match(text, ls, le)
             if heading:
                 flush()
                 level, name = len(heading.group(1)), _clean_heading(heading.group("name"))

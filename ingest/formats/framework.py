@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from fairhearing.errors import IngestError
 from ingest.formats.base import ReadOptions, decode_text
 from ingest.model import ParsedComponent, ParsedFramework, ParsedPrinciple, ParsedResponse, ParseResult
+from ingest.text_patterns import BULLET_ITEM
 
 _SUPERSCRIPTS = "¹²³⁴⁵⁶⁷⁸⁹⁰"
-_BULLET = re.compile(r"^(?P<indent>[ \t]*)[-•*–]\s+(?=\S)")
 _PAGE_NUMBER = re.compile(r"^\d{1,3}$")
 _FOOTNOTE = re.compile(rf"^[{_SUPERSCRIPTS}]+\s")
 _TOC = re.compile(r"\t\s*\d+\s*$")
@@ -61,7 +61,7 @@ def _lines(text: str) -> list[_Line]:
         stripped = raw.strip()
         start = line_start + len(raw) - len(raw.lstrip())
         line = _Line(start, start + len(stripped), stripped, "text")
-        bullet = _BULLET.match(raw)
+        bullet = BULLET_ITEM.match(raw)
         if not stripped:
             line.kind = "blank"
         elif _PAGE_NUMBER.match(stripped):

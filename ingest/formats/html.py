@@ -17,8 +17,8 @@ from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
 from fairhearing.errors import IngestError
 from ingest.formats.base import ReadOptions
-from ingest.formats.tabular import word_count
 from ingest.model import ParsedResponse, ParseResult
+from ingest.text_patterns import word_count
 
 _SKIP_TAGS = {
     "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed", "head",

@@ -14,7 +14,7 @@ from collections import Counter
 
 from fairhearing.errors import IngestError
 from ingest.formats.base import ReadOptions
-from ingest.formats.docx import letter_response, split_lines
+from ingest.letters import letter_response, split_lines
 from ingest.model import ParsedResponse, ParseResult
 from ingest.text_patterns import BLOCK, has_text
 

@@ -25,7 +25,7 @@ from fairhearing.errors import IngestError
 from ingest.formats import archive
 from ingest.formats.base import ReadOptions, TextBlocks, bomless_utf16, decode_text, wide_encoding
 from ingest.model import ParsedResponse, ParseResult, Problem
-from ingest.text_patterns import has_text, strip_invisible
+from ingest.text_patterns import cjk_count, has_text, strip_invisible, word_count
 
 FIELDS = ("author", "organisation", "respondent_type", "location", "question")
 
@@ -120,14 +120,6 @@ class Profile:
         return self.nonempty < 20 or self.distinct >= 0.2 * self.nonempty
 
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
-
-
-def word_count(value: str) -> int:
-    """Whitespace-separated words, counting each CJK character as a word."""
-    return len(value.split()) + len(_CJK.findall(value))
-
-
 def profile(values: Sequence[str]) -> Profile:
     filled = [v.strip() for v in values if not is_blank(v)]
     if not filled:
@@ -139,7 +131,7 @@ def profile(values: Sequence[str]) -> Profile:
         nonempty=len(filled),
         distinct=len(distinct),
         long_share=long / len(distinct),
-        mean_len=sum(len(v) + 2 * len(_CJK.findall(v)) for v in filled) / len(filled),
+        mean_len=sum(len(v) + 2 * cjk_count(v) for v in filled) / len(filled),
         type_share=typed / len(filled),
     )
 
