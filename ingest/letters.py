@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ingest.formats.base import ReadOptions
 from ingest.model import ParsedResponse, Span
-from ingest.text_patterns import LIST_ITEM, ORG_WORDS, ROLE_WORDS, SALUTATION, SIGN_OFF_LINE, has_text
+from ingest.text_patterns import LIST_ITEM, ORG_WORDS, ROLE_WORDS, SALUTATION, SIGN_OFF_LINE, has_text, trim
 
 _ON_BEHALF = re.compile(r"^\s*(?:on\s+behalf\s+of|for\s+and\s+on\s+behalf\s+of)\s+(.+?)\s*$", re.I)
 _AT_ORG = re.compile(r"^.*\s(at|of)\s+((?:the\s+)?[A-Z].+)$")
@@ -35,15 +35,6 @@ def split_lines(text: str, items: set[int] | None = None) -> list[Line]:
         out.append(Line(pos, pos + len(line), item))
         pos += len(line) + 1
     return out
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
-    seg = text[start:end]
-    inner = seg.strip()
-    if not inner:
-        return None
-    s = start + len(seg) - len(seg.lstrip())
-    return s, s + len(inner)
 
 
 def _is_name(line: str) -> bool:
@@ -103,7 +94,7 @@ def letter_response(text: str, lines: list[Line], options: ReadOptions) -> Parse
     body = lines[first:last]
     if not body:
         return None
-    span = _trim(text, body[0].start, body[-1].end)
+    span = trim(text, body[0].start, body[-1].end)
     if span is None or not has_text(text[span[0] : span[1]]):
         return None
     author, organisation = parse_signoff(signoff) if signoff else (None, None)
@@ -129,7 +120,7 @@ def _points(text: str, body: list[Line]) -> list[Span] | None:
         marker = LIST_ITEM.match(text, ln.start, ln.end) if ln.is_item else None
         if marker:
             start = marker.end()
-        span = _trim(text, start, ln.end)
+        span = trim(text, start, ln.end)
         if span:
             points.append(Span(*span))
     return points

@@ -7,13 +7,13 @@ import datetime as dt
 import io
 from pathlib import Path
 
-import openpyxl
 import pytest
 
 from fairhearing.errors import IngestError
 from ingest.formats.base import ReadOptions
 from ingest.formats.tabular import READERS, clean_headers, plan_columns
 from ingest.model import ParseResult
+from tests.fuzz_files import xlsx_bytes as _workbook
 from tests.reader_checks import assert_spans
 
 CSV, XLSX = READERS
@@ -321,18 +321,6 @@ def test_csv_sniff() -> None:
 
 
 # --- XLSX ----------------------------------------------------------------------------------
-
-
-def _workbook(sheets: dict[str, list[list[object]]]) -> bytes:
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
-    for title, rows in sheets.items():
-        ws = wb.create_sheet(title)
-        for row in rows:
-            ws.append(row)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
 
 
 def test_xlsx_survey() -> None:

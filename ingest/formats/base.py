@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import re
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Protocol
 
 from fairhearing.errors import IngestError
@@ -26,13 +27,50 @@ class ReadOptions:
     include_moderated: bool = False  # keep rows the source's moderators rejected (Polis moderated = -1)
 
 
+class Tier(float, Enum):
+    """How sure a reader's ``sniff`` is that bytes are its format, strongest first.
+
+    Detection picks the highest tier; among equal tiers the reader listed first in
+    ``ingest.formats._MODULES`` wins. The order, and what earns each tier:
+
+    1. ``CERTAIN``: magic bytes or a binary format's own extension; a codebook's own header.
+    2. ``STRONG``: the format's own extension, or structure only this format has (numbered
+       "N. Name says:" headers, a framework's lettered components).
+    3. ``MARKUP``: an HTML doctype or ``<html>`` at the start, without the extension.
+    4. ``CONTAINER``: a zip holding the format's parts; a comment page's closing notice.
+    5. ``OUTLINE``: two or more headings over five or more bullets (event notes).
+    6. ``LIKELY``: most of the structure (two JSON objects a line, a comment-count line).
+    7. ``PLAUSIBLE``: some of it (a JSON bracket, two numbered headers, a lead-in line).
+    8. ``SOME``: a heading over three bullets.
+    9. ``TABLE``: consistent delimited columns without a CSV extension.
+    10. ``HINT``: a few tags, or a codebook header over too many rows.
+    11. ``TEXT``: a text file's extension.
+    12. ``ANY_TEXT``: anything without NUL bytes (plain text is the last resort).
+    13. ``NONE``: not this format.
+    """
+
+    CERTAIN = 0.95
+    STRONG = 0.9
+    MARKUP = 0.85
+    CONTAINER = 0.8
+    OUTLINE = 0.75
+    LIKELY = 0.6
+    PLAUSIBLE = 0.5
+    SOME = 0.45
+    TABLE = 0.35
+    HINT = 0.3
+    TEXT = 0.2
+    ANY_TEXT = 0.05
+    NONE = 0.0
+
+
 class Reader(Protocol):
-    """A format: ``sniff`` scores how likely the bytes are this format (0..1); ``read`` parses."""
+    """A format: ``sniff`` says how sure it is the bytes are this format (a ``Tier``); ``read`` parses."""
 
     name: str
     binary: bool
 
-    def sniff(self, data: bytes, filename: str) -> float: ...
+    def sniff(self, data: bytes, filename: str) -> Tier: ...
 
     def read(self, data: bytes, filename: str, options: ReadOptions) -> ParseResult: ...
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from fairhearing.errors import IngestError
-from ingest.formats.base import ReadOptions, decode_text
+from ingest.formats.base import ReadOptions, Tier, decode_text
 from ingest.model import ParsedResponse, ParseResult, Problem
 from ingest.text_patterns import BULLET_ITEM, cut_truncation, item_points, lines, trim
 
@@ -38,15 +38,15 @@ class BlogThreadReader:
     name = "blog-thread"
     binary = False
 
-    def sniff(self, data: bytes, filename: str) -> float:
+    def sniff(self, data: bytes, filename: str) -> Tier:
         if b"\x00" in data[:4096]:
-            return 0.0
+            return Tier.NONE
         text = data[:65536].decode("utf-8", errors="replace")
         numbered = sum(1 for ls, le in lines(text, 0, len(text)) if _COMMENT.match(text, ls, le))
         chrome = text.count("ReplyDelete")
         if numbered >= 1 and chrome >= 1:
-            return 0.9
-        return 0.6 if numbered >= 2 and _COUNT.search(text) else 0.0
+            return Tier.STRONG
+        return Tier.LIKELY if numbered >= 2 and _COUNT.search(text) else Tier.NONE
 
     def read(self, data: bytes, filename: str, options: ReadOptions) -> ParseResult:
         text = decode_text(data, filename, options.encoding)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from fairhearing.errors import IngestError
 from ingest.formats import archive
-from ingest.formats.base import ReadOptions
+from ingest.formats.base import ReadOptions, Tier
 from ingest.letters import letter_response, split_lines
 from ingest.model import ParseResult
 
@@ -111,10 +111,10 @@ class DocxReader:
     name = "docx"
     binary = True
 
-    def sniff(self, data: bytes, filename: str) -> float:
+    def sniff(self, data: bytes, filename: str) -> Tier:
         if filename.lower().endswith(".docx"):
-            return 0.95
-        return 0.8 if data.startswith(b"PK") and b"word/" in data[:65536] else 0.0
+            return Tier.CERTAIN
+        return Tier.CONTAINER if data.startswith(b"PK") and b"word/" in data[:65536] else Tier.NONE
 
     def read(self, data: bytes, filename: str, options: ReadOptions) -> ParseResult:
         import docx

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from fairhearing.errors import IngestError
-from ingest.formats.base import ReadOptions, decode_text, line_of
+from ingest.formats.base import ReadOptions, Tier, decode_text, line_of
 from ingest.model import ParsedResponse, ParseResult, Problem, Span
 from ingest.text_patterns import BULLET_ITEM, NUMBERED_ITEM, TRUNCATION
 
@@ -395,13 +395,13 @@ class FlattenedCommentsReader:
     name = "flattened-comments"
     binary = False
 
-    def sniff(self, data: bytes, filename: str) -> float:
+    def sniff(self, data: bytes, filename: str) -> Tier:
         head = data[:200_000]
         if CLOSED_MARKER.encode() not in head or b"ReplyDelete" in head:
-            return 0.0
+            return Tier.NONE
         if re.search(rb"(?m)^\s*\d+\.\s+.{1,120}\bsays:\s*$", head):
-            return 0.0
-        return 0.8
+            return Tier.NONE
+        return Tier.CONTAINER
 
     def read(self, data: bytes, filename: str, options: ReadOptions) -> ParseResult:
         text = decode_text(data, filename, options.encoding)

@@ -24,8 +24,9 @@ from typing import Any
 
 from fairhearing.errors import IngestError
 from ingest.formats import tabular
-from ingest.formats.base import ReadOptions, TextBlocks, decode_text, no_surrogates
+from ingest.formats.base import ReadOptions, TextBlocks, Tier, decode_text, no_surrogates
 from ingest.model import ParsedResponse, ParseResult, Problem
+from ingest.text_patterns import trim
 
 _TEXT_NAMES = ("text", "body", "comment", "response", "answer", "content", "message")
 _LIST_KEYS = ("responses", "comments", "submissions", "answers", "items", "data", "results", "records")
@@ -170,7 +171,7 @@ def _span(text: str, value: _Str) -> tuple[int, int] | None:
     trail = _EDGE_TRAIL.search(text, start, end)
     if trail:
         end = trail.start()
-    return tabular.trim(text, start, end)
+    return trim(text, start, end)
 
 
 def _responses(
@@ -245,11 +246,11 @@ class JsonReader:
     name = "json"
     binary = False
 
-    def sniff(self, data: bytes, filename: str) -> float:
+    def sniff(self, data: bytes, filename: str) -> Tier:
         if filename.lower().endswith(".json"):
-            return 0.9
+            return Tier.STRONG
         head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
-        return 0.5 if head[:1] in (b"[", b"{") else 0.0
+        return Tier.PLAUSIBLE if head[:1] in (b"[", b"{") else Tier.NONE
 
     def read(self, data: bytes, filename: str, options: ReadOptions) -> ParseResult:
         text = decode_text(data, filename, options.encoding)
@@ -274,13 +275,13 @@ class JsonLinesReader:
     name = "jsonl"
     binary = False
 
-    def sniff(self, data: bytes, filename: str) -> float:
+    def sniff(self, data: bytes, filename: str) -> Tier:
         if filename.lower().endswith((".jsonl", ".ndjson")):
-            return 0.9
+            return Tier.STRONG
         lines = [ln.strip() for ln in data[:8192].split(b"\n") if ln.strip()][:3]
         if len(lines) >= 2 and all(ln.startswith(b"{") and ln.endswith(b"}") for ln in lines[:2]):
-            return 0.6
-        return 0.0
+            return Tier.LIKELY
+        return Tier.NONE
 
     def read(self, data: bytes, filename: str, options: ReadOptions) -> ParseResult:
         text = decode_text(data, filename, options.encoding)

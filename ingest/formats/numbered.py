@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from fairhearing.errors import IngestError
-from ingest.formats.base import ReadOptions, decode_text
+from ingest.formats.base import ReadOptions, Tier, decode_text
 from ingest.model import ParsedResponse, ParseResult, Problem
 from ingest.text_patterns import NUMBERED_ITEM, SIGN_OFF_WORDS, cut_truncation, item_points, lines, trim
 
@@ -79,11 +79,11 @@ class NumberedCommentsReader:
     name = "numbered-comments"
     binary = False
 
-    def sniff(self, data: bytes, filename: str) -> float:
+    def sniff(self, data: bytes, filename: str) -> Tier:
         if b"\x00" in data[:4096]:
-            return 0.0
+            return Tier.NONE
         n = len(_HEADER.findall(data[:65536].decode("utf-8", errors="replace")))
-        return 0.9 if n >= 3 else 0.5 if n == 2 else 0.0
+        return Tier.STRONG if n >= 3 else Tier.PLAUSIBLE if n == 2 else Tier.NONE
 
     def read(self, data: bytes, filename: str, options: ReadOptions) -> ParseResult:
         text = decode_text(data, filename, options.encoding)

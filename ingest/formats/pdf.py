@@ -13,7 +13,7 @@ import re
 from collections import Counter
 
 from fairhearing.errors import IngestError
-from ingest.formats.base import ReadOptions
+from ingest.formats.base import ReadOptions, Tier
 from ingest.letters import letter_response, split_lines
 from ingest.model import ParsedResponse, ParseResult
 from ingest.text_patterns import BLOCK, has_text
@@ -83,10 +83,10 @@ class PdfDocumentReader:
     name = "pdf"
     binary = True
 
-    def sniff(self, data: bytes, filename: str) -> float:
+    def sniff(self, data: bytes, filename: str) -> Tier:
         if data.startswith(b"%PDF") or b"%PDF-" in data[:1024]:
-            return 0.95
-        return 0.5 if filename.lower().endswith(".pdf") else 0.0
+            return Tier.CERTAIN
+        return Tier.PLAUSIBLE if filename.lower().endswith(".pdf") else Tier.NONE
 
     def read(self, data: bytes, filename: str, options: ReadOptions) -> ParseResult:
         pages, title = _extract(data, filename)

@@ -7,7 +7,7 @@ invisible characters is no response.
 from __future__ import annotations
 
 from fairhearing.errors import IngestError
-from ingest.formats.base import ReadOptions, decode_text
+from ingest.formats.base import ReadOptions, Tier, decode_text
 from ingest.model import ParsedResponse, ParseResult, Problem
 from ingest.text_patterns import blocks
 
@@ -16,10 +16,10 @@ class PlainTextReader:
     name = "text"
     binary = False
 
-    def sniff(self, data: bytes, filename: str) -> float:
+    def sniff(self, data: bytes, filename: str) -> Tier:
         if b"\x00" in data[:4096]:
-            return 0.0
-        return 0.2 if filename.lower().endswith((".txt", ".text", ".md", "")) else 0.05
+            return Tier.NONE
+        return Tier.TEXT if filename.lower().endswith((".txt", ".text", ".md", "")) else Tier.ANY_TEXT
 
     def read(self, data: bytes, filename: str, options: ReadOptions) -> ParseResult:
         notes: list[Problem] = []

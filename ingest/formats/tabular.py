@@ -23,9 +23,9 @@ from typing import Any
 
 from fairhearing.errors import IngestError
 from ingest.formats import archive
-from ingest.formats.base import ReadOptions, TextBlocks, bomless_utf16, decode_text, wide_encoding
+from ingest.formats.base import ReadOptions, TextBlocks, Tier, bomless_utf16, decode_text, wide_encoding
 from ingest.model import ParsedResponse, ParseResult, Problem
-from ingest.text_patterns import cjk_count, has_text, strip_invisible, word_count
+from ingest.text_patterns import cjk_count, has_text, strip_invisible, trim, word_count
 
 FIELDS = ("author", "organisation", "respondent_type", "location", "question")
 
@@ -379,16 +379,6 @@ def clean_headers(raw: Sequence[str]) -> list[str]:
     return out
 
 
-def trim(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """[start, end) without surrounding whitespace; None when nothing is left."""
-    seg = text[start:end]
-    inner = seg.strip()
-    if not inner:
-        return None
-    s = start + (len(seg) - len(seg.lstrip()))
-    return s, s + len(inner)
-
-
 # --- CSV -----------------------------------------------------------------------------------
 
 _DELIMS = (",", "\t", ";", "|")
@@ -522,11 +512,11 @@ class CsvReader:
     name = "csv"
     binary = False
 
-    def sniff(self, data: bytes, filename: str) -> float:
+    def sniff(self, data: bytes, filename: str) -> Tier:
         if filename.lower().endswith((".csv", ".tsv", ".tab")):
-            return 0.9
+            return Tier.STRONG
         if b"\x00" in data[:4096]:
-            return 0.0
+            return Tier.NONE
         sample = data[:16384].decode("utf-8", "replace")
         if len(data) > 16384:
             sample = sample[: sample.rfind("\n") + 1]
@@ -536,9 +526,9 @@ class CsvReader:
         except IngestError:  # the sample may cut a quoted cell; judge by lines instead
             records = [[(c, 0, 0) for c in ln.split(delim)] for ln in _sample_lines(sample)]
         if len(records) < 3 or len(records[0]) < 2 or any(len(c[0]) > 200 for c in records[0]):
-            return 0.0
+            return Tier.NONE
         same = sum(1 for cells in records if len(cells) == len(records[0]))
-        return 0.35 if same >= 0.8 * len(records) else 0.0
+        return Tier.TABLE if same >= Tier.CONTAINER * len(records) else Tier.NONE
 
     def read(self, data: bytes, filename: str, options: ReadOptions) -> ParseResult:
         if b"\x00" in data and wide_encoding(data, options.encoding) is None and not bomless_utf16(data):
@@ -707,10 +697,10 @@ class XlsxReader:
     name = "xlsx"
     binary = True
 
-    def sniff(self, data: bytes, filename: str) -> float:
+    def sniff(self, data: bytes, filename: str) -> Tier:
         if filename.lower().endswith((".xlsx", ".xlsm")):
-            return 0.95
-        return 0.8 if data.startswith(b"PK") and b"xl/" in data[:65536] else 0.0
+            return Tier.CERTAIN
+        return Tier.CONTAINER if data.startswith(b"PK") and b"xl/" in data[:65536] else Tier.NONE
 
     def read(self, data: bytes, filename: str, options: ReadOptions) -> ParseResult:
         blocks = TextBlocks()
