@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from fairhearing.errors import IngestError
+from ingest.columns import clean_headers, plan_columns
 from ingest.formats.base import ReadOptions
-from ingest.formats.tabular import READERS, clean_headers, plan_columns
+from ingest.formats.tabular import READERS
 from ingest.model import ParseResult
 from tests.fuzz_files import xlsx_bytes as _workbook
 from tests.reader_checks import assert_spans

@@ -3,7 +3,7 @@ object per line.
 
 The text field is detected by name (text, body, comment, response, answer, content, message)
 or, failing that, as the longest string field; the other fields are classified like spreadsheet
-columns (see ``tabular``). A text given as a list of strings is one response, its strings joined
+columns (see ``ingest.columns``). A text given as a list of strings is one response, its strings joined
 by blank lines.
 
 Offsets point at the content of the text field's JSON string literal in the file, between its
@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from fairhearing.errors import IngestError
-from ingest.formats import tabular
+from ingest import columns
 from ingest.formats.base import ReadOptions, TextBlocks, Tier, decode_text, no_surrogates
 from ingest.model import ParsedResponse, ParseResult, Problem
 from ingest.text_patterns import trim
@@ -146,7 +146,7 @@ def _text_field(headers: list[str], records: list[dict[str, Any]]) -> str | None
     candidates = [h for h in headers if len(strings[h]) >= max(1, len(records) // 2)]
     for name in _TEXT_NAMES:
         for h in candidates:
-            words = tabular.norm_name(h.rsplit(".", 1)[-1]).split()
+            words = columns.norm_name(h.rsplit(".", 1)[-1]).split()
             if words and words[-1] == name:
                 return h
     if not candidates:
@@ -198,33 +198,33 @@ def _responses(
     headers = list(dict.fromkeys(k for _, r in records for k in r))
     dicts = [r for _, r in records]
     if options.text_columns:
-        fields = [headers[tabular.resolve(c, headers, filename)] for c in options.text_columns]
+        fields = [headers[columns.resolve(c, headers, filename)] for c in options.text_columns]
     else:
         found = _text_field(headers, dicts)
         if found is None:
             raise IngestError("FH-E111", "no text field found in the JSON records", file=filename)
         fields = [found]
     rows = [
-        tabular.Row(number, [_cell(r.get(h)) for h in headers], [_plain(r.get(h)) for h in headers])
+        columns.Row(number, [_cell(r.get(h)) for h in headers], [_plain(r.get(h)) for h in headers])
         for number, r in records
     ]
-    columns = [[row.values[i] for row in rows] for i in range(len(headers))]
-    layout = tabular.plan_columns(
-        headers, columns, dataclasses.replace(options, text_columns=fields), filename
+    by_column = [[row.values[i] for row in rows] for i in range(len(headers))]
+    layout = columns.plan_columns(
+        headers, by_column, dataclasses.replace(options, text_columns=fields), filename
     )
     by_number = dict(records)
     text_cols = [headers.index(f) for f in fields]
     blocks = TextBlocks(text)
     unit = "line" if by_line else "item"
 
-    def locate(row: tabular.Row, col: int) -> tuple[int, int] | None:
+    def locate(row: columns.Row, col: int) -> tuple[int, int] | None:
         value = by_number[row.number].get(headers[col])
         if _escaped(text, value):
             label = f"{unit} {row.number}" + (f", {headers[col]}" if len(text_cols) > 1 else "")
             return blocks.add(label, no_surrogates(value.strip()))
         return _span(text, value) if isinstance(value, _Str) else None
 
-    responses = tabular.build_responses(headers, rows, layout, locate, options, header_is_question=False)
+    responses = columns.build_responses(headers, rows, layout, locate, options, header_is_question=False)
     return (blocks.text() if len(blocks.parts) > 1 else text), responses, problems
 
 
