@@ -443,6 +443,22 @@ def _pdf_cases() -> list[Case]:
             ),
             expect=["\n\n".join(ANSWERS)],
         ),
+        Case(
+            "pdf-alike-pages.pdf",
+            pdf_bytes([[f"Our members rated the service {n} out of 5 this year."] for n in (2, 3, 1)]),
+            expect=[" ".join(f"Our members rated the service {n} out of 5 this year." for n in (2, 3, 1))],
+        ),
+        Case(
+            "pdf-footer-last-page.pdf",
+            pdf_bytes(
+                [
+                    ["Response to the consultation", ANSWERS[0], "Page 1 of 3"],
+                    ["Response to the consultation", ANSWERS[1], "Page 2 of 3"],
+                    ["Response to the consultation", ANSWERS[2], "Page 3 of 3"],
+                ]
+            ),
+            expect=[" ".join(ANSWERS)],
+        ),
         Case("pdf-truncated.pdf", pdf_bytes([[ANSWERS[0]]])[:60], code="FH-E131"),
     ]
 

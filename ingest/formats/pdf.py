@@ -30,7 +30,11 @@ def _edge_key(line: str) -> str:
 
 
 def clean_pages(pages: list[str]) -> list[str]:
-    """Pages without repeated headers/footers and bare page numbers at their edges."""
+    """Pages without repeated headers/footers and bare page numbers at their edges.
+
+    A line repeated at the edge of most pages is a running header or footer, unless it is all the
+    text its page has (pages of one line each, alike but for their numbers, are content).
+    """
     split = [[ln.rstrip() for ln in page.splitlines()] for page in pages]
 
     def edges(lines: list[str]) -> list[int]:
@@ -43,7 +47,10 @@ def clean_pages(pages: list[str]) -> list[str]:
     repeated = {k for k, n in counts.items() if len(pages) >= 2 and n >= max(2, (len(pages) + 1) // 2)}
     out: list[str] = []
     for lines in split:
-        drop = {i for i in edges(lines) if _edge_key(lines[i]) in repeated or _PAGE_NUMBER.match(lines[i])}
+        numbers = {i for i in edges(lines) if _PAGE_NUMBER.match(lines[i])}
+        drop = numbers | {i for i in edges(lines) if _edge_key(lines[i]) in repeated}
+        if not any(ln.strip() for i, ln in enumerate(lines) if i not in drop):
+            drop = numbers  # a page's only text is its content, however alike the pages look
         kept = [ln for i, ln in enumerate(lines) if i not in drop]
         out.append("\n".join(kept).strip("\n"))
     return [page for page in out if page.strip()]
