@@ -39,6 +39,13 @@ MAX_FIELD_CHARS = 1_000_000  # a longer CSV cell is refused (FH-E114): no answer
 MAX_COLUMNS = 16_384  # Excel's own limit (column XFD); a wider row is refused (FH-E113)
 
 
+def too_wide(filename: str, row: int, count: str, where: str) -> IngestError:
+    """FH-E113 for a row with ``count`` columns, over ``MAX_COLUMNS``."""
+    return IngestError(
+        "FH-E113", f"row {row} has {count} columns (limit {MAX_COLUMNS}; {where})", file=filename, row=row
+    )
+
+
 # --- CSV -----------------------------------------------------------------------------------
 
 _DELIMS = (",", "\t", ";", "|")
@@ -120,11 +127,8 @@ def parse_csv(text: str, delim: str, filename: str) -> list[tuple[int, list[Cell
                     row=row,
                 )
             if len(cells) > MAX_COLUMNS:
-                raise IngestError(
-                    "FH-E113",
-                    f"row {row} has more than {MAX_COLUMNS} columns (line {text.count(chr(10), 0, pos) + 1})",
-                    file=filename,
-                    row=row,
+                raise too_wide(
+                    filename, row, f"more than {MAX_COLUMNS}", f"line {text.count(chr(10), 0, pos) + 1}"
                 )
             if pos >= n:
                 break
@@ -309,12 +313,7 @@ def _xlsx_sheets(
                     if number > MAX_XLSX_ROWS:
                         break
                     if len(found) > MAX_COLUMNS:
-                        raise IngestError(
-                            "FH-E113",
-                            f"sheet {title!r} row {number} has {len(found)} columns (limit {MAX_COLUMNS})",
-                            file=filename,
-                            row=number,
-                        )
+                        raise too_wide(filename, number, str(len(found)), f"sheet {title!r}")
                     values = list(found)
                     for col, v in enumerate(values, start=1):
                         formula = formulas.get(title, {}).get((number, col)) if v is None else None
