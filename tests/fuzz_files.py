@@ -10,6 +10,7 @@ PDF) from plain lists of answers so that hypothesis can generate random variants
 from __future__ import annotations
 
 import codecs
+import html
 import io
 import json
 import random
@@ -505,4 +506,9 @@ def write_answers(fmt: str, answers: list[str]) -> tuple[str, bytes]:
         ).encode()
     if fmt == "text":
         return "answers.txt", "\n\n".join(answers).encode()
+    if fmt == "html":
+        paras = "".join(f"<p>{html.escape(a)}</p>\n" for a in answers)
+        return "answers.html", f"<html><body><main>\n{paras}</main></body></html>".encode()
+    if fmt == "docx":
+        return "answers.docx", docx_bytes(answers)
     raise ValueError(fmt)
