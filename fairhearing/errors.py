@@ -14,6 +14,8 @@ CODES: dict[str, str] = {
     "FH-E110": "malformed CSV row",
     "FH-E111": "spreadsheet has no usable free-text column",
     "FH-E112": "named column does not exist",
+    "FH-E113": "a row has more columns than the limit (16,384, Excel's own)",
+    "FH-E114": "a field (cell) is longer than the limit",
     "FH-E120": "malformed JSON / JSONL",
     "FH-E130": "archive (DOCX/XLSX) is corrupt or unsafe (zip bomb)",
     "FH-E131": "PDF could not be read",

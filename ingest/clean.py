@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 
 from ingest.identifiers import identifier_spans
+from ingest.text_patterns import INVISIBLE
 
 # Source character -> clean replacement (every key is one code point).
 _REPLACE: dict[str, str] = {
@@ -32,8 +33,15 @@ _REPLACE: dict[str, str] = {
     **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
     "\u2026": "...",
 }
-_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
-_SPECIAL = re.compile(r"(\s+)|([" + _ZERO_WIDTH + r"])|([" + "".join(_REPLACE) + r"])")
+_ZERO_WIDTH = INVISIBLE
+_ZW = re.escape(_ZERO_WIDTH)
+# Runs of whitespace and zero-width characters, except a lone " " between two visible characters
+# (which stays as it is: most text is words and single spaces, and these need no work), and the
+# characters replaced one by one.
+_SPECIAL = re.compile(
+    rf"(?<![\s{_ZW}])(\A[\s{_ZW}]+|[\s{_ZW}]+\Z|(?! (?![\s{_ZW}]))[\s{_ZW}]+)"
+    r"|([" + "".join(_REPLACE) + r"])"
+)
 
 
 def clean_char(ch: str) -> str:
@@ -69,11 +77,13 @@ def normalise(text: str) -> tuple[str, list[int]]:
     for m in _SPECIAL.finditer(text):
         if m.start() > pos:
             emit(text[pos : m.start()], range(pos, m.start()))
-        if m.group(1) is not None:
-            if space_at is None:
-                space_at = m.start()
-        elif m.group(3) is not None:
-            piece = _REPLACE[m.group(3)]
+        run = m.group(1)
+        if run is not None:
+            first = next((i for i, ch in enumerate(run) if ch.isspace()), None)
+            if first is not None and space_at is None:
+                space_at = m.start() + first
+        else:
+            piece = _REPLACE[m.group(2)]
             emit(piece, [m.start()] * len(piece))
         pos = m.end()
     if pos < len(text):

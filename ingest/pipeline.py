@@ -9,6 +9,7 @@ Afterwards duplicate and campaign groups are recomputed across the whole databas
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,17 @@ class IngestReport:
     error: str | None = None
 
 
+def display_path(path: str | Path) -> str:
+    """A path as text that can be stored: bytes that are not UTF-8 (a file name from another
+    system) shown as ``\\xff`` escapes instead of the lone surrogates Python reads them as."""
+    text = str(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("utf-8", "backslashreplace")
+    return text
+
+
 def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, str]]:
     """(file, source name) for files named directly and files under folders.
 
@@ -59,17 +71,17 @@ def iter_files(paths: Iterable[Path]) -> Iterator[tuple[Path, str]]:
             for f in sorted(path.rglob("*")):
                 rel = f.relative_to(path)
                 if f.is_file() and not any(p.startswith(".") for p in rel.parts) and f.name not in SKIP_NAMES:
-                    yield f, rel.as_posix()
+                    yield f, display_path(rel.as_posix())
         else:
-            yield path, path.name
+            yield path, display_path(path.name)
 
 
 def read_bytes(path: Path, max_bytes: int) -> bytes:
-    name = path.name
+    name = display_path(path.name)
     try:
         size = path.stat().st_size
     except OSError as e:
-        raise IngestError("FH-E100", f"cannot read: {e.strerror}", file=str(path)) from None
+        raise IngestError("FH-E100", f"cannot read: {e.strerror}", file=display_path(path)) from None
     if size > max_bytes:
         raise IngestError(
             "FH-E102", f"{size} bytes is over the limit of {max_bytes} (raise --max-mb)", file=name
@@ -107,13 +119,14 @@ def prepare(parsed: ParseResult, options: ReadOptions, name: str = "") -> list[P
         who = respondents.infer_respondent(r.author, r.organisation, raw)
         spans = points.split_points(text, r.start, r.end, r.points)
         private = clean.redact_spans(raw)  # found once in the whole response, shared with its points
+        clean_text = clean.display_text(raw, private)
         out.append(
             PreparedResponse(
                 idx=idx,
                 start=r.start,
                 end=r.end,
                 text=raw,
-                clean_text=clean.display_text(raw, private),
+                clean_text=clean_text,
                 fields=_fields(r, who, parsed.question or options.question, parsed.format, name),
                 reply_to_idx=r.reply_to,
                 points=[
@@ -121,7 +134,9 @@ def prepare(parsed: ParseResult, options: ReadOptions, name: str = "") -> list[P
                         s.start,
                         s.end,
                         text[s.start : s.end],
-                        clean.display_text(
+                        clean_text
+                        if (s.start, s.end) == (r.start, r.end)
+                        else clean.display_text(
                             text[s.start : s.end],
                             clean.spans_within(private, s.start - r.start, s.end - r.start),
                         ),
@@ -173,14 +188,14 @@ def ingest_file(
     A failure leaves no trace: not even a new consultation is created.
     """
     options = options or ReadOptions()
-    name = name or path.name
+    name = name or display_path(path.name)
     try:
         data = read_bytes(path, options.max_bytes)
         sha = hashlib.sha256(data).hexdigest()
         found = find_consultation(db, consultation)
         old = existing_source(db, found, name) if found is not None else None
         if old and old[1] == sha:
-            return IngestReport(file=str(path), status="unchanged")
+            return IngestReport(file=display_path(path), status="unchanged")
         parsed = parse_file(data, name, fmt, options)
         prepared = prepare(parsed, options, name)
         with write_tx(db):
@@ -190,7 +205,7 @@ def ingest_file(
                 db,
                 consultation=cid,
                 name=name,
-                path=str(path),
+                path=display_path(path),
                 sha256=sha,
                 size=len(data),
                 parsed=parsed,
@@ -202,9 +217,9 @@ def ingest_file(
     except FairhearingError as e:
         if e.file is None:
             e.file = name
-        return IngestReport(file=str(path), status="failed", error=str(e))
+        return IngestReport(file=display_path(path), status="failed", error=str(e))
     return IngestReport(
-        file=str(path),
+        file=display_path(path),
         status="replaced" if old else "added",
         format=parsed.format,
         responses=len(prepared),

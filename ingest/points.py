@@ -31,15 +31,12 @@ from __future__ import annotations
 import re
 
 from ingest.model import Span
+from ingest.text_patterns import LIST_ITEM
 
 SHORT_WORDS = 6
 MAX_SENTENCES = 5
 JACCARD_MIN = 0.04
 
-_ITEM = re.compile(
-    r"[ \t]*(?:\d{1,3}[.)]|[a-zA-Z]\)|[a-z]\.|(?:[ivx]{1,5})[.)]|\((?:\d{1,3}|[a-zA-Z]|[ivx]{1,5})\)"
-    r"|[-\u2022*\u2013\u2014\u00b7\u25aa\u25e6\u2023\u25cf\u25a0])[ \t]+(?=\S)"
-)
 _LINE = re.compile(r"[^\n]*\n?")
 _LOWER_START = re.compile(r"[ \t]*[a-z]")
 _WRAP_END = re.compile(r"[.!?:;…]['\"’”)\]]*[ \t]*$")
@@ -171,7 +168,7 @@ def _blocks(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
         if not line.strip():
             blank_since = True
             continue
-        item = _ITEM.match(line)
+        item = LIST_ITEM.match(line)
         if item:
             blocks.append([ls + item.end(), le, "item"])
             prev_kind = "item"

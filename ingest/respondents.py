@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ingest.text_patterns import ORG_WORDS, ROLE_WORDS
+
 CHARITY = "charity"
 LOCAL_AUTHORITY = "local authority"
 PROVIDER = "provider"
@@ -74,17 +76,6 @@ _KIND_RULES: list[tuple[str, re.Pattern[str]]] = [
     (EMPLOYER, re.compile(r"\b(?:employers?|business)\b", re.I)),
 ]
 
-# Words that make a name an organisation's rather than a person's.
-_ORG_WORDS = re.compile(
-    r"\b(?:ltd|limited|plc|llp|cic|group|trust|foundation|charity|council|borough|county|department"
-    r"|government|office|ministry|jobcentre|university|college|school|academy|housing|homes"
-    r"|association|federation|coalition|network|forum|confederation|alliance|chamber|union"
-    r"|youth|action|community|centre|center|services|society|partnership|partnerships|project"
-    r"|institute|agency|agencies|enterprise|enterprises|works|solutions|support|people|club"
-    r"|church|company|advice|care|initiative|employment|skills|training|consortium|board"
-    r"|commission|committee|team|industries|international|uk|consulting|consultancy|providers?)\b",
-    re.I,
-)
 _ORG_SUBSTRINGS = re.compile(
     r"network|trust|council|foundation|charity|housing|association|federation|coalition|forum"
     r"|college|university|youth|training|group|ltd|plc",
@@ -151,12 +142,6 @@ _ORG_VOICE = re.compile(
     r"(?:deliver|provid|run|employ|work\swith|work\sin|support|offer|engag|represent|operat|manag|host)",
     re.I,
 )
-_ROLE = re.compile(
-    r"\b(?:manager|officer|director|chief|executive|head|co-?ordinator|adviser|advisor|consultant"
-    r"|chair|chairman|chairwoman|secretary|lead|worker|founder|trustee|ceo|president|partner"
-    r"|administrator|analyst|assistant|specialist|physiotherapist|volunteer)\b",
-    re.I,
-)
 
 
 def classify_org(*descriptions: str | None) -> str | None:
@@ -172,7 +157,7 @@ def classify_org(*descriptions: str | None) -> str | None:
 def is_person_name(s: str) -> bool:
     """Two or three capitalised name words ("Mary Conroy", "J. Smith"), no organisation word."""
     tokens = s.split()
-    if not 2 <= len(tokens) <= 3 or _ORG_WORDS.search(s):
+    if not 2 <= len(tokens) <= 3 or ORG_WORDS.search(s):
         return False
     return all(_NAME_TOKEN.fullmatch(t) and t.lower().rstrip(".") not in _NOT_NAMES for t in tokens)
 
@@ -180,7 +165,7 @@ def is_person_name(s: str) -> bool:
 def looks_like_org(s: str) -> bool:
     """An organisation-like name: an organisation word, an acronym, or a handle containing one."""
     s = s.strip()
-    if _ORG_WORDS.search(s):
+    if ORG_WORDS.search(s):
         return True
     if re.fullmatch(r"[A-Z][A-Z0-9&]{2,9}", s):
         return True
@@ -209,13 +194,15 @@ def split_signature(line: str) -> tuple[str, str | None, str | None] | None:
     if not is_person_name(name):
         return None
     last = rest[-1]
-    if not last[0].isupper() or (_ROLE.search(last) and not _ORG_WORDS.search(last)):
-        if not _ROLE.search(last):
+    if not last[0].isupper() or (ROLE_WORDS.search(last) and not ORG_WORDS.search(last)):
+        if not ROLE_WORDS.search(last):
             return None
         m = _ORG_OF.search(last)  # "physiotherapist and founder of INS"
         return name, ", ".join(rest), (m.group("org") if m else None)
     # "Name, Organisation" needs an organisation-like name; "Name, Role, Organisation" a role
-    if not _TITLE.fullmatch(last) or not (looks_like_org(last) or any(_ROLE.search(p) for p in rest[:-1])):
+    if not _TITLE.fullmatch(last) or not (
+        looks_like_org(last) or any(ROLE_WORDS.search(p) for p in rest[:-1])
+    ):
         return None
     return name, ", ".join(rest[:-1]) or None, last
 

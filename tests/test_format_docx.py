@@ -12,7 +12,8 @@ import pytest
 from fairhearing.errors import IngestError
 from ingest.formats import archive
 from ingest.formats.base import ReadOptions
-from ingest.formats.docx import READER, parse_signoff
+from ingest.formats.docx import READER
+from ingest.letters import parse_signoff
 from ingest.model import ParseResult
 
 

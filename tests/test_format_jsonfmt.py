@@ -37,12 +37,14 @@ def _spans_ok(res: ParseResult) -> list[str]:
 
 
 def test_json_list_with_wrapper_and_escapes() -> None:
+    """Escapes are decoded: an escaped text follows the file as a labelled block of its value."""
     data = json.dumps({"consultation": "x", "responses": RECORDS}, indent=2).encode()
     res = JSON.read(data, "export.json", ReadOptions())
-    assert res.text == data.decode() and res.format == "json"
+    assert res.text.startswith(data.decode() + "\n\n[item 1]\n") and res.format == "json"
+    assert res.responses[2].end < len(data)  # a text without escapes is still a span of the file
     assert _spans_ok(res) == [
-        'Contracts must run for \\"at least\\" seven years.\\nOtherwise nobody invests.',
-        "Caf\\u00e9 staff need Sunday cover.",
+        'Contracts must run for "at least" seven years.\nOtherwise nobody invests.',
+        "Café staff need Sunday cover.",
         "Advisers should have smaller caseloads.",
     ]
     first, second, last = res.responses
@@ -57,13 +59,14 @@ def test_json_words_match_the_decoded_value() -> None:
     data = json.dumps(RECORDS, ensure_ascii=False).encode()
     res = JSON.read(data, "export.json", ReadOptions(question="What should change?"))
     for r, rec in zip(res.responses, [RECORDS[0], RECORDS[1], RECORDS[3]], strict=True):
-        raw = res.text[r.start : r.end]
-        assert json.loads(f'"{raw}"') == rec["comment"].strip()
+        assert res.text[r.start : r.end] == rec["comment"].strip()
         assert r.question == "What should change?"
 
 
 def test_jsonl_offsets_and_line_numbers() -> None:
-    lines = [json.dumps(r, ensure_ascii=False) for r in RECORDS]
+    """Without escapes in the texts, offsets point into the file itself."""
+    plain = [{**RECORDS[0], "comment": "Contracts must run for seven years."}, *RECORDS[1:]]
+    lines = [json.dumps(r, ensure_ascii=False) for r in plain]
     text = lines[0] + "\n\n" + "\n".join(lines[1:]) + "\n"
     res = JSONL.read(text.encode(), "export.jsonl", ReadOptions())
     assert res.text == text

@@ -103,7 +103,7 @@ def test_bad_file_leaves_database_untouched(tmp_path):
     ingest_paths(db, [SEEDS / "000_8ef29a6578c7ff4a.txt"])
     before = db.execute("SELECT COUNT(*), SUM(length(clean_text)) FROM responses").fetchone()
     bad = tmp_path / "bad.txt"
-    bad.write_bytes(b"caf\xe9 au lait\nline two\n")
+    bad.write_bytes(b"caf\xe9 \x81\x8d\x9d au lait\nline two\n")  # not UTF-8, nor cp1252/Latin-1 text
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
     binary = tmp_path / "blob.txt"

@@ -1,8 +1,9 @@
 """Format readers, and detection of which one fits a file.
 
 Each module below exposes ``READER``, an object with ``name``, ``binary``, ``sniff`` and
-``read`` (see ``base.Reader``). Detection picks the highest ``sniff`` score; ``--format``
-overrides it.
+``read`` (see ``base.Reader``). Detection picks the highest ``sniff`` tier (``base.Tier``, whose
+docstring gives the order); ``--format`` overrides it. Readers share patterns through
+``ingest.text_patterns``, never through each other.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import importlib
 
 from fairhearing.errors import IngestError
-from ingest.formats.base import Reader, ReadOptions, for_sniffing
+from ingest.formats.base import Reader, ReadOptions, Tier, for_sniffing
 
 _MODULES = (
     "numbered",
@@ -62,4 +63,4 @@ def detect(data: bytes, filename: str) -> Reader:
     return best[1]
 
 
-__all__ = ["Reader", "ReadOptions", "detect", "get_reader", "readers"]
+__all__ = ["Reader", "ReadOptions", "Tier", "detect", "get_reader", "readers"]

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Protocol
 
 from fairhearing.errors import IngestError
-from ingest.model import ParseResult
+from ingest.model import ParseResult, Problem
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 
@@ -25,13 +27,50 @@ class ReadOptions:
     include_moderated: bool = False  # keep rows the source's moderators rejected (Polis moderated = -1)
 
 
+class Tier(float, Enum):
+    """How sure a reader's ``sniff`` is that bytes are its format, strongest first.
+
+    Detection picks the highest tier; among equal tiers the reader listed first in
+    ``ingest.formats._MODULES`` wins. The order, and what earns each tier:
+
+    1. ``CERTAIN``: magic bytes or a binary format's own extension; a codebook's own header.
+    2. ``STRONG``: the format's own extension, or structure only this format has (numbered
+       "N. Name says:" headers, a framework's lettered components).
+    3. ``MARKUP``: an HTML doctype or ``<html>`` at the start, without the extension.
+    4. ``CONTAINER``: a zip holding the format's parts; a comment page's closing notice.
+    5. ``OUTLINE``: two or more headings over five or more bullets (event notes).
+    6. ``LIKELY``: most of the structure (two JSON objects a line, a comment-count line).
+    7. ``PLAUSIBLE``: some of it (a JSON bracket, two numbered headers, a lead-in line).
+    8. ``SOME``: a heading over three bullets.
+    9. ``TABLE``: consistent delimited columns without a CSV extension.
+    10. ``HINT``: a few tags, or a codebook header over too many rows.
+    11. ``TEXT``: a text file's extension.
+    12. ``ANY_TEXT``: anything without NUL bytes (plain text is the last resort).
+    13. ``NONE``: not this format.
+    """
+
+    CERTAIN = 0.95
+    STRONG = 0.9
+    MARKUP = 0.85
+    CONTAINER = 0.8
+    OUTLINE = 0.75
+    LIKELY = 0.6
+    PLAUSIBLE = 0.5
+    SOME = 0.45
+    TABLE = 0.35
+    HINT = 0.3
+    TEXT = 0.2
+    ANY_TEXT = 0.05
+    NONE = 0.0
+
+
 class Reader(Protocol):
-    """A format: ``sniff`` scores how likely the bytes are this format (0..1); ``read`` parses."""
+    """A format: ``sniff`` says how sure it is the bytes are this format (a ``Tier``); ``read`` parses."""
 
     name: str
     binary: bool
 
-    def sniff(self, data: bytes, filename: str) -> float: ...
+    def sniff(self, data: bytes, filename: str) -> Tier: ...
 
     def read(self, data: bytes, filename: str, options: ReadOptions) -> ParseResult: ...
 
@@ -92,11 +131,15 @@ def for_sniffing(data: bytes) -> bytes:
     return data.decode(codec, "replace").encode("utf-8") if codec else data
 
 
-def decode_text(data: bytes, filename: str, encoding: str = "utf-8") -> str:
+def decode_text(
+    data: bytes, filename: str, encoding: str = "utf-8", notes: list[Problem] | None = None
+) -> str:
     """Decode text bytes, raising a clear error with the line of the first bad byte.
 
     UTF-16/32 (by BOM or by ``encoding``) is decoded before looking for NULs, which in
-    byte-oriented text mean a binary file.
+    byte-oriented text mean a binary file. With ``notes`` given, text that is not the UTF-8 asked
+    for is decoded as cp1252/Latin-1 when ``detect_single_byte`` is confident, saying so in
+    ``notes``; anything else is still refused.
     """
     wide = wide_encoding(data, encoding)
     if wide is not None:
@@ -124,6 +167,15 @@ def decode_text(data: bytes, filename: str, encoding: str = "utf-8") -> str:
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as e:
+        guess = detect_single_byte(data) if notes is not None and _is_utf8(encoding) else None
+        if guess is not None:
+            notes.append(
+                Problem(
+                    f"not valid UTF-8 (byte {e.start}); decoded as {guess} (detected), as spreadsheet programs "
+                    "save it; pass --encoding to choose another"
+                )
+            )
+            return data.decode(guess)
         line = data[: e.start].count(b"\n") + 1
         raise IngestError(
             "FH-E104",
@@ -131,6 +183,63 @@ def decode_text(data: bytes, filename: str, encoding: str = "utf-8") -> str:
             file=filename,
             line=line,
         ) from None
+
+
+class TextBlocks:
+    """Extracted text built of labelled blocks, one per response (spreadsheet cells, decoded JSON
+    strings): ``add`` appends ``[label]`` and the body, and returns the body's span. With a
+    ``prefix`` (a file's own text) the blocks follow it, after a blank line."""
+
+    def __init__(self, prefix: str = "") -> None:
+        self.parts: list[str] = [prefix + "\n\n"] if prefix else []
+        self.length = len(self.parts[0]) if prefix else 0
+
+    def add(self, label: str, body: str) -> tuple[int, int]:
+        head = f"[{' '.join(label.split())}]\n"
+        self.parts.append(f"{head}{body}\n\n")
+        start = self.length + len(head)
+        self.length += len(self.parts[-1])
+        return start, start + len(body)
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def no_surrogates(value: str) -> str:
+    """``value`` with lone surrogates (JSON's ``"\\ud800"``) as U+FFFD: they cannot be stored as UTF-8."""
+    return _SURROGATE.sub("\ufffd", value)
+
+
+SINGLE_BYTE = ("cp1252", "latin_1", "iso8859_15")  # what spreadsheet programs save "CSV" as
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _is_utf8(encoding: str) -> bool:
+    return _known(encoding) and codecs.lookup(encoding).name == "utf-8"
+
+
+def detect_single_byte(data: bytes) -> str | None:
+    """The Western single-byte encoding of ``data`` when charset-normalizer names one with little
+    chaos and the decoded text reads as text (no control characters, at most a fifth non-ASCII);
+    None otherwise, so that garbage stays refused."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data, cp_isolation=list(SINGLE_BYTE)).best()
+    if best is None or best.chaos > 0.2:
+        return None
+    codec = codecs.lookup(best.encoding).name
+    try:
+        text = data.decode(codec)
+    except UnicodeDecodeError:
+        return None
+    if not text or _CONTROL.search(text):
+        return None
+    if sum(1 for ch in text if ord(ch) > 127) > 0.2 * len(text):
+        return None
+    return "cp1252" if codec == "cp1252" else codec
 
 
 def line_of(text: str, offset: int) -> int:

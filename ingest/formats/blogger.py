@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 
 from fairhearing.errors import IngestError
-from ingest.formats.base import ReadOptions, decode_text
-from ingest.formats.numbered import cut_truncation, item_points, lines, trim
+from ingest.formats.base import ReadOptions, Tier, decode_text
 from ingest.model import ParsedResponse, ParseResult, Problem
+from ingest.text_patterns import BULLET_ITEM, cut_truncation, item_points, lines, trim
 
 _COUNT = re.compile(r"^[ \t]*(\d+)[ \t]+comments?:[ \t\r]*$", re.M | re.I)
 _COMMENT = re.compile(r"(?P<indent>[ \t]*)(?P<num>\d+)\.(?:[ \t\r]+|$)")
@@ -27,7 +27,6 @@ _DATE = re.compile(
     r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,? )?\d{1,2} [A-Z][a-z]+,? \d{4}"
     r"|(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,? )?[A-Z][a-z]+ \d{1,2},? \d{4}"
 )
-_BULLET = re.compile(r"[ \t]*[-•*][ \t]+(?P<body>\S)")
 _ADDRESS = re.compile(r"@(?P<name>[^\s,:;]+)[,:;]?")
 
 
@@ -39,15 +38,15 @@ class BlogThreadReader:
     name = "blog-thread"
     binary = False
 
-    def sniff(self, data: bytes, filename: str) -> float:
+    def sniff(self, data: bytes, filename: str) -> Tier:
         if b"\x00" in data[:4096]:
-            return 0.0
+            return Tier.NONE
         text = data[:65536].decode("utf-8", errors="replace")
         numbered = sum(1 for ls, le in lines(text, 0, len(text)) if _COMMENT.match(text, ls, le))
         chrome = text.count("ReplyDelete")
         if numbered >= 1 and chrome >= 1:
-            return 0.9
-        return 0.6 if numbered >= 2 and _COUNT.search(text) else 0.0
+            return Tier.STRONG
+        return Tier.LIKELY if numbered >= 2 and _COUNT.search(text) else Tier.NONE
 
     def read(self, data: bytes, filename: str, options: ReadOptions) -> ParseResult:
         text = decode_text(data, filename, options.encoding)
@@ -163,7 +162,7 @@ class BlogThreadReader:
         r.meta["number"] = meta["number"]
         if addressed:
             r.meta["addressed_to"] = addressed
-        r.points = item_points(text, start, end, _BULLET, numbered=False)
+        r.points = item_points(text, start, end, BULLET_ITEM, numbered=False)
         result.responses.append(r)
         return True
 

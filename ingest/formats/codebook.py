@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from fairhearing.errors import IngestError
-from ingest.formats.base import ReadOptions, decode_text
+from ingest.formats.base import ReadOptions, Tier, decode_text
 from ingest.model import ParsedComponent, ParsedFramework, ParsedPrinciple, ParseResult
 
 GROUP_KEYS = ("group", "theme", "category", "component")
@@ -123,14 +123,14 @@ class CodebookCsvReader:
     name = "codebook-csv"
     binary = False
 
-    def sniff(self, data: bytes, filename: str) -> float:
+    def sniff(self, data: bytes, filename: str) -> Tier:
         if b"\x00" in data[:4096] or not filename.lower().endswith((".csv", ".tsv", ".txt")):
-            return 0.0
+            return Tier.NONE
         text = data[:65536].decode("utf-8", errors="replace").lstrip("\ufeff")
         header = _split_header(_first_line(text), _delimiter(text, filename))
         if not all(_header_columns(header)):
-            return 0.0
-        return 0.95 if data.count(b"\n") <= MAX_SNIFF_ROWS else 0.3
+            return Tier.NONE
+        return Tier.CERTAIN if data.count(b"\n") <= MAX_SNIFF_ROWS else Tier.HINT
 
     def read(self, data: bytes, filename: str, options: ReadOptions) -> ParseResult:
         text = decode_text(data, filename, options.encoding)
@@ -213,14 +213,14 @@ class CodebookYamlReader:
     name = "codebook-yaml"
     binary = False
 
-    def sniff(self, data: bytes, filename: str) -> float:
+    def sniff(self, data: bytes, filename: str) -> Tier:
         if not filename.lower().endswith((".yml", ".yaml")):
-            return 0.0
+            return Tier.NONE
         try:
             groups, _ = _yaml_groups(yaml.safe_load(data.decode("utf-8", errors="replace")))
         except yaml.YAMLError:
-            return 0.0
-        return 0.9 if groups and all(isinstance(items, list) for _, items in groups) else 0.0
+            return Tier.NONE
+        return Tier.STRONG if groups and all(isinstance(items, list) for _, items in groups) else Tier.NONE
 
     def read(self, data: bytes, filename: str, options: ReadOptions) -> ParseResult:
         text = decode_text(data, filename, options.encoding)

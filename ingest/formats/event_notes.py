@@ -12,12 +12,11 @@ import re
 from dataclasses import dataclass, field
 
 from fairhearing.errors import IngestError
-from ingest.formats.base import ReadOptions, decode_text
-from ingest.formats.numbered import cut_truncation, lines, trim
+from ingest.formats.base import ReadOptions, Tier, decode_text
 from ingest.model import ParsedResponse, ParseResult, Span
+from ingest.text_patterns import BULLET_ITEM, cut_truncation, lines, trim
 
 _HEADING = re.compile(r"[ \t]*(#{1,6})[ \t]+(?P<name>.*?)[ \t#]*$")
-_BULLET = re.compile(r"(?P<indent>[ \t]*)[-*•][ \t]+(?P<body>\S)")
 _QUESTION_HEADING = re.compile(r"(?:specific )?question\s*[–—:-]\s*(?P<q>\S.*)", re.I)
 _ENDS_ITEM = ";.!?:"
 
@@ -49,15 +48,15 @@ class EventNotesReader:
     name = "event-notes"
     binary = False
 
-    def sniff(self, data: bytes, filename: str) -> float:
+    def sniff(self, data: bytes, filename: str) -> Tier:
         if b"\x00" in data[:4096]:
-            return 0.0
+            return Tier.NONE
         text = data[:65536].decode("utf-8", errors="replace")
         heads = sum(1 for ls, le in lines(text, 0, len(text)) if _HEADING.fullmatch(text, ls, le))
-        bullets = sum(1 for ls, le in lines(text, 0, len(text)) if _BULLET.match(text, ls, le))
+        bullets = sum(1 for ls, le in lines(text, 0, len(text)) if BULLET_ITEM.match(text, ls, le))
         if heads >= 2 and bullets >= 5:
-            return 0.75
-        return 0.45 if heads >= 1 and bullets >= 3 else 0.0
+            return Tier.OUTLINE
+        return Tier.SOME if heads >= 1 and bullets >= 3 else Tier.NONE
 
     def read(self, data: bytes, filename: str, options: ReadOptions) -> ParseResult:
         text = decode_text(data, filename, options.encoding)
@@ -81,7 +80,7 @@ class EventNotesReader:
                 blank_before = True
                 continue
             heading = _HEADING.fullmatch(text, ls, le)
-            bullet = _BULLET.match(text, ls, le)
+            bullet = BULLET_ITEM.match(text, ls, le)
             if heading:
                 flush()
                 level, name = len(heading.group(1)), _clean_heading(heading.group("name"))

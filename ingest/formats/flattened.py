@@ -15,8 +15,9 @@ import re
 from dataclasses import dataclass, field
 
 from fairhearing.errors import IngestError
-from ingest.formats.base import ReadOptions, decode_text, line_of
+from ingest.formats.base import ReadOptions, Tier, decode_text, line_of
 from ingest.model import ParsedResponse, ParseResult, Problem, Span
+from ingest.text_patterns import BULLET_ITEM, NUMBERED_ITEM, TRUNCATION
 
 CLOSED_MARKER = "Comments on this page are now closed."
 
@@ -31,15 +32,13 @@ _VERBS = re.compile(
 _NOT_NAME = set("The This That These Our We It In For As If At On Hi Hello Dear Thanks".split())
 _NOT_ORG = _NOT_NAME | {"I", "They", "There", "Those", "He", "She", "You", "Many", "Some", "All", "Most"}
 _SIGNATURE = re.compile(rf"^(?P<name>{_NAME})(?P<rest>(?:,\s*[^,.?!]{{2,70}}){{1,4}})\.?$")
-_TRUNCATION = re.compile(r"\s*(?:…|\.\.\.)?\s*\[truncated[^\]]*\]\s*$", re.I)
+_TRUNCATION = re.compile(rf"\s*{TRUNCATION.pattern}\s*$", re.I)  # a marker ending the paragraph
 _NOTICE = re.compile(
     r"^(?:[\w ]{1,40} )?(?:would like to thank (?:all|everyone|those)\b.*\b(?:comment|post|contribut)"
     r"|This discussion is now closed\b)",
     re.I,
 )
 _NOTICE_CONT = re.compile(r"^We will (?:consider|review|read|publish)\b.*\b(?:comments|summary|responses)\b")
-_NUMBERED = re.compile(r"^(\d{1,2})[.)]\s+(?=\S)")
-_BULLET = re.compile(r"^[•●▪◦*–-]\s+(?=\S)")
 _ADDRESS_LINE = re.compile(
     r"^(?:For|To|Dear|FAO:?|Attn:?)\s+(?:(?:Professor|Prof\.?|Dr\.?|Mr\.?|Mrs\.?|Ms\.?|Sir|Lord|Lady|"
     r"Minister)\s+)?[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*[^.?!]*$"
@@ -205,8 +204,8 @@ def _classify(text: str, start: int, end: int, prev: Para | None) -> Para:
         para.kind = "notice_cont"
     elif _NOTICE.search(text):
         para.kind = "notice"
-    elif m := _NUMBERED.match(text) or _BULLET.match(text):
-        para.kind = "numbered" if m.re is _NUMBERED else "bullet"
+    elif m := NUMBERED_ITEM.match(text) or BULLET_ITEM.match(text):
+        para.kind = "numbered" if m.re is NUMBERED_ITEM else "bullet"
         para.item_start = start + m.end()
     elif _ADDRESS_LINE.match(text) and len(text) <= 120:
         para.kind = "address_line"
@@ -396,13 +395,13 @@ class FlattenedCommentsReader:
     name = "flattened-comments"
     binary = False
 
-    def sniff(self, data: bytes, filename: str) -> float:
+    def sniff(self, data: bytes, filename: str) -> Tier:
         head = data[:200_000]
         if CLOSED_MARKER.encode() not in head or b"ReplyDelete" in head:
-            return 0.0
+            return Tier.NONE
         if re.search(rb"(?m)^\s*\d+\.\s+.{1,120}\bsays:\s*$", head):
-            return 0.0
-        return 0.8
+            return Tier.NONE
+        return Tier.CONTAINER
 
     def read(self, data: bytes, filename: str, options: ReadOptions) -> ParseResult:
         text = decode_text(data, filename, options.encoding)

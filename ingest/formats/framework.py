@@ -15,11 +15,11 @@ import re
 from dataclasses import dataclass
 
 from fairhearing.errors import IngestError
-from ingest.formats.base import ReadOptions, decode_text
+from ingest.formats.base import ReadOptions, Tier, decode_text
 from ingest.model import ParsedComponent, ParsedFramework, ParsedPrinciple, ParsedResponse, ParseResult
+from ingest.text_patterns import BULLET_ITEM
 
 _SUPERSCRIPTS = "¹²³⁴⁵⁶⁷⁸⁹⁰"
-_BULLET = re.compile(r"^(?P<indent>[ \t]*)[-•*–]\s+(?=\S)")
 _PAGE_NUMBER = re.compile(r"^\d{1,3}$")
 _FOOTNOTE = re.compile(rf"^[{_SUPERSCRIPTS}]+\s")
 _TOC = re.compile(r"\t\s*\d+\s*$")
@@ -61,7 +61,7 @@ def _lines(text: str) -> list[_Line]:
         stripped = raw.strip()
         start = line_start + len(raw) - len(raw.lstrip())
         line = _Line(start, start + len(stripped), stripped, "text")
-        bullet = _BULLET.match(raw)
+        bullet = BULLET_ITEM.match(raw)
         if not stripped:
             line.kind = "blank"
         elif _PAGE_NUMBER.match(stripped):
@@ -331,14 +331,14 @@ class FrameworkReader:
     name = "framework"
     binary = False
 
-    def sniff(self, data: bytes, filename: str) -> float:
+    def sniff(self, data: bytes, filename: str) -> Tier:
         if b"\x00" in data[:4096]:
-            return 0.0
+            return Tier.NONE
         text = data[:500_000].decode("utf-8", errors="replace")
         led = re.findall(r"(?m)^Principles:?[ \t]*\r?\n(?:[ \t]*\r?\n)*[ \t]*[-•*–][ \t]", text)
         if len(led) >= 2:
-            return 0.9
-        return 0.5 if led else 0.0
+            return Tier.STRONG
+        return Tier.PLAUSIBLE if led else Tier.NONE
 
     def read(self, data: bytes, filename: str, options: ReadOptions) -> ParseResult:
         text = decode_text(data, filename, options.encoding)

@@ -16,9 +16,9 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import Comment, Declaration, Doctype, ProcessingInstruction
 
 from fairhearing.errors import IngestError
-from ingest.formats.base import ReadOptions
-from ingest.formats.tabular import word_count
+from ingest.formats.base import ReadOptions, Tier
 from ingest.model import ParsedResponse, ParseResult
+from ingest.text_patterns import word_count
 
 _SKIP_TAGS = {
     "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed", "head",
@@ -272,14 +272,14 @@ class HtmlReader:
     name = "html"
     binary = False
 
-    def sniff(self, data: bytes, filename: str) -> float:
+    def sniff(self, data: bytes, filename: str) -> Tier:
         if filename.lower().endswith((".html", ".htm", ".xhtml")):
-            return 0.9
+            return Tier.STRONG
         head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
         if head.startswith((b"<!doctype html", b"<html")):
-            return 0.85
+            return Tier.MARKUP
         sample = data[:4096].lower()
-        return 0.3 if any(tag in sample for tag in (b"<body", b"<div", b"<p>", b"</p>")) else 0.0
+        return Tier.HINT if any(tag in sample for tag in (b"<body", b"<div", b"<p>", b"</p>")) else Tier.NONE
 
     def read(self, data: bytes, filename: str, options: ReadOptions) -> ParseResult:
         encoding = None if options.encoding.lower() in ("utf-8", "utf8") else options.encoding

@@ -3,8 +3,14 @@ object per line.
 
 The text field is detected by name (text, body, comment, response, answer, content, message)
 or, failing that, as the longest string field; the other fields are classified like spreadsheet
-columns (see ``tabular``). Offsets point at the content of the text field's JSON string literal
-in the file, between its quotes; escapes stay as they are in the file.
+columns (see ``ingest.columns``). A text given as a list of strings is one response, its strings joined
+by blank lines.
+
+Offsets point at the content of the text field's JSON string literal in the file, between its
+quotes. A text whose literal holds an escape (``\\u00e9``, ``\\n``, ``\\"``) or that comes from a
+list follows the file's text as a labelled block of the decoded string (``[item 3]`` or
+``[line 3]``, as for spreadsheets), and that block is its span: what is stored and shown is what
+the JSON says. Lone surrogates (``"\\ud800"``), which cannot be stored, become U+FFFD.
 """
 
 from __future__ import annotations
@@ -17,9 +23,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from fairhearing.errors import IngestError
-from ingest.formats import tabular
-from ingest.formats.base import ReadOptions, decode_text
+from ingest import columns
+from ingest.formats.base import ReadOptions, TextBlocks, Tier, decode_text, no_surrogates
 from ingest.model import ParsedResponse, ParseResult, Problem
+from ingest.text_patterns import trim
 
 _TEXT_NAMES = ("text", "body", "comment", "response", "answer", "content", "message")
 _LIST_KEYS = ("responses", "comments", "submissions", "answers", "items", "data", "results", "records")
@@ -41,6 +48,10 @@ def _scanstring(s: str, end: int, strict: bool = True) -> tuple[_Str, int]:
     out = _Str(value)
     out.start, out.end = end, stop - 1
     return out, stop
+
+
+class _Joined(str):
+    """A text given as a list of strings, joined: it has no single span in the file."""
 
 
 class _SpanDecoder(json.JSONDecoder):
@@ -99,12 +110,15 @@ def _jsonl(text: str, filename: str) -> Iterator[tuple[int, Any]]:
 
 
 def _flatten(obj: dict[str, Any], prefix: str = "", depth: int = 0) -> dict[str, Any]:
-    """Nested objects as dotted keys (``author.name``); lists are left out."""
+    """Nested objects as dotted keys (``author.name``); a list of strings as one string (its items
+    joined by blank lines); other lists are left out."""
     out: dict[str, Any] = {}
     for key, value in obj.items():
         name = f"{prefix}{key}"
         if isinstance(value, dict) and depth < MAX_FLATTEN_DEPTH:
             out.update(_flatten(value, f"{name}.", depth + 1))
+        elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            out[name] = _Joined("\n\n".join(v.strip() for v in value if v.strip()))
         elif not isinstance(value, dict | list):
             out[name] = value
     return out
@@ -132,7 +146,7 @@ def _text_field(headers: list[str], records: list[dict[str, Any]]) -> str | None
     candidates = [h for h in headers if len(strings[h]) >= max(1, len(records) // 2)]
     for name in _TEXT_NAMES:
         for h in candidates:
-            words = tabular.norm_name(h.rsplit(".", 1)[-1]).split()
+            words = columns.norm_name(h.rsplit(".", 1)[-1]).split()
             if words and words[-1] == name:
                 return h
     if not candidates:
@@ -145,7 +159,7 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return no_surrogates(str(value))
 
 
 def _span(text: str, value: _Str) -> tuple[int, int] | None:
@@ -157,13 +171,14 @@ def _span(text: str, value: _Str) -> tuple[int, int] | None:
     trail = _EDGE_TRAIL.search(text, start, end)
     if trail:
         end = trail.start()
-    return tabular.trim(text, start, end)
+    return trim(text, start, end)
 
 
 def _responses(
     text: str, entries: list[tuple[int, Any]], filename: str, options: ReadOptions, by_line: bool
-) -> tuple[list[ParsedResponse], list[Problem]]:
-    """Responses from (number, item) entries, numbered by line (JSON Lines) or position (JSON).
+) -> tuple[str, list[ParsedResponse], list[Problem]]:
+    """The text and responses from (number, item) entries, numbered by line (JSON Lines) or
+    position (JSON): the file's text, or decoded blocks when a response's literal holds an escape.
 
     Items that are neither objects nor strings are reported as problems.
     """
@@ -183,42 +198,59 @@ def _responses(
     headers = list(dict.fromkeys(k for _, r in records for k in r))
     dicts = [r for _, r in records]
     if options.text_columns:
-        fields = [headers[tabular.resolve(c, headers, filename)] for c in options.text_columns]
+        fields = [headers[columns.resolve(c, headers, filename)] for c in options.text_columns]
     else:
         found = _text_field(headers, dicts)
         if found is None:
             raise IngestError("FH-E111", "no text field found in the JSON records", file=filename)
         fields = [found]
     rows = [
-        tabular.Row(number, [_cell(r.get(h)) for h in headers], [_plain(r.get(h)) for h in headers])
+        columns.Row(number, [_cell(r.get(h)) for h in headers], [_plain(r.get(h)) for h in headers])
         for number, r in records
     ]
-    columns = [[row.values[i] for row in rows] for i in range(len(headers))]
-    layout = tabular.plan_columns(
-        headers, columns, dataclasses.replace(options, text_columns=fields), filename
+    by_column = [[row.values[i] for row in rows] for i in range(len(headers))]
+    layout = columns.plan_columns(
+        headers, by_column, dataclasses.replace(options, text_columns=fields), filename
     )
     by_number = dict(records)
+    text_cols = [headers.index(f) for f in fields]
+    blocks = TextBlocks(text)
+    unit = "line" if by_line else "item"
 
-    def locate(row: tabular.Row, col: int) -> tuple[int, int] | None:
+    def locate(row: columns.Row, col: int) -> tuple[int, int] | None:
         value = by_number[row.number].get(headers[col])
+        if _escaped(text, value):
+            label = f"{unit} {row.number}" + (f", {headers[col]}" if len(text_cols) > 1 else "")
+            return blocks.add(label, no_surrogates(value.strip()))
         return _span(text, value) if isinstance(value, _Str) else None
 
-    return tabular.build_responses(headers, rows, layout, locate, options, header_is_question=False), problems
+    responses = columns.build_responses(headers, rows, layout, locate, options, header_is_question=False)
+    return (blocks.text() if len(blocks.parts) > 1 else text), responses, problems
 
 
 def _plain(value: Any) -> Any:
-    return str(value) if isinstance(value, str) else value
+    return no_surrogates(str(value)) if isinstance(value, str) else value
+
+
+def _escaped(text: str, value: Any) -> bool:
+    """True when ``value`` has no literal in ``text`` that reads as it says (an escape, or a list)."""
+    if not isinstance(value, str) or not value.strip():
+        return False
+    if not isinstance(value, _Str):
+        return True
+    span = _span(text, value)  # escaped whitespace at the ends is trimmed off anyway
+    return span is not None and "\\" in text[span[0] : span[1]]
 
 
 class JsonReader:
     name = "json"
     binary = False
 
-    def sniff(self, data: bytes, filename: str) -> float:
+    def sniff(self, data: bytes, filename: str) -> Tier:
         if filename.lower().endswith(".json"):
-            return 0.9
+            return Tier.STRONG
         head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
-        return 0.5 if head[:1] in (b"[", b"{") else 0.0
+        return Tier.PLAUSIBLE if head[:1] in (b"[", b"{") else Tier.NONE
 
     def read(self, data: bytes, filename: str, options: ReadOptions) -> ParseResult:
         text = decode_text(data, filename, options.encoding)
@@ -231,7 +263,9 @@ class JsonReader:
         items = _items(value)
         if items is None:
             raise IngestError("FH-E140", "JSON holds no list of responses", file=filename)
-        responses, problems = _responses(text, list(enumerate(items, start=1)), filename, options, False)
+        text, responses, problems = _responses(
+            text, list(enumerate(items, start=1)), filename, options, False
+        )
         if not responses:
             raise IngestError("FH-E140", "no non-empty response text found", file=filename)
         return ParseResult(text=text, format=self.name, responses=responses, problems=problems)
@@ -241,17 +275,17 @@ class JsonLinesReader:
     name = "jsonl"
     binary = False
 
-    def sniff(self, data: bytes, filename: str) -> float:
+    def sniff(self, data: bytes, filename: str) -> Tier:
         if filename.lower().endswith((".jsonl", ".ndjson")):
-            return 0.9
+            return Tier.STRONG
         lines = [ln.strip() for ln in data[:8192].split(b"\n") if ln.strip()][:3]
         if len(lines) >= 2 and all(ln.startswith(b"{") and ln.endswith(b"}") for ln in lines[:2]):
-            return 0.6
-        return 0.0
+            return Tier.LIKELY
+        return Tier.NONE
 
     def read(self, data: bytes, filename: str, options: ReadOptions) -> ParseResult:
         text = decode_text(data, filename, options.encoding)
-        responses, problems = _responses(text, list(_jsonl(text, filename)), filename, options, True)
+        text, responses, problems = _responses(text, list(_jsonl(text, filename)), filename, options, True)
         if not responses:
             raise IngestError("FH-E140", "no non-empty response text found", file=filename)
         return ParseResult(text=text, format=self.name, responses=responses, problems=problems)

@@ -7,84 +7,21 @@ markers) that the other page readers reuse.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from fairhearing.errors import IngestError
-from ingest.formats.base import ReadOptions, decode_text
-from ingest.model import ParsedResponse, ParseResult, Problem, Span
+from ingest.formats.base import ReadOptions, Tier, decode_text
+from ingest.model import ParsedResponse, ParseResult, Problem
+from ingest.text_patterns import NUMBERED_ITEM, SIGN_OFF_WORDS, cut_truncation, item_points, lines, trim
 
 _HEADER = re.compile(r"^[ \t]*(\d+)\.[ \t]+(\S.*?)[ \t]+says:[ \t\r]*$", re.M)
 _COUNT = re.compile(r"^[ \t]*(\d+)[ \t]+comments?[ \t]+on[ \t]+[“\"‘'](.+?)[”\"’'][ \t\r]*$", re.M)
 _CLOSED = re.compile(r"^[ \t]*Comments on this page are (?:now )?closed\.?[ \t\r]*$", re.M | re.I)
-_TRUNCATED = re.compile(r"(?:…|\.{3})?[ \t]*\[truncated by the system\]", re.I)
-_NUMBERED_ITEM = re.compile(r"[ \t]*(?P<num>\d+)[.)][ \t]+(?P<body>\S)")
 _MODERATOR = re.compile(
     r"would like to thank (?:all|everyone|those)\b.{0,40}\b(?:posted|commented|contributed|took part)"
     r"|\bthis (?:discussion|consultation|page) is now closed\b",
     re.I | re.S,
 )
-_SIGN_OFF = re.compile(r"(?:kind |best |warm )?(?:regards|wishes|thanks|cheers)|many thanks|yours \w+", re.I)
 _NAME = re.compile(r"[A-Z][\w'’.-]*(?: [A-Z][\w'’.-]*){1,3}")
-
-
-def trim(text: str, start: int, end: int) -> tuple[int, int] | None:
-    """[start, end) shrunk to exclude surrounding whitespace; None when nothing is left."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return (start, end) if start < end else None
-
-
-def lines(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    """(line_start, line_end) offsets of each line in [start, end), newline excluded."""
-    pos = start
-    while pos < end:
-        nl = text.find("\n", pos, end)
-        stop = end if nl < 0 else nl
-        yield pos, stop
-        pos = stop + 1
-
-
-def cut_truncation(text: str, start: int, end: int) -> tuple[int, bool]:
-    """If [start, end) ends with a "[truncated by the system]" marker, the end before it.
-
-    Returns (new_end, truncated). A marker in the middle of the range marks it truncated
-    but keeps the end, so no words are dropped.
-    """
-    m = _TRUNCATED.search(text, start, end)
-    if not m:
-        return end, False
-    if text[m.end() : end].strip():
-        return end, True
-    span = trim(text, start, m.start())
-    return (span[1] if span else end), True
-
-
-def item_points(text: str, start: int, end: int, item: re.Pattern[str], numbered: bool) -> list[Span] | None:
-    """Explicit list items in [start, end) as points (the text before item 1 is a point too).
-
-    ``item`` matches at a line start and has a ``body`` group where the item's words begin
-    (and a ``num`` group when ``numbered``: items must then run 1, 2, 3...). Lines that are
-    not items belong to the item above. None when there are fewer than two items.
-    """
-    found: list[tuple[int, int]] = []  # (line start, body start)
-    expected = 1
-    for ls, le in lines(text, start, end):
-        m = item.match(text, ls, le)
-        if not m:
-            continue
-        if numbered:
-            if int(m.group("num")) != expected:
-                continue
-            expected += 1
-        found.append((ls, m.start("body")))
-    if len(found) < 2:
-        return None
-    spans = [trim(text, start, found[0][0])]
-    nexts = [ls for ls, _ in found[1:]] + [end]
-    spans += [trim(text, body, nxt) for (_, body), nxt in zip(found, nexts, strict=True)]
-    return [Span(*s) for s in spans if s]
 
 
 def _signature(text: str, start: int, end: int) -> tuple[tuple[int, int], list[str]] | None:
@@ -99,7 +36,7 @@ def _signature(text: str, start: int, end: int) -> tuple[tuple[int, int], list[s
     parts = [p.strip() for p in line.split(",")]
     if len(line) > 100 or not 2 <= len(parts) <= 3 or not _NAME.fullmatch(parts[0]):
         return None
-    if _SIGN_OFF.fullmatch(parts[0]):
+    if SIGN_OFF_WORDS.fullmatch(parts[0]):
         return None
     if any(not p or p[-1] in ".?!;:" or not p[0].isupper() for p in parts):
         return None
@@ -142,11 +79,11 @@ class NumberedCommentsReader:
     name = "numbered-comments"
     binary = False
 
-    def sniff(self, data: bytes, filename: str) -> float:
+    def sniff(self, data: bytes, filename: str) -> Tier:
         if b"\x00" in data[:4096]:
-            return 0.0
+            return Tier.NONE
         n = len(_HEADER.findall(data[:65536].decode("utf-8", errors="replace")))
-        return 0.9 if n >= 3 else 0.5 if n == 2 else 0.0
+        return Tier.STRONG if n >= 3 else Tier.PLAUSIBLE if n == 2 else Tier.NONE
 
     def read(self, data: bytes, filename: str, options: ReadOptions) -> ParseResult:
         text = decode_text(data, filename, options.encoding)
@@ -189,7 +126,7 @@ class NumberedCommentsReader:
             r.organisation = parts[-1]
             if len(parts) == 3:
                 r.meta["role_title"] = parts[1]
-        r.points = item_points(text, r.start, r.end, _NUMBERED_ITEM, numbered=True)
+        r.points = item_points(text, r.start, r.end, NUMBERED_ITEM, numbered=True)
         return r
 
     @staticmethod

@@ -13,15 +13,15 @@ import re
 from collections import Counter
 
 from fairhearing.errors import IngestError
-from ingest.formats.base import ReadOptions
-from ingest.formats.docx import letter_response, split_lines
+from ingest.formats.base import ReadOptions, Tier
+from ingest.letters import letter_response, split_lines
 from ingest.model import ParsedResponse, ParseResult
+from ingest.text_patterns import BLOCK, has_text
 
 _PAGE_NUMBER = re.compile(
     r"^\s*(?:(?:page|p\.)\s*)?[-–(]?\s*\d{1,4}\s*[-–)]?(?:\s*(?:of|/)\s*\d{1,4})?\s*$", re.I
 )
 _ENUMERATED = re.compile(r"^\s*(?:\(?\d{1,4}[.):]|#\d+|(?:comment|response|submission)\s*\d+\b)", re.I)
-_BLOCK = re.compile(r"\S(?:.*?\S)?(?=\n[ \t]*\n|\s*\Z)", re.S)
 EDGE_LINES = 2  # how many lines at each end of a page may be a header or footer
 
 
@@ -30,7 +30,11 @@ def _edge_key(line: str) -> str:
 
 
 def clean_pages(pages: list[str]) -> list[str]:
-    """Pages without repeated headers/footers and bare page numbers at their edges."""
+    """Pages without repeated headers/footers and bare page numbers at their edges.
+
+    A line repeated at the edge of most pages is a running header or footer, unless it is all the
+    text its page has (pages of one line each, alike but for their numbers, are content).
+    """
     split = [[ln.rstrip() for ln in page.splitlines()] for page in pages]
 
     def edges(lines: list[str]) -> list[int]:
@@ -43,7 +47,10 @@ def clean_pages(pages: list[str]) -> list[str]:
     repeated = {k for k, n in counts.items() if len(pages) >= 2 and n >= max(2, (len(pages) + 1) // 2)}
     out: list[str] = []
     for lines in split:
-        drop = {i for i in edges(lines) if _edge_key(lines[i]) in repeated or _PAGE_NUMBER.match(lines[i])}
+        numbers = {i for i in edges(lines) if _PAGE_NUMBER.match(lines[i])}
+        drop = numbers | {i for i in edges(lines) if _edge_key(lines[i]) in repeated}
+        if not any(ln.strip() for i, ln in enumerate(lines) if i not in drop):
+            drop = numbers  # a page's only text is its content, however alike the pages look
         kept = [ln for i, ln in enumerate(lines) if i not in drop]
         out.append("\n".join(kept).strip("\n"))
     return [page for page in out if page.strip()]
@@ -72,7 +79,7 @@ def _extract(data: bytes, filename: str) -> tuple[list[str], str | None]:
 
 
 def _comment_blocks(text: str, options: ReadOptions) -> list[ParsedResponse] | None:
-    blocks = list(_BLOCK.finditer(text))
+    blocks = [m for m in BLOCK.finditer(text) if has_text(m.group())]
     numbered = sum(1 for m in blocks if _ENUMERATED.match(m.group()))
     if len(blocks) < 3 or numbered < 0.8 * len(blocks):
         return None
@@ -83,10 +90,10 @@ class PdfDocumentReader:
     name = "pdf"
     binary = True
 
-    def sniff(self, data: bytes, filename: str) -> float:
+    def sniff(self, data: bytes, filename: str) -> Tier:
         if data.startswith(b"%PDF") or b"%PDF-" in data[:1024]:
-            return 0.95
-        return 0.5 if filename.lower().endswith(".pdf") else 0.0
+            return Tier.CERTAIN
+        return Tier.PLAUSIBLE if filename.lower().endswith(".pdf") else Tier.NONE
 
     def read(self, data: bytes, filename: str, options: ReadOptions) -> ParseResult:
         pages, title = _extract(data, filename)
