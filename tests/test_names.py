@@ -36,6 +36,11 @@ def test_keeps_organisations_places_policies_and_codes() -> None:
     assert found(text) == []
 
 
+def test_capitalised_words_opening_a_sentence_are_not_names() -> None:
+    assert found("Carer wait letter childcare hours form council rent advice.") == []
+    assert found("Letter sent. Carer support is poor.") == []
+
+
 def test_recurrences_and_first_names_are_redacted_too() -> None:
     text = "Please pass this on to Colin. Colin Moss asked for the figures.\n\nYours sincerely,\nColin Moss"
     assert found(text) == ["Colin", "Colin Moss", "Colin Moss"]
