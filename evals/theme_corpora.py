@@ -55,13 +55,18 @@ def polis_texts(conversation: str) -> list[str]:
 def load(name: str) -> tuple[list[str], np.ndarray]:
     """Texts and their MiniLM vectors for ``seeds`` or ``polis:<conversation>``."""
     texts = seed_texts() if name == "seeds" else polis_texts(name.split(":", 1)[1])
+    return texts, minilm_vectors(texts)
+
+
+def minilm_vectors(texts: list[str]) -> np.ndarray:
+    """The packaged MiniLM's vectors for ``texts``, cached under ``CACHE`` keyed by the texts."""
     key = hashlib.sha256("\x1f".join(texts).encode()).hexdigest()[:16]
     path = CACHE / f"minilm-{key}.npy"
     if path.exists():
-        return texts, np.load(path)
+        return np.load(path)
     from nlp.embed import load_embedder
 
     vectors = load_embedder("minilm").encode(texts)
     CACHE.mkdir(parents=True, exist_ok=True)
     np.save(path, vectors)
-    return texts, vectors
+    return vectors
