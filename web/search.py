@@ -30,6 +30,7 @@ def filters_from_args() -> read.Filters:
         type=text("type"),
         theme=int_arg("theme"),
         principle=int_arg("principle"),
+        language=text("language"),
         consultation=scope_of(get_db()),
     )
 
