@@ -121,6 +121,10 @@ def test_non_english_points_are_flagged_filtered_and_not_tagged(analysed_db, tmp
     assert "not measured" not in english and "result" in english
 
     db = open_db(path)
+    from reports.summary import build
+
+    method = " ".join(build(db).method)
+    assert "1 point was written in a language other than English (German 1)" in method
     export_jsonl(db, tmp_path / "out")
     points = {
         p["id"]: p
