@@ -8,6 +8,8 @@ seed 42); every labelling method then names the same themes:
 - before: ``nlp.theme_labels.make_label`` over the theme's c-TF-IDF/KeyBERT keywords, made
   unique by ``unique_labels`` (the labels up to this change);
 - runs: ``nlp.theme_titles`` with content-word runs for every language (no parser);
+- 2026-11-30: ``nlp.theme_titles`` as first released (a longer phrase replaced a one-word title only
+  at half its weight, no "X of Y" phrases);
 - chunks: ``nlp.theme_titles`` with spaCy noun chunks for English points (the default).
 
 Measures, all computed the same way for every method, on the theme's points:
@@ -15,7 +17,8 @@ Measures, all computed the same way for every method, on the theme's points:
   and case; a word matches a token that starts with its first 5 letters);
 - specificity: of all points containing every title word, the share inside the theme;
 - pairs: titles of the form "X and Y"; stop pairs: titles with two stop words in a row; stop
-  edges: titles starting or ending with a stop word; near-dups: pairs of near-identical titles.
+  edges: titles starting or ending with a stop word; near-dups: pairs of near-identical titles;
+one-word: titles of a single word; numbered: titles with no phrase ("Theme 8").
 """
 
 from __future__ import annotations
@@ -37,7 +40,12 @@ from nlp.theme_labels import TOP_K, bigram_counts, detect_casing, make_label, un
 from nlp.theme_titles import near_identical, title_classes  # noqa: E402
 from nlp.themes import ThemeModeller  # noqa: E402
 
-DEFAULT = ["seeds", "polis:american-assembly.bowling-green", "polis:austria-climate.5twd2jsnkf.2022-08-08"]
+DEFAULT = [
+    "seeds",
+    "survey",
+    "polis:american-assembly.bowling-green",
+    "polis:austria-climate.5twd2jsnkf.2022-08-08",
+]
 ALL_STOPS = frozenset().union(*(stop_words(lang) for lang in LANGUAGES))
 
 
@@ -91,6 +99,8 @@ def measure(texts: list[str], topics: np.ndarray, titles: list[str]) -> dict[str
         ),
         "stop edges": sum(bool(w) and (w[0] in ALL_STOPS or w[-1] in ALL_STOPS) for w in ws),
         "near-dups": near,
+        "one-word": sum(len(w) == 1 for w in ws),
+        "numbered": sum(bool(re.fullmatch(r"(Theme|Group) \d+", x)) for x in titles),
     }
 
 
@@ -118,27 +128,50 @@ def main() -> None:
             "runs (no parser)": [
                 t.title for t in title_classes(texts, unit, topics, centroids, parser=False)
             ],
+            "2026-11-30 titles": [
+                t.title
+                for t in title_classes(
+                    texts,
+                    unit,
+                    topics,
+                    centroids,
+                    languages=modeller._languages,
+                    expand=0.5,
+                    of_phrases=False,
+                )
+            ],
             "chunks (default)": [t.label for t in result.themes],
         }
         for method, titles in methods.items():
             rows.append((name, len(texts), len(titles), method, measure(texts, topics, titles)))
         for t in result.themes[: args.show]:
-            side.append((name, t.size, methods["before: keyword labels"][t.topic], t.label, t.description))
+            side.append(
+                (
+                    name,
+                    t.size,
+                    methods["before: keyword labels"][t.topic],
+                    methods["2026-11-30 titles"][t.topic],
+                    t.label,
+                    t.description,
+                )
+            )
     short = {n: n.split(":")[-1][:28] for n in args.corpora}
     print(
-        "| corpus | points | themes | method | coverage | specificity | pairs | stop pairs | stop edges | near-dups |"
+        "| corpus | points | themes | method | coverage | specificity | pairs | stop pairs | stop edges | "
+        "near-dups | one-word | numbered |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, n, k, method, m in rows:
         print(
             f"| {short[name]} | {n} | {k} | {method} | {m['coverage']:.2f} | {m['specificity']:.2f} | "
-            f"{m['pairs']} | {m['stop pairs']} | {m['stop edges']} | {m['near-dups']} |"
+            f"{m['pairs']} | {m['stop pairs']} | {m['stop edges']} | {m['near-dups']} | {m['one-word']} | "
+            f"{m['numbered']} |"
         )
     print()
-    print("| corpus | size | before | after | description (after) |")
-    print("|---|---|---|---|---|")
-    for name, size, before, after, description in side:
-        print(f"| {short[name]} | {size} | {before} | {after} | {description.replace('|', '/')} |")
+    print("| corpus | size | keyword label | title 2026-11-30 | title now | description (now) |")
+    print("|---|---|---|---|---|---|")
+    for name, size, before, first, after, description in side:
+        print(f"| {short[name]} | {size} | {before} | {first} | {after} | {description.replace('|', '/')} |")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Corpora for the theme evals: the DWP seed points and Polis conversations, with MiniLM vectors.
 
 ``load("seeds")`` ingests ``corpora/dwp-seeds`` into a temporary database (as ``fairhearing ingest``
-does) and returns the points the analysis would theme; ``load("polis:<conversation>")`` returns that
+does) and returns the points the analysis would theme; ``load("survey")`` returns the answers of a real English survey export (the GWU exam-proctoring survey,
+read from a local checkout); ``load("polis:<conversation>")`` returns that
 conversation's comments from ``/work/shared/corpora/polis-opendata`` (CC BY 4.0, The Computational
 Democracy Project), moderated-out comments left out. Vectors come from the packaged MiniLM and are
 cached under ``FAIRHEARING_EVAL_CACHE`` (default ``/tmp/fairhearing-eval``), keyed by the texts.
@@ -52,16 +53,39 @@ def polis_texts(conversation: str) -> list[str]:
     return [r["comment_body"].strip() for r in rows if r["moderated"] != "-1" and r["comment_body"].strip()]
 
 
+GWUSEC = Path(os.environ.get("FAIRHEARING_GWUSEC", "/tmp/gwusec/scripts/qualitative-analysis/input_data"))
+
+
+def survey_texts() -> list[str]:
+    """Every answer of the GWU exam-proctoring survey export (github.com/gwusec, no licence: read from
+    a local checkout at ``FAIRHEARING_GWUSEC``, never committed), questions in file-name order."""
+    texts = []
+    for path in sorted(GWUSEC.glob("* (primary).csv")):
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            texts += [r[1].strip() for r in list(csv.reader(f))[1:] if len(r) > 1 and r[1].strip()]
+    if not texts:
+        raise ValueError(f"no survey answers under {GWUSEC}")
+    return texts
+
+
 def load(name: str) -> tuple[list[str], np.ndarray]:
-    """Texts and their MiniLM vectors for ``seeds`` or ``polis:<conversation>``."""
-    texts = seed_texts() if name == "seeds" else polis_texts(name.split(":", 1)[1])
+    """Texts and their MiniLM vectors for ``seeds``, ``survey`` or ``polis:<conversation>``."""
+    if name in ("seeds", "survey"):
+        texts = seed_texts() if name == "seeds" else survey_texts()
+    else:
+        texts = polis_texts(name.split(":", 1)[1])
+    return texts, minilm_vectors(texts)
+
+
+def minilm_vectors(texts: list[str]) -> np.ndarray:
+    """The packaged MiniLM's vectors for ``texts``, cached under ``CACHE`` keyed by the texts."""
     key = hashlib.sha256("\x1f".join(texts).encode()).hexdigest()[:16]
     path = CACHE / f"minilm-{key}.npy"
     if path.exists():
-        return texts, np.load(path)
+        return np.load(path)
     from nlp.embed import load_embedder
 
     vectors = load_embedder("minilm").encode(texts)
     CACHE.mkdir(parents=True, exist_ok=True)
     np.save(path, vectors)
-    return texts, vectors
+    return vectors

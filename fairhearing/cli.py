@@ -228,10 +228,10 @@ def backup(db_path, out_path, force):
 @db_option
 @click.option(
     "--embedder",
-    default="minilm",
-    show_default=True,
+    default=None,
     type=RegistryChoice("embedder"),
-    help="Embedding model: minilm (default), bge-small, mpnet (optional packages), hashing (fast, low quality).",
+    help="Embedding model: minilm (default; e5-multilingual instead for a consultation whose points are "
+    "mostly not English), e5-multilingual, bge-small, mpnet (optional packages), hashing (fast, low quality).",
 )
 @click.option(
     "--tagger",
@@ -271,7 +271,7 @@ def analyse(db_path, embedder, tagger, mapper, n_themes, seed, models_dir, quiet
 
     db = _open(db_path)
     analyser = Analyser(
-        embedder,
+        embedder or "minilm",
         tagger=tagger,
         mapper=mapper,
         seed=seed,
@@ -279,6 +279,7 @@ def analyse(db_path, embedder, tagger, mapper, n_themes, seed, models_dir, quiet
         models_dir=Path(models_dir),
         progress=not quiet,
         embed_batch=embed_batch,
+        auto_multilingual=embedder is None,
     )
     reports = [analyser.run(db, consultation)] if consultation else analyser.run_all(db)
     for report in reports:
@@ -295,6 +296,8 @@ def _print_run(report) -> None:
         f"unthemed {report.outliers_before} -> {report.outliers_after}, "
         f"{report.mapped} mapped to principles, {report.no_principle} off-topic (fit no principle)"
     )
+    if report.embedder_note:
+        click.echo(f"embedder {report.embedder}, chosen automatically: {report.embedder_note}")
     click.echo("seconds: " + ", ".join(f"{k} {v}" for k, v in report.seconds.items()))
 
 

@@ -259,7 +259,7 @@ def _model_spans(text: str, doc=None) -> list[tuple[int, int]]:
         nxt = nxt or (doc[ent.end] if ent.end < len(doc) else None)
         if len(ent) == 1 and nxt is not None and nxt.tag_ in ("NN", "NNS") and nxt.text.islower():
             continue  # one word used as a modifier: an eponym ("Luhn check", "Down's syndrome")
-        first = ent.start == 0 or doc[ent.start].is_sent_start or doc[ent.start - 1].text in "\n-*•:;(\""
+        first = ent.start == 0 or doc[ent.start].is_sent_start or doc[ent.start - 1].text in '\n-*•:;("'
         if len(ent) == 1 and first and nxt is not None and nxt.text[:1].islower():
             continue  # a capitalised word opening a sentence ("Carer support is poor"), not a name
         out.append(t)

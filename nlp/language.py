@@ -103,6 +103,21 @@ def detect_language(text: str) -> str | None:
     return guess_language(text)
 
 
+TAGGED_LANGUAGES = frozenset({"en"})  # languages the sentiment/type tagger was evaluated on (evals/README)
+NAMES = {"en": "English", "de": "German", "fr": "French", "es": "Spanish", "cy": "Welsh"}
+
+
+def tags_measured(language: str | None) -> bool:
+    """Whether sentiment and type were measured for a point in ``language`` (None, undetected, is
+    read as the consultation's usual language: too short to tell, as "ok" or "TUPE" are)."""
+    return language is None or language in TAGGED_LANGUAGES
+
+
+def language_name(language: str | None) -> str:
+    """ "German" for "de"; the code itself for languages without a name here; "" for None."""
+    return NAMES.get(language, language) if language else ""
+
+
 def detect_languages(texts: Iterable[str]) -> list[str | None]:
     """``detect_language`` for each text."""
     return [detect_language(t) for t in texts]

@@ -20,6 +20,7 @@ from tqdm import tqdm
 from fairhearing import crashpoints
 from fairhearing.errors import AnalysisError
 from nlp import registry
+from nlp.language import tags_measured
 from nlp.mapping_decision import Mapping
 from nlp.registry import DEFAULTS
 from nlp.run_versions import stage_versions
@@ -52,6 +53,9 @@ __all__ = ["Analyser", "PointRow", "RunReport", "select_points"]
 log = logging.getLogger(__name__)
 
 
+MOSTLY_NOT_ENGLISH = 0.5  # share of non-English points above which auto_multilingual switches
+
+
 @dataclass
 class RunReport:
     run_id: int
@@ -64,6 +68,8 @@ class RunReport:
     mapped: int
     no_principle: int
     seconds: dict[str, float] = field(default_factory=dict)
+    embedder: str = ""  # the load_embedder name used
+    embedder_note: str = ""  # why, when it was chosen automatically
 
 
 class Analyser:
@@ -90,7 +96,10 @@ class Analyser:
         models_dir: Path = Path("models"),
         progress: bool = True,
         embed_batch: int | None = None,
+        auto_multilingual: bool = False,
     ) -> None:
+        """``auto_multilingual``: embed a consultation whose points are mostly not English (more than
+        ``MOSTLY_NOT_ENGLISH`` of those with a detected language) with the multilingual e5 instead."""
         if isinstance(embedder, str):
             embedder = registry.create("embedder", embedder)
         self.embedder = embedder
@@ -111,6 +120,9 @@ class Analyser:
         self.models_dir = Path(models_dir)
         self.progress = progress
         self.embed_batch = embed_batch  # texts embedded and committed per step (None: the cache's default)
+        self.auto_multilingual = auto_multilingual
+        self._embedder_note = ""
+        self._made_modeller = False  # theme_modeller is the default one, made by ``themes``
 
     # --- stages -----------------------------------------------------------------------------
     def _embedder(self) -> Embedder:
@@ -153,6 +165,7 @@ class Analyser:
                 seed=self.seed,
                 n_themes=self.n_themes,
             )
+            self._made_modeller = True
         if len(texts) >= getattr(self.theme_modeller, "min_docs", 0):
             from nlp.numba_cache import prepare_numba
 
@@ -236,19 +249,47 @@ class Analyser:
         points, index_of = distinct_points(all_points)
         if not points:
             raise AnalysisError("FH-E300", "no stakeholder points to analyse; ingest responses first")
+        base, own_modeller = self._embedder(), self.theme_modeller is None or self._made_modeller
+        note = self._multilingual_note([p.text for p in points]) if self.auto_multilingual else ""
+        if note:
+            from nlp.embed import MULTILINGUAL, load_embedder
+
+            self.embedder = load_embedder(MULTILINGUAL)
+            if own_modeller:  # a default modeller embeds keywords with the run's embedder
+                self.theme_modeller = None
+            if self.progress:
+                tqdm.write(f"analyse: {note}: embedding with {MULTILINGUAL}")
+        try:
+            return self._run(db, cid, all_points, skipped, points, index_of, note)
+        finally:
+            if note:  # the next consultation chooses for itself
+                self.embedder = base
+                if own_modeller:
+                    self.theme_modeller = None
+
+    @staticmethod
+    def _multilingual_note(texts: list[str]) -> str:
+        """Why the multilingual embedder should be used for ``texts``, or "" when it should not."""
+        from nlp.language import detect_languages
+
+        found = [lang for lang in detect_languages(texts) if lang]
+        other = sum(lang != "en" for lang in found)
+        if not found or other / len(found) <= MOSTLY_NOT_ENGLISH:
+            return ""
+        return f"{other / len(found):.0%} of the points with a detected language are not English"
+
+    def _run(self, db, cid, all_points, skipped, points, index_of, note: str) -> RunReport:
         emb = self._embedder()
-        run_id = start_run(
-            db,
-            embedder=emb.name,
-            seed=self.seed,
-            params={
-                "embedder": _loader_name(emb),
-                "n_themes": self.n_themes,
-                **self.stage_names,
-                "versions": stage_versions(self),
-            },
-            consultation=cid,
-        )
+        self._embedder_note = note
+        params = {
+            "embedder": _loader_name(emb),
+            "n_themes": self.n_themes,
+            **self.stage_names,
+            "versions": stage_versions(self),
+        }
+        if note:
+            params["embedder_chosen"] = f"automatically: {note}"
+        run_id = start_run(db, embedder=emb.name, seed=self.seed, params=params, consultation=cid)
         self._consultation_id = cid
         crashpoints.reached("analyse:after-run-start")
         seconds: dict[str, float] = {}
@@ -295,6 +336,11 @@ class Analyser:
             old_themes = old_memberships(db, run_id)
             clear_point_analysis(db, self._consultation_id)
             theme_ids = write_themes(db, run_id, themes)
+            languages = list(getattr(themes, "languages", None) or [])
+            if len(languages) != len(points):
+                languages = [None] * len(points)
+            # sentiment and type only where the tagger was evaluated (English): elsewhere not measured
+            measured = [tags_measured(lang) for lang in languages]
             write_point_analysis(
                 db,
                 [
@@ -303,10 +349,10 @@ class Analyser:
                         run_id,
                         theme_ids.get(int(themes.topics[i])),
                         float(themes.scores[i]),
-                        tags[i].sentiment,
-                        float(tags[i].sentiment_score),
-                        tags[i].type,
-                        float(tags[i].type_score),
+                        tags[i].sentiment if measured[i] else None,
+                        float(tags[i].sentiment_score) if measured[i] else None,
+                        tags[i].type if measured[i] else None,
+                        float(tags[i].type_score) if measured[i] else None,
                         int(mapped[points[i].id].no_principle),
                     )
                     for p in all_points
@@ -318,8 +364,7 @@ class Analyser:
                 [row for p in all_points for row in _principle_rows(p.id, mapped[points[index_of[p.id]].id])],
             )
             recount(db, list(theme_ids.values()))  # sizes count every copy of a text
-            languages = list(getattr(themes, "languages", None) or [])
-            if len(languages) == len(points):
+            if any(languages):
                 write_point_languages(
                     db, [p.id for p in all_points], [languages[index_of[p.id]] for p in all_points]
                 )
@@ -349,6 +394,8 @@ class Analyser:
                 mapped=sum(1 for p in all_points if mapped[points[index_of[p.id]].id].mapped),
                 no_principle=no_principle,
                 seconds={k: round(v, 2) for k, v in seconds.items()},
+                embedder=_loader_name(self._embedder()),
+                embedder_note=self._embedder_note,
             )
             finish_run(db, run_id, report.__dict__)
             crashpoints.reached("analyse:before-commit")

@@ -7,14 +7,16 @@ description quotes one of them.
    chunks with leading and trailing determiners, pronouns, numbers and stop words stripped, plus
    their head-final tails ("small local charities" also gives "local charities", "charities"), at
    most 4 words, none with a conjunction inside ("voluntary and community organisations" gives
-   "community organisations"). Other languages (German, French, Spanish, Welsh; see ``nlp.language``): runs of
+   "community organisations"), and "X of Y" for two chunks joined by "of" ("ease of use", at most
+   two words a side). Other languages (German, French, Spanish, Welsh; see ``nlp.language``): runs of
    1-3 consecutive content words (no stop word, punctuation or number between them; in German the
    last one capitalised, as nouns are). Phrases are
    counted by key (lemmas for English, lower-case words otherwise) and shown as most often written.
 2. A phrase's weight in a theme = centrality-weighted coverage (the share of the theme's cosine
    similarity to its centroid carried by the points that use it) × specificity (the share of all
    its uses that fall in this theme, themes scaled to their full size) × a small bonus per extra
-   word. Phrases used by a single point of a theme of four or more are ignored.
+   word. Phrases used by a single point of a theme of four or more are ignored, unless no phrase
+   is shared by two of its points.
 3. Titles are picked theme by theme, largest first: the best phrase that is not near-identical to a
    title already taken (same words, one inside the other, or half the words shared, comparing
    crude stems). It never starts or ends with a stop word and never holds two stop words in a row.
@@ -38,7 +40,7 @@ from nlp.theme_labels import WEAK_ALONE, _stem
 SAMPLE = 400  # most central points per theme scanned for phrases
 MAX_CHUNK_WORDS = 4
 MAX_RUN_WORDS = 3
-EXPAND = 0.5  # a longer phrase replaces a one-word title when it has this share of its weight
+EXPAND = 0.2  # a longer phrase replaces a one-word title when it has this share of its weight
 SPECIFICITY_POWER = 1.0  # weight = coverage x specificity ** this
 MIN_WORD = 3  # letters of a one-word title ("Rd", "CO" say too little)
 CLAUSE_WORDS = 25  # description clauses are cut to about this many words
@@ -137,15 +139,48 @@ def _strip(tokens: list, stops: frozenset[str]) -> list:
     return tokens
 
 
-def chunks(doc, stops: frozenset[str]) -> list[tuple[tuple[str, ...], str]]:
-    """(key, written) for the noun chunks of a parsed English ``doc`` and their head-final tails."""
+def _clean_chunk(chunk, stops: frozenset[str]) -> list:
+    """A noun chunk's tokens without edge words, or [] when it is not a plain noun phrase."""
+    tokens = _strip([t for t in chunk if not t.is_space], stops)
+    if not tokens or tokens[-1].pos_ not in ("NOUN", "PROPN"):
+        return []
+    if any(not (t.is_alpha or t.text in "-'") or (t.text == "-" and t.whitespace_) for t in tokens):
+        return []  # numbers, symbols, or a dash between spaced words ("answer - department")
+    return tokens
+
+
+def _of_phrases(doc, cleaned: dict[int, list], stops: frozenset[str]) -> list[tuple[tuple[str, ...], str]]:
+    """(key, written) for "X of Y" where X and Y are noun chunks ("ease of use", "lack of trust"):
+    at most two words each side, so a one-word head gets the complement that makes it specific."""
     out = []
+    for root, tokens in cleaned.items():
+        prep = doc[root].head
+        if prep.lower_ != "of" or prep.dep_ != "prep" or prep.head.i not in cleaned:
+            continue
+        head = cleaned[prep.head.i]
+        if head[-1].i + 1 != prep.i or prep.i + 1 != tokens[0].i:
+            continue  # something between the pieces ("lack of any trust" keeps only "trust" tokens)
+        left, right = head[-2:], tokens[-2:]
+        if right[0].i != tokens[0].i and len(tokens) > 2:
+            continue
+        words = [t.lower_ for t in (*left, prep, *right)]
+        if _has_stop_pair(words, stops) or any(t.pos_ == "CCONJ" for t in (*left, *right)):
+            continue
+        key = (*(t.lemma_.lower() for t in left), "of", *(t.lemma_.lower() for t in right))
+        out.append((key, doc.text[left[0].idx : right[-1].idx + len(right[-1].text)]))
+    return out
+
+
+def chunks(doc, stops: frozenset[str], *, of_phrases: bool = True) -> list[tuple[tuple[str, ...], str]]:
+    """(key, written) for the noun chunks of a parsed English ``doc``, their head-final tails, and
+    "X of Y" pairs of chunks."""
+    out = []
+    cleaned: dict[int, list] = {}
     for chunk in doc.noun_chunks:
-        tokens = _strip([t for t in chunk if not t.is_space], stops)
-        if not tokens or tokens[-1].pos_ not in ("NOUN", "PROPN"):
+        tokens = _clean_chunk(chunk, stops)
+        if not tokens:
             continue
-        if any(not (t.is_alpha or t.text in "-'") for t in tokens):
-            continue
+        cleaned[chunk.root.i] = tokens
         for start in range(max(0, len(tokens) - MAX_CHUNK_WORDS), len(tokens)):
             tail = _strip(tokens[start:], stops)
             if not tail or _has_stop_pair([t.lower_ for t in tail], stops):
@@ -154,11 +189,11 @@ def chunks(doc, stops: frozenset[str]) -> list[tuple[tuple[str, ...], str]]:
                 continue
             key = tuple(t.lemma_.lower() for t in tail)
             out.append((key, doc.text[tail[0].idx : tail[-1].idx + len(tail[-1].text)]))
-    return out
+    return out + _of_phrases(doc, cleaned, stops) if of_phrases else out
 
 
 def extract_phrases(
-    texts: Sequence[str], languages: Sequence[str | None], *, parser: bool = True
+    texts: Sequence[str], languages: Sequence[str | None], *, parser: bool = True, of_phrases: bool = True
 ) -> list[list[tuple[tuple[str, ...], str]]]:
     """Candidate phrases per text: noun chunks for English (parser permitting), content-word runs else."""
     out: list[list[tuple[tuple[str, ...], str]]] = [[] for _ in texts]
@@ -167,7 +202,7 @@ def extract_phrases(
     if english:
         stops = stop_words("en")
         for i, doc in zip(english, nlp.pipe((texts[i] for i in english), batch_size=256), strict=True):
-            out[i] = chunks(doc, stops)
+            out[i] = chunks(doc, stops, of_phrases=of_phrases)
     done = set(english)
     for i, text in enumerate(texts):
         if i in done:
@@ -253,7 +288,11 @@ def rank_phrases(
         members = scanned.get(c, [])
         weights = {i: max(float(sims[i]), 0.0) + 1e-3 for i in members}
         total = sum(weights.values()) or 1.0
-        min_docs = 2 if len(members) >= 4 else 1
+        # a phrase of a single point only when no phrase is shared (else the theme goes untitled)
+        shared = any(
+            len(d) >= 2 for k_, d in per_class.get(c, {}).items() if len(k_) > 1 or len(k_[0]) >= MIN_WORD
+        )
+        min_docs = 2 if len(members) >= 4 and shared else 1
         for key, docs in per_class.get(c, {}).items():
             if len(docs) < min_docs or (len(key) == 1 and len(key[0]) < MIN_WORD):
                 continue
@@ -279,6 +318,8 @@ def title_classes(
     fallback: str = "Theme",
     cache: dict[int, list] | None = None,
     avoid: Sequence[tuple[str, ...]] = (),
+    expand: float = EXPAND,
+    of_phrases: bool = True,
 ) -> list[Title]:
     """A distinct title, a description and their sources for each class 0..k-1 of ``labels``.
 
@@ -286,7 +327,9 @@ def title_classes(
     points labelled -1 count only towards the specificity of phrases. ``languages`` are per text
     (``guess_language`` when left out; unknown texts are read as English). ``cache`` keeps the
     candidate phrases per text index between calls on the same texts. ``avoid``: title keys
-    already used elsewhere (the themes', when titling their groups), treated as taken.
+    already used elsewhere (the themes', when titling their groups), treated as taken. ``expand``:
+    the share of a one-word title's weight a longer phrase holding it needs to replace it;
+    ``of_phrases``: also "X of Y" candidates in English.
     """
     labels = np.asarray(labels, dtype=int)
     k = len(centroids)
@@ -307,7 +350,9 @@ def title_classes(
         scanned[c] = [int(i) for i in order]
     phrases = cache if cache is not None else {}
     wanted = sorted({i for members in scanned.values() for i in members} - set(phrases))
-    found = extract_phrases([texts[i] for i in wanted], [languages[i] for i in wanted], parser=parser)
+    found = extract_phrases(
+        [texts[i] for i in wanted], [languages[i] for i in wanted], parser=parser, of_phrases=of_phrases
+    )
     phrases.update(zip(wanted, found, strict=True))
     ranked = rank_phrases(phrases, labels, sims, k, scanned)
 
@@ -317,7 +362,7 @@ def title_classes(
         r = ranked[c]
         best = r.best()
         free = [p for p in best if not any(near_identical(p, t) for t in taken)]
-        key = _expand(free[0], free, r) if free else None
+        key = _expand(free[0], free, r, expand) if free else None
         members = scanned.get(c, [])
         if key is None:
             titles.append(_untitled(texts, members, f"{fallback} {c + 1}", best, r))
@@ -329,13 +374,15 @@ def title_classes(
     return titles
 
 
-def _expand(key: tuple[str, ...], free: list[tuple[str, ...]], r: _Ranked) -> tuple[str, ...]:
+def _expand(
+    key: tuple[str, ...], free: list[tuple[str, ...]], r: _Ranked, expand: float = EXPAND
+) -> tuple[str, ...]:
     """A longer phrase holding a one-word ``key`` ("energien" -> "erneuerbare energien") when it
-    carries at least ``EXPAND`` of the word's weight: more specific, and still the theme's own words."""
+    carries at least ``expand`` of the word's weight: more specific, and still the theme's own words."""
     if len(key) > 1:
         return key
     stem = _stem(key[0])
-    longer = [p for p in free if len(p) > 1 and stem in _stems(p) and r.weight[p] >= EXPAND * r.weight[key]]
+    longer = [p for p in free if len(p) > 1 and stem in _stems(p) and r.weight[p] >= expand * r.weight[key]]
     return longer[0] if longer else key
 
 

@@ -16,6 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 
 from fairhearing.errors import FairhearingError
+from nlp.language import language_name, tags_measured
 from reports import quotes as qf
 from reports.wording import counted, position_sentence, respondents_phrase, sentence_case
 from store import counts, report_queries
@@ -284,7 +285,7 @@ def build(db: Database, base_url: str = "") -> Report:
         introduction=_introduction(db, consultation, framework, totals, order, per_question, _run_date(run)),
         by_type=[(t["type"], t["respondents"]) for t in totals.by_type],
         by_channel=[(c["channel"], c["respondents"], c["responses"]) for c in totals.by_channel],
-        method=_method(run, framework, totals, mapped),
+        method=_method(run, framework, totals, mapped, counts.language_points(db, run_id)),
         sections=sections,
         unaddressed=unaddressed,
         unaddressed_note=(
@@ -534,12 +535,18 @@ def _introduction(db, consultation, framework, totals, order, per_question, run_
     return paras
 
 
-def _method(run: dict, framework: str | None, totals: counts.Totals, mapped: counts.Reach) -> list[str]:
+def _method(
+    run: dict,
+    framework: str | None,
+    totals: counts.Totals,
+    mapped: counts.Reach,
+    languages: dict[str | None, int] | None = None,
+) -> list[str]:
     paras = [
         "Each response was split into points: a numbered item, a bullet, or a group of sentences on one "
         "subject. Personal details such as email addresses and telephone numbers were replaced by "
         "placeholders. Points were grouped into themes by a topic model over sentence embeddings "
-        f"({run.get('embedder')}); a theme's label is made of its most typical words unless an analyst "
+        f"({run.get('embedder')}); a theme's title is a phrase its points use unless an analyst "
         "renamed it.",
         "Counting: a respondent is one person or organisation, however many points they made; an event "
         "counts as one respondent. Figures count respondents who answered a question, so the wording "
@@ -571,6 +578,16 @@ def _method(run: dict, framework: str | None, totals: counts.Totals, mapped: cou
             "There is no framework for this consultation, so the summary follows the themes. Themes have "
             "not been measured against a hand-labelled set: read them as a guide to where to look, and "
             "check the points behind a figure before it is published."
+        )
+    unmeasured = {lang: n for lang, n in (languages or {}).items() if not tags_measured(lang)}
+    if unmeasured:
+        listed = ", ".join(f"{language_name(lang)} {n}" for lang, n in unmeasured.items())
+        total = sum(unmeasured.values())
+        paras.append(
+            f"{counted(total, 'point')} {'was' if total == 1 else 'were'} written in a language other than English "
+            f"({listed}). The sentiment and point type of a point were read by a model evaluated on "
+            "English only, so for these they were not measured; in the positions within themes they "
+            "count as neutral or mixed."
         )
     paras.append(
         "Quotes are chosen from consultation responses only: the analysis's most representative points "

@@ -191,6 +191,19 @@ def component_reach(db: sqlite_utils.Database, run_id: int | None) -> dict[int, 
     return out
 
 
+def language_points(db: sqlite_utils.Database, run_id: int | None) -> dict[str | None, int]:
+    """Distinct stakeholder points per detected language in one run (None: not detected), most first."""
+    if run_id is None:
+        return {}
+    rows = db.execute(
+        f"""SELECT pa.language, COUNT(DISTINCT pa.point_id) FROM point_analysis pa
+            JOIN points p ON p.id = pa.point_id JOIN responses r ON r.id = p.response_id
+            WHERE pa.run_id = ? AND {STAKEHOLDER} GROUP BY 1 ORDER BY 2 DESC, 1""",
+        [run_id],
+    ).fetchall()
+    return {language: n for language, n in rows}
+
+
 def theme_reach(db: sqlite_utils.Database, run_id: int | None) -> dict[int, Reach]:
     """Per theme (level 0, and each broader group): distinct points and respondents."""
     out: dict[int, Reach] = {}

@@ -12,7 +12,9 @@ A point carries ``principles``, the mapper's ranked suggestions ``[{id, score}]`
 five, whatever the decision), ``mapped`` (the principle ids that count: the mapping decision after
 analyst verdicts) and ``confirmed`` (the mapped ids an analyst confirmed). A response also carries
 its ``reference`` (source title, comment number or row, date and URL when known, permalink) and a
-``cite`` line (``store.citations``).
+``cite`` line (``store.citations``). After analysis a point carries its detected ``language`` and
+``sentiment_measured``: false for languages the tagger was not evaluated on (``nlp.language.
+tags_measured``), whose ``sentiment`` and ``type`` are then null.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from pathlib import Path
 import sqlite_utils
 
 from ingest.names import public_author
+from nlp.language import tags_measured
 from store.citations import cite_line, references
 from store.counts import CONFIRMED
 from store.queries.runs import run_id
@@ -43,7 +46,7 @@ ORDER BY r.id
 POINT_SQL = """
 SELECT p.id, p.response_id, s.name AS source, p.start, p."end", p.clean_text AS text, p.idx,
        r.organisation, r.role, r.question,
-       pa.theme_id AS theme, t.label AS theme_label, pa.sentiment, pa.type, pa.no_principle
+       pa.theme_id AS theme, t.label AS theme_label, pa.sentiment, pa.type, pa.no_principle, pa.language
 FROM points p JOIN responses r ON r.id = p.response_id JOIN sources s ON s.id = p.source_id
 LEFT JOIN point_analysis pa ON pa.point_id = p.id
 LEFT JOIN themes t ON t.id = pa.theme_id
@@ -143,8 +146,12 @@ def export_jsonl(db: sqlite_utils.Database, out_dir: str | Path) -> dict[str, in
                 p["mapped"] = rec.get("mapped", [])
                 p["confirmed"] = rec.get("confirmed", [])
                 p["no_principle"] = bool(p["no_principle"])
+                # the tagger was evaluated on English only: elsewhere its guess is not passed on
+                p["sentiment_measured"] = tags_measured(p["language"])
+                if not p["sentiment_measured"]:
+                    p["sentiment"] = p["type"] = None
             else:
-                for k in ("theme", "theme_label", "sentiment", "type", "no_principle"):
+                for k in ("theme", "theme_label", "sentiment", "type", "no_principle", "language"):
                     p.pop(k)
             yield p
 

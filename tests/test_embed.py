@@ -44,7 +44,13 @@ class CountingEmbedder:
 
 
 def test_registry_names_and_lazy_construction():
-    assert EMBEDDERS[0] == "minilm" and set(EMBEDDERS) == {"minilm", "bge-small", "mpnet", "hashing"}
+    assert EMBEDDERS[0] == "minilm" and set(EMBEDDERS) == {
+        "minilm",
+        "bge-small",
+        "mpnet",
+        "hashing",
+        "e5-multilingual",
+    }
     for name in EMBEDDERS:
         emb = load_embedder(name)  # never loads a model: that waits for the first encode
         assert isinstance(emb, Embedder)

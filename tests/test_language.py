@@ -3,6 +3,7 @@ for keyword stop words."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from nlp.embed import HashingEmbedder
@@ -75,3 +76,87 @@ def test_languages_are_stored_per_point_and_read_per_response(analysed_db, tmp_p
         write_point_languages(db, [1, 2], ["en"])
     assert response_languages(db, None) == {} and language_counts(db, None) == {}
     assert set(LANGUAGES) == set(SAMPLES)
+
+
+def test_non_english_points_are_flagged_filtered_and_not_tagged(analysed_db, tmp_path):
+    """A point detected as German: flagged on its response page and in lists, found by the language
+    filter, its sentiment and type shown and exported as not measured."""
+    import json
+
+    from store.db import open_db
+    from store.export import export_jsonl
+    from store.languages import write_point_languages
+    from store.queries import runs as run_queries
+    from store.queries import search as search_queries
+    from web import create_app
+
+    path = tmp_path / "copy.db"
+    db = open_db(path)
+    analysed_db.conn.backup(db.conn)
+    pid, rid, text = db.execute(
+        "SELECT p.id, p.response_id, p.clean_text FROM point_analysis pa JOIN points p ON p.id = pa.point_id "
+        "JOIN responses r ON r.id = p.response_id WHERE r.role = 'stakeholder' AND pa.sentiment IS NOT NULL "
+        "ORDER BY p.id LIMIT 1"
+    ).fetchone()
+    with db.conn:
+        write_point_languages(db, [pid], ["de"])
+        db.execute("UPDATE point_analysis SET sentiment = NULL, type = NULL WHERE point_id = ?", [pid])
+    assert "de" in search_queries.filter_options(db, run_queries.run_id(db))["languages"]
+    db.close()
+
+    app = create_app(
+        {
+            "DATABASE": str(path),
+            "SECRET_KEY": "k",
+            "EMBEDDER": "hashing",
+            "INSTANCE_PATH": str(tmp_path / "i"),
+        }
+    )
+    client = app.test_client()
+    page = client.get(f"/responses/{rid}").get_data(as_text=True)
+    assert "not English: German" in page and "sentiment and type not measured" in page
+    found = client.get("/search?language=de").get_data(as_text=True)
+    assert '<option value="de" selected>German</option>' in found
+    assert "1 result." in found and "sentiment and type not measured" in found
+    english = client.get("/search?language=en").get_data(as_text=True)
+    assert "not measured" not in english and "result" in english
+
+    db = open_db(path)
+    from reports.summary import build
+
+    method = " ".join(build(db).method)
+    assert "1 point was written in a language other than English (German 1)" in method
+    export_jsonl(db, tmp_path / "out")
+    points = {
+        p["id"]: p
+        for p in map(json.loads, (tmp_path / "out" / "points.jsonl").read_text(encoding="utf-8").splitlines())
+    }
+    assert points[pid]["language"] == "de" and points[pid]["sentiment_measured"] is False
+    assert points[pid]["sentiment"] is None and points[pid]["type"] is None
+    others = [p for p in points.values() if p["id"] != pid and p["sentiment"] is not None]
+    assert others and all(p["sentiment_measured"] for p in others)
+
+
+def test_multilingual_embedder_is_chosen_for_mostly_german_points_and_embeds_them():
+    from nlp.embed import MULTILINGUAL, load_embedder
+    from nlp.pipeline import Analyser
+
+    german = [
+        "Autos sollen aus der Innenstadt verbannt werden, damit die Luft sauberer wird.",
+        "Der Autoverkehr in der Stadt muss stark reduziert werden.",
+        "Wir brauchen mehr Bäume und Parks in allen Bezirken der Stadt.",
+        "Grünflächen und Parks sollten in jedem Viertel ausgebaut werden.",
+    ]
+    english = ["Cars should be kept out of the city centre so that the air is cleaner.", "ok"]
+    note = Analyser._multilingual_note(german + english)
+    assert note.startswith("80% of the points") and "not English" in note
+    assert Analyser._multilingual_note(english + german[:1]) == ""
+
+    embedder = load_embedder(MULTILINGUAL)
+    assert embedder.loader_name == MULTILINGUAL and embedder.name.startswith("multilingual-e5-small")
+    vectors = embedder.encode(german + english[:1])
+    assert vectors.shape == (5, embedder.dim) and np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-4)
+    sims = vectors @ vectors.T
+    # cars with cars (across languages too), parks with parks
+    assert sims[0, 1] > sims[0, 2] and sims[0, 1] > sims[0, 3] and sims[2, 3] > sims[2, 1]
+    assert sims[0, 4] > sims[3, 4]

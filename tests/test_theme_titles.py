@@ -188,6 +188,36 @@ def test_a_theme_with_no_phrase_gets_a_numbered_title():
     assert all(t.sources == [] for t in titles)
 
 
+def test_a_theme_whose_phrases_are_each_used_once_is_titled_from_one_of_them():
+    texts = [
+        "Erstmals substanzielle Investitionen",
+        "Mehr Geld für Bahnen",
+        "Klimarat jetzt",
+        "Klimarat sofort",
+    ]
+    texts += ["Klimarat heute", "Klimarat morgen"]
+    labels = np.array([0, 0, 1, 1, 1, 1])
+    vectors = normalise_rows(HashingEmbedder().encode(texts))
+    centroids = normalise_rows(np.vstack([vectors[labels == c].mean(axis=0) for c in range(2)]))
+    titles = title_classes(texts, vectors, labels, centroids, languages=["de"] * len(texts))
+    assert titles[1].title == "Klimarat"
+    assert not titles[0].title.startswith("Theme")
+    assert titles[0].sources and any(titles[0].sources[0].phrase in t for t in texts[:4])
+
+
+def test_english_chunks_give_x_of_y_phrases_and_skip_spaced_dashes():
+    from nlp.theme_titles import _parser, chunks
+
+    nlp = _parser()
+    if nlp is None:
+        pytest.skip("spaCy's English pipeline is not installed")
+    stops = stop_words("en")
+    keys = {key for key, _ in chunks(nlp("Ease of use was the main benefit."), stops)}
+    assert ("ease", "of", "use") in keys and ("main", "benefit") in keys
+    assert ("ease", "of", "use") not in {k for k, _ in chunks(nlp("Ease of use."), stops, of_phrases=False)}
+    assert all("-" not in written for _, written in chunks(nlp("Answer - department chair"), stops))
+
+
 # ----- storage and the page ----------------------------------------------------------------------
 
 

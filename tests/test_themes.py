@@ -352,6 +352,25 @@ def test_near_duplicate_themes_merge_and_small_ones_dissolve():
     assert n == 0 and kept.tolist() == [0, 0, 1]
 
 
+def test_merge_threshold_is_relative_to_the_corpus_mean_cosine():
+    """An embedder whose cosines all sit high (e5: about 0.85 between unrelated texts) must not have
+    every theme merged: the threshold is measured from the corpus' mean cosine."""
+    from nlp.themes import MERGE_ABOVE, _merge_close, _raw_cosine
+
+    rng = np.random.default_rng(1)
+    axes = np.eye(5, dtype=np.float32)
+    topics = np.repeat(np.arange(3), 10)
+    low = np.vstack([axes[t] + 0.05 * rng.standard_normal(5) for t in topics]).astype(np.float32)
+    low /= np.linalg.norm(low, axis=1, keepdims=True)
+    high = low + 2.5 * axes[4]  # a shared direction lifts every cosine (as e5's do)
+    high /= np.linalg.norm(high, axis=1, keepdims=True)
+    assert (high @ high.T).min() > 0.8
+    assert len(set(_merge_close(topics, high, 0.85).tolist())) == 1  # a raw threshold merges them all
+    assert len(set(_merge_close(topics, high, _raw_cosine(MERGE_ABOVE, high)).tolist())) == 3
+    assert len(set(_merge_close(topics, low, _raw_cosine(MERGE_ABOVE, low)).tolist())) == 3
+    assert _raw_cosine(0.8, low) < _raw_cosine(0.8, high) < 1
+
+
 def test_outliers_join_a_theme_only_when_they_fit():
     from nlp.themes import _place_outliers
 

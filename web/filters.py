@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, request, url_for
 
+from nlp.language import language_name, tags_measured
 from store.queries.points import SENTIMENTS
 
 
@@ -40,5 +41,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["author"] = author
     app.jinja_env.globals["page_url"] = page_url
     app.jinja_env.globals["SENTIMENTS"] = SENTIMENTS
+    app.jinja_env.globals["tags_measured"] = tags_measured
+    app.jinja_env.filters["language_name"] = language_name
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -36,6 +36,7 @@ def filters_from_args() -> search_queries.Filters:
         principle=int_arg("principle"),
         attribute=text("attribute"),
         min_agree=int_arg("min_agree", lo=0),
+        language=text("language"),
         consultation=scope_of(get_db()),
     )
 

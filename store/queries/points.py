@@ -14,7 +14,7 @@ POINT_TYPES = ("concern", "suggestion", "question", "support", "experience", "in
 
 POINT_COLS = """p.id, p.response_id, p.text_hash, p.clean_text, p.start, p."end", r.author, r.organisation,
     r.respondent_type, r.source_id, s.name AS source, COALESCE(NULLIF(s.title, ''), s.name) AS source_title, pa.theme_id, t.label AS theme_label, pa.theme_score,
-    pa.sentiment, pa.type, pa.no_principle"""
+    pa.sentiment, pa.type, pa.no_principle, pa.language"""
 
 
 POINT_JOINS = """JOIN responses r ON r.id = p.response_id JOIN sources s ON s.id = p.source_id

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from store import attributes
 from store import counts as count_model
 from store.db import Database
+from store.languages import language_counts
 from store.queries._sql import all_rows, scalar
 from store.queries.organisations import organisation_names
 from store.queries.overview import respondents_by_type
@@ -29,6 +30,7 @@ class Filters:
     principle: int | None = None
     attribute: str | None = None  # "COLUMN=VALUE": a source column kept as an attribute (store.attributes)
     min_agree: int | None = None  # at least this many agree votes (Polis and the like)
+    language: str | None = None  # ISO 639-1 code of the point's detected language; "unknown": none detected
     consultation: int | None = None  # the page's consultation scope (not a user filter)
     active: list[str] = field(default_factory=list)
 
@@ -50,6 +52,11 @@ class Filters:
             if value not in (None, ""):
                 conds.append(cond)
                 params.append(value)
+        if self.language == "unknown":
+            conds.append("pa.language IS NULL")
+        elif self.language:
+            conds.append("pa.language = ?")
+            params.append(self.language)
         if self.respondent_type:
             if self.respondent_type == "unknown":
                 conds.append("(r.respondent_type IS NULL OR r.respondent_type = '')")
@@ -90,6 +97,7 @@ class Filters:
                 "principle",
                 "attribute",
                 "min_agree",
+                "language",
             )
         )
 
@@ -212,6 +220,7 @@ def filter_options(db: Database, run: int | None) -> dict:
         "sentiments": list(SENTIMENTS),
         "types": list(POINT_TYPES),
         "themes": theme_choices(db, run),
+        "languages": ["unknown" if lang is None else lang for lang in language_counts(db, run)],
         "principles": all_rows(
             db,
             """SELECT pr.id, pr.code, pr.text FROM principles pr JOIN components c ON c.id = pr.component_id
