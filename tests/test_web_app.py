@@ -17,14 +17,17 @@ from pathlib import Path
 
 import pytest
 
+from ingest.model import ParseResult
 from nlp.embed import HashingEmbedder
 from search.hybrid import rrf
+from store.analysis import write_point_analysis, write_point_principles
 from store.db import open_db
 from store.edits import recount
-from store.ingest_store import text_hash
+from store.embeddings import save_vectors
+from store.ingest_store import PreparedResponse, consultation_id, stored_ids, write_source
 from store.users import create_user
 from web import create_app
-from web.sample import TOPICS, build_sample
+from web.sample import TOPICS, build_sample, embed_points
 
 ROOT = Path(__file__).resolve().parents[1]
 EMBEDDER = HashingEmbedder()
@@ -37,42 +40,38 @@ NASTY_ORG = "<i>Evil</i> & Co"
 
 
 def add_nasty_response(db, sample) -> tuple[int, int]:
-    """A response whose text, author and organisation are HTML, in the payment theme, embedded."""
+    """A response whose text, author and organisation are HTML, in the payment theme, embedded: stored
+    through the ingest, analysis and embedding writers."""
     text = "1. <img src=x onerror=alert(2)> says:\n" + NASTY + "\n"
     start = text.index(NASTY)
-    sid = db.execute(
-        """INSERT INTO sources (consultation_id, name, sha256, format, text, size, ingested_at)
-           VALUES (1, 'nasty.txt', 'x', 'numbered', ?, ?, 't')""",
-        [text, len(text)],
-    ).lastrowid
     clean = NASTY.replace("jo.bloggs@example.com", "[email]")
-    rid = db.execute(
-        """INSERT INTO responses (source_id, idx, role, author, organisation, respondent_type, start, "end", text,
-                                  clean_text) VALUES (?, 0, 'stakeholder', '<img src=x onerror=alert(2)>', ?,
-                                  'organisation', ?, ?, ?, ?)""",
-        [sid, NASTY_ORG, start, start + len(NASTY), NASTY, clean],
-    ).lastrowid
-    pid = db.execute(
-        """INSERT INTO points (response_id, source_id, idx, start, "end", text, clean_text, text_hash)
-           VALUES (?, ?, 0, ?, ?, ?, ?, ?)""",
-        [rid, sid, start, start + len(NASTY), NASTY, clean, text_hash(clean)],
-    ).lastrowid
-    db.execute(
-        """INSERT INTO point_analysis (point_id, run_id, theme_id, theme_score, sentiment, type)
-           VALUES (?, ?, ?, 0.99, 'negative', 'concern')""",
-        [pid, sample.run_id, sample.theme_ids[PAYMENT]],
+    fields = {
+        "role": "stakeholder",
+        "author": "<img src=x onerror=alert(2)>",
+        "organisation": NASTY_ORG,
+        "respondent_type": "organisation",
+    }
+    span = (start, start + len(NASTY), NASTY, clean)
+    response = PreparedResponse(0, span[0], span[1], NASTY, clean, fields, None, [span])
+    sid = write_source(
+        db,
+        consultation=consultation_id(db, "sample"),
+        name="nasty.txt",
+        path=None,
+        sha256="x",
+        size=len(text),
+        parsed=ParseResult(text, "numbered"),
+        responses=[response],
+        replace_id=None,
     )
-    db.execute(
-        "INSERT INTO point_principles (point_id, principle_id, score, rank) VALUES (?, ?, 0.7, 0)",
-        [pid, sample.principle_ids["1.1"]],
+    ids, ((pid, _),) = stored_ids(db, sid)
+    write_point_analysis(
+        db, [(pid, sample.run_id, sample.theme_ids[PAYMENT], 0.99, "negative", None, "concern", None, 0)]
     )
+    write_point_principles(db, [(pid, sample.principle_ids["1.1"], 0.7, 0, 1)])
     recount(db, [sample.theme_ids[PAYMENT]])
-    vec = EMBEDDER.encode([clean])[0]
-    db.execute(
-        "INSERT INTO embeddings VALUES (?, ?, ?, ?)",
-        [text_hash(clean), EMBEDDER.name, EMBEDDER.dim, vec.tobytes()],
-    )
-    return rid, pid
+    embed_points(db, EMBEDDER, {clean})
+    return ids[0], pid
 
 
 @pytest.fixture(scope="module")
@@ -320,10 +319,7 @@ def test_semantic_matrix_is_cached_until_embeddings_change(client, app, monkeypa
     client.get("/search?q=contracts")
     assert len(calls) == 1
     db = db_of(app)
-    db.execute(
-        "INSERT INTO embeddings VALUES ('new', ?, ?, ?)",
-        [EMBEDDER.name, EMBEDDER.dim, EMBEDDER.encode(["x"])[0].tobytes()],
-    )
+    save_vectors(db, EMBEDDER.name, EMBEDDER.dim, [("new", EMBEDDER.encode(["x"])[0].tobytes())])
     db.conn.commit()
     client.get("/search?q=travel")
     assert len(calls) == 2
