@@ -7,7 +7,6 @@ import html as htmllib
 import io
 import json
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -18,20 +17,16 @@ from pathlib import Path
 import pytest
 
 from ingest.model import ParseResult
-from nlp.embed import HashingEmbedder
 from search.hybrid import rrf
 from store.analysis import write_point_analysis, write_point_principles
-from store.db import open_db
 from store.edits import recount
 from store.embeddings import save_vectors
 from store.ingest_store import PreparedResponse, consultation_id, stored_ids, write_source
-from store.users import create_user
+from tests.web_helpers import EMBEDDER, PASSWORD, app_over, db_of, sample_base, sign_in, token
 from web import create_app
-from web.sample import TOPICS, build_sample, embed_points
+from web.sample import TOPICS, embed_points
 
 ROOT = Path(__file__).resolve().parents[1]
-EMBEDDER = HashingEmbedder()
-PASSWORD = "correct horse battery"
 PAYMENT, SMALL, DISABLED, CONTRACTS, BUREAU, LOCAL, TRAVEL = (t[0] for t in TOPICS)
 NASTY = (
     "<script>alert(1)</script> and <b>html</b>: payment by results ruins us. Mail me at jo.bloggs@example.com"
@@ -74,33 +69,26 @@ def add_nasty_response(db, sample) -> tuple[int, int]:
     return ids[0], pid
 
 
+def _add_nasty(db, sample) -> tuple[int, int]:
+    with db.atomic():
+        return add_nasty_response(db, sample)
+
+
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
-    path = tmp_path_factory.mktemp("web") / "base.db"
-    db = open_db(path)
-    sample = build_sample(db, 40, embedder=EMBEDDER)
-    with db.atomic():
-        nasty = add_nasty_response(db, sample)
-    create_user(db, "ana", PASSWORD)
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.close()
-    return path, sample, nasty
+    return sample_base(tmp_path_factory.mktemp("web") / "base.db", 40, setup=_add_nasty)
 
 
 @pytest.fixture
 def app(base, tmp_path):
-    path = tmp_path / "t.db"
-    shutil.copy(base[0], path)
-    return create_app(
-        {
-            "DATABASE": str(path),
-            "SECRET_KEY": "test-key",
-            "EMBEDDER": EMBEDDER,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
+    return app_over(
+        base[0],
+        tmp_path,
+        **{
             "PER_PAGE": 10,
             "SEARCH_MIN_SIMILARITY": 0.1,
             "MODELS_DIR": str(base[0].parent / "models"),  # the check's tagger, fitted once per module
-        }
+        },
     )  # hashing vectors are less similar than MiniLM's
 
 
@@ -112,22 +100,6 @@ def client(app):
 @pytest.fixture
 def sample(base):
     return base[1]
-
-
-def db_of(app):
-    return open_db(app.config["DATABASE"])
-
-
-def token(client) -> str:
-    html = client.get("/check").get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def sign_in(client) -> str:
-    tok = token(client)
-    r = client.post("/login", data={"name": "ana", "password": PASSWORD, "csrf_token": tok})
-    assert r.status_code == 302
-    return token(client)  # signing in starts a new session with a new token
 
 
 # ---------------------------------------------------------------- pages

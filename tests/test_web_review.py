@@ -3,45 +3,23 @@
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 
-from nlp.embed import HashingEmbedder
-from store.db import open_db
-from store.users import create_user
-from web import create_app
-from web.sample import TOPICS, build_sample
+from tests.web_helpers import app_over, db_of, sample_base, sign_in, token
+from web.sample import TOPICS
 
-EMBEDDER = HashingEmbedder()
-PASSWORD = "correct horse battery"
 PAYMENT = TOPICS[0][0]
 
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
-    path = tmp_path_factory.mktemp("review") / "base.db"
-    db = open_db(path)
-    sample = build_sample(db, 40, embedder=EMBEDDER)
-    create_user(db, "ana", PASSWORD)
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.close()
-    return path, sample
+    return sample_base(tmp_path_factory.mktemp("review") / "base.db", 40)
 
 
 @pytest.fixture
 def app(base, tmp_path):
-    path = tmp_path / "t.db"
-    shutil.copy(base[0], path)
-    return create_app(
-        {
-            "DATABASE": str(path),
-            "SECRET_KEY": "k",
-            "EMBEDDER": EMBEDDER,
-            "INSTANCE_PATH": str(tmp_path / "i"),
-            "PER_PAGE": 10,
-        }
-    )
+    return app_over(base[0], tmp_path, SECRET_KEY="k", INSTANCE_PATH=str(tmp_path / "i"), PER_PAGE=10)
 
 
 @pytest.fixture
@@ -52,21 +30,6 @@ def client(app):
 @pytest.fixture
 def sample(base):
     return base[1]
-
-
-def db_of(app):
-    return open_db(app.config["DATABASE"])
-
-
-def token(client) -> str:
-    html = client.get("/check").get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def sign_in(client) -> str:
-    r = client.post("/login", data={"name": "ana", "password": PASSWORD, "csrf_token": token(client)})
-    assert r.status_code == 302
-    return token(client)
 
 
 def a_point(app, sample) -> int:
