@@ -92,16 +92,6 @@ def app(base, tmp_path):
     )  # hashing vectors are less similar than MiniLM's
 
 
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
-def sample(base):
-    return base[1]
-
-
 # ---------------------------------------------------------------- pages
 
 

@@ -22,16 +22,6 @@ def app(base, tmp_path):
     return app_over(base[0], tmp_path, SECRET_KEY="k", INSTANCE_PATH=str(tmp_path / "i"), PER_PAGE=10)
 
 
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
-def sample(base):
-    return base[1]
-
-
 def a_point(app, sample) -> int:
     return (
         db_of(app)
@@ -48,18 +38,23 @@ def feedback(app) -> set:
                                   "JOIN points p ON p.text_hash = mf.point_hash").fetchall())  # fmt: skip
 
 
-def test_viewers_get_403_and_no_picker(client, app, sample):
-    pid, theme = a_point(app, sample), sample.theme_ids[PAYMENT]
-    tok = token(client)
-    for url in ("/review", f"/themes/{theme}/map?principle=1.1"):
-        assert client.get(url).status_code == 403, url
-    for url, data in (
+def analyst_posts(pid: int, sample) -> list[tuple[str, dict]]:
+    """(URL, form) of each analyst-only POST, on point ``pid``."""
+    return [
         (f"/points/{pid}/principles", {"principle": "2.1"}),
         ("/points/map", {"principle": "2.1", "point": [str(pid)]}),
         ("/review/verdict", {"point": str(pid), "rank": "1"}),
         ("/review/refit", {}),
         (f"/principles/{sample.principle_ids['1.1']}/vocabulary", {"title": "x"}),
-    ):
+    ]
+
+
+def test_viewers_get_403_and_no_picker(client, app, sample):
+    pid, theme = a_point(app, sample), sample.theme_ids[PAYMENT]
+    tok = token(client)
+    for url in ("/review", f"/themes/{theme}/map?principle=1.1"):
+        assert client.get(url).status_code == 403, url
+    for url, data in analyst_posts(pid, sample):
         assert client.post(url, data={**data, "csrf_token": tok}).status_code == 403, url
     assert feedback(app) == set()
     html = client.get(f"/themes/{theme}").get_data(as_text=True)
@@ -69,13 +64,7 @@ def test_viewers_get_403_and_no_picker(client, app, sample):
 def test_posts_without_csrf_are_refused(client, app, sample):
     sign_in(client)
     pid = a_point(app, sample)
-    for url, data in (
-        (f"/points/{pid}/principles", {"principle": "2.1"}),
-        ("/points/map", {"principle": "2.1", "point": [str(pid)]}),
-        ("/review/verdict", {"point": str(pid), "rank": "1"}),
-        ("/review/refit", {}),
-        (f"/principles/{sample.principle_ids['1.1']}/vocabulary", {"title": "x"}),
-    ):
+    for url, data in analyst_posts(pid, sample):
         assert client.post(url, data=data).status_code == 400, url
     assert feedback(app) == set()
 
