@@ -18,15 +18,14 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from _common import ROOT, report, run_child
+
 sys.path.insert(0, str(ROOT))  # this checkout's packages, not another editable install
 QUERY = "support for disabled people travelling to appointments"
 
@@ -80,18 +79,7 @@ def child(db_path: str, mode: str) -> dict:
 
 def measure(db_path: Path, mode: str, backend: str) -> dict:
     env = {**os.environ, "FAIRHEARING_EMBED_BACKEND": backend, "FAIRHEARING_MODELS_DIR": str(db_path.parent)}
-    proc = subprocess.run(
-        [sys.executable, __file__, "--child", str(db_path), mode],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        check=False,
-    )
-    for line in proc.stdout.splitlines():
-        if line.startswith("RESULT "):
-            return json.loads(line[7:])
-    raise SystemExit(f"{mode}/{backend} failed:\n{proc.stderr[-3000:]}")
+    return run_child(__file__, ["--child", str(db_path), mode], f"{mode}/{backend}", env=env)
 
 
 def main() -> None:
@@ -102,7 +90,7 @@ def main() -> None:
     ap.add_argument("--child", nargs=2, metavar=("DB", "MODE"))
     args = ap.parse_args()
     if args.child:
-        print("RESULT " + json.dumps(child(*args.child)))
+        report(child(*args.child))
         return
     with tempfile.TemporaryDirectory() as tmp:
         db_path = Path(tmp) / "bench.db"

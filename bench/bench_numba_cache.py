@@ -19,16 +19,15 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from _common import ROOT, report, run_child
+
 sys.path.insert(0, str(ROOT))  # this checkout's packages, not another editable install
 POLIS = ROOT / "corpora" / "polis-opendata" / "polis_comments_all.csv"
 
@@ -81,18 +80,7 @@ def child(mode: str, small: int, large: int) -> dict:
 
 
 def measure(mode: str, env: dict[str, str], small: int, large: int) -> dict:
-    proc = subprocess.run(
-        [sys.executable, __file__, "--child", mode, "--small", str(small), "--large", str(large)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=env,
-        check=False,
-    )
-    for line in proc.stdout.splitlines():
-        if line.startswith("RESULT "):
-            return json.loads(line[7:])
-    raise SystemExit(f"{mode} failed:\n{proc.stderr[-3000:]}")
+    return run_child(__file__, ["--child", mode, "--small", str(small), "--large", str(large)], mode, env=env)
 
 
 def main() -> None:
@@ -102,7 +90,7 @@ def main() -> None:
     ap.add_argument("--child")
     args = ap.parse_args()
     if args.child:
-        print("RESULT " + json.dumps(child(args.child, args.small, args.large)))
+        report(child(args.child, args.small, args.large))
         return
     base = {k: v for k, v in os.environ.items() if k not in ("NUMBA_CACHE_DIR", "FAIRHEARING_NUMBA_CACHE")}
     print(f"machine: {os.cpu_count()} cores (shared: compare rows of this run, not absolute times)\n")

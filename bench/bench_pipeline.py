@@ -14,17 +14,15 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
 import re
 import resource
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from _common import ROOT, report, run_child
+
 POLIS = ROOT / "corpora" / "polis-opendata" / "polis_comments_all.csv"
 FRAMEWORK = ROOT / "corpora" / "dwp-seeds" / "004_e8bb6e121e9bd43b.txt"  # so the mapping stage has work
 FIRST_SENTENCE = re.compile(r"^(.+?[.!?])(\s|$)")
@@ -98,21 +96,13 @@ def run_baseline(csv_path: Path) -> dict:
 def child(kind: str, csv_path: str, embedder: str) -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     result = run_ours(Path(csv_path), embedder) if kind == "ours" else run_baseline(Path(csv_path))
-    print("RESULT " + json.dumps(result))
+    report(result)
 
 
 def measure(kind: str, csv_path: Path, embedder: str) -> dict:
-    proc = subprocess.run(
-        [sys.executable, __file__, "--child", kind, str(csv_path), "--embedder", embedder],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
+    return run_child(
+        __file__, ["--child", kind, str(csv_path), "--embedder", embedder], f"{kind} on {csv_path.name}"
     )
-    for line in proc.stdout.splitlines():
-        if line.startswith("RESULT "):
-            return json.loads(line[7:])
-    raise SystemExit(f"{kind} failed on {csv_path.name}:\n{proc.stderr[-3000:]}")
 
 
 def main() -> None:

@@ -12,7 +12,6 @@ page render. Nothing is compressed (Flask serves assets as they are).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import subprocess
@@ -21,7 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from _common import ROOT, report, run_child
+
 ASSET = re.compile(r'<script[^>]+src="([^"]+)"|<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"')
 
 
@@ -58,18 +58,8 @@ def child(db_path: str) -> dict:
 
 def measure(tree: Path, db_path: Path) -> dict:
     env = {**os.environ, "PYTHONPATH": str(tree)}
-    proc = subprocess.run(  # PYTHONPATH wins over the editable install's finder
-        [sys.executable, __file__, "--child", str(db_path)],
-        capture_output=True,
-        text=True,
-        cwd=tree,
-        env=env,
-        check=False,
-    )
-    for line in proc.stdout.splitlines():
-        if line.startswith("RESULT "):
-            return json.loads(line[7:])
-    raise SystemExit(f"measuring {tree} failed:\n{proc.stderr[-3000:]}")
+    # PYTHONPATH wins over the editable install's finder
+    return run_child(__file__, ["--child", str(db_path)], f"measuring {tree}", cwd=tree, env=env)
 
 
 def main() -> None:
@@ -78,7 +68,7 @@ def main() -> None:
     ap.add_argument("--child", default=None)
     args = ap.parse_args()
     if args.child:
-        print("RESULT " + json.dumps(child(args.child)))
+        report(child(args.child))
         return
     before = (
         args.before

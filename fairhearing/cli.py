@@ -54,6 +54,14 @@ class RegistryChoice(click.Choice):
         pass
 
 
+def stage_option(kind: str, default: str | None, help: str | None = None):
+    """``--<kind>``: a pipeline stage chosen by its registered name (``nlp.registry``); a ``None`` default
+    lets the command choose."""
+    return click.option(
+        f"--{kind}", default=default, show_default=default is not None, type=RegistryChoice(kind), help=help
+    )
+
+
 def _open(db_path: str, *, create: bool = False, consultation: str | None = None):
     """Open (and migrate) the database. Only ``ingest`` and ``demo`` may create a new file: any other
     command refuses a missing one (a typo in ``--db`` must not silently give an empty database).
@@ -226,26 +234,15 @@ def backup(db_path, out_path, force):
 
 @cli.command()
 @db_option
-@click.option(
-    "--embedder",
-    default=None,
-    type=RegistryChoice("embedder"),
-    help="Embedding model: minilm (default; e5-multilingual instead for a consultation whose points are "
+@stage_option(
+    "embedder",
+    None,
+    "Embedding model: minilm (default; e5-multilingual instead for a consultation whose points are "
     "mostly not English), e5-multilingual, bge-small, mpnet (optional packages), hashing (fast, low quality).",
 )
-@click.option(
-    "--tagger",
-    default="default",
-    show_default=True,
-    type=RegistryChoice("tagger"),
-    help="Sentiment and point-type tagger, by registered name.",
-)
-@click.option(
-    "--mapper",
-    default="principle",
-    show_default=True,
-    type=RegistryChoice("mapper"),
-    help="Principle mapper: principle (default), logistic or cosine (the baseline).",
+@stage_option("tagger", "default", "Sentiment and point-type tagger, by registered name.")
+@stage_option(
+    "mapper", "principle", "Principle mapper: principle (default), logistic or cosine (the baseline)."
 )
 @click.option(
     "--themes", "n_themes", default=None, type=int, help="Target number of themes (default: automatic)."
@@ -499,9 +496,26 @@ def user() -> None:
     """Accounts: analysts edit; viewers read where the app needs a login (a non-loopback address)."""
 
 
-@user.command("add")
-@click.argument("name")
-@db_option
+def _account_command(name: str):
+    """Declare a ``user`` subcommand that takes an account NAME and ``--db``."""
+
+    def declare(f):
+        return user.command(name)(click.argument("name")(db_option(f)))
+
+    return declare
+
+
+def _account(db_path, change, *args, **kwargs) -> None:
+    """Apply a ``store.users`` change to the database, its refusals shown as CLI errors."""
+    from store.users import UserError
+
+    try:
+        change(_open(db_path), *args, **kwargs)
+    except UserError as e:
+        raise click.ClickException(str(e)) from None
+
+
+@_account_command("add")
 @click.option(
     "--role",
     type=click.Choice(["analyst", "viewer"]),
@@ -512,55 +526,37 @@ def user() -> None:
 @click.password_option(help="Password (asked for when not given).")
 def user_add(name, db_path, role, password):
     """Create an account with a hashed password."""
-    from store.users import UserError, create_user
+    from store.users import create_user
 
-    try:
-        create_user(_open(db_path), name, password, role=role)
-    except UserError as e:
-        raise click.ClickException(str(e)) from None
+    _account(db_path, create_user, name, password, role=role)
     click.echo(f"{role} {name!r} created")
 
 
-@user.command("passwd")
-@click.argument("name")
-@db_option
+@_account_command("passwd")
 @click.password_option(help="New password (asked for when not given).")
 def user_passwd(name, db_path, password):
     """Change an account's password (its signed-in sessions end)."""
-    from store.users import UserError, set_password
+    from store.users import set_password
 
-    try:
-        set_password(_open(db_path), name, password)
-    except UserError as e:
-        raise click.ClickException(str(e)) from None
+    _account(db_path, set_password, name, password)
     click.echo(f"password of {name!r} changed; its sessions are signed out")
 
 
-@user.command("deactivate")
-@click.argument("name")
-@db_option
+@_account_command("deactivate")
 def user_deactivate(name, db_path):
     """Stop an account signing in (its signed-in sessions end at once)."""
-    from store.users import UserError, set_active
+    from store.users import set_active
 
-    try:
-        set_active(_open(db_path), name, False)
-    except UserError as e:
-        raise click.ClickException(str(e)) from None
+    _account(db_path, set_active, name, False)
     click.echo(f"{name!r} deactivated")
 
 
-@user.command("activate")
-@click.argument("name")
-@db_option
+@_account_command("activate")
 def user_activate(name, db_path):
     """Let a deactivated account sign in again."""
-    from store.users import UserError, set_active
+    from store.users import set_active
 
-    try:
-        set_active(_open(db_path), name, True)
-    except UserError as e:
-        raise click.ClickException(str(e)) from None
+    _account(db_path, set_active, name, True)
     click.echo(f"{name!r} activated")
 
 
@@ -649,7 +645,7 @@ def vocabulary_import(file, db_path, framework, analyst):
 
 @cli.command()
 @db_option
-@click.option("--embedder", default="minilm", show_default=True, type=RegistryChoice("embedder"))
+@stage_option("embedder", "minilm")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Stop after analysing.")

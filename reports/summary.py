@@ -459,15 +459,13 @@ def _confirmed(r: counts.Reach) -> str:
 
 def _contested(db, run_id: int, table: list[PrincipleRow]) -> list[str]:
     tone = counts.principle_sentiment_reach(db, run_id)
-    rows = []
-    for row in table:
-        neg = tone.get((row.principle_id, "negative"), counts.Reach()).respondents
-        pos = tone.get((row.principle_id, "positive"), counts.Reach()).respondents
-        if neg:
-            rows.append((neg, pos, row))
-    rows.sort(key=lambda x: (-x[0], -x[0] / max(x[2].respondents, 1), x[2].principle_id))
+    rows = {row.principle_id: row for row in table}
     out = []
-    for neg, pos, row in rows[:CONTESTED]:
+    for prid, neg, _total in counts.contested(db, run_id, unit="respondents"):
+        row = rows.get(prid)
+        if row is None:
+            continue
+        pos = tone.get((prid, "positive"), counts.Reach()).respondents
         if row.respondents == 1:
             who = "the one respondent who raised it wrote negatively about it"
         elif neg == row.respondents:
@@ -477,6 +475,8 @@ def _contested(db, run_id: int, table: list[PrincipleRow]) -> list[str]:
         out.append(
             f"{row.code} {row.name} ({row.component}): {who}" + (f", {pos} positively." if pos else ".")
         )
+        if len(out) == CONTESTED:
+            break
     return out
 
 

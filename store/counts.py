@@ -162,33 +162,12 @@ class Reach:
 
 def principle_reach(db: sqlite_utils.Database, run_id: int | None) -> dict[int, Reach]:
     """Per principle: distinct mapped points, their distinct respondents, confirmed points (one run)."""
-    out: dict[int, Reach] = {}
-    for prid, points, respondents, confirmed in db.execute(
-        f"""SELECT pp.principle_id, COUNT(DISTINCT pp.point_id), COUNT(DISTINCT {RESPONDENT}),
-                   COUNT(DISTINCT CASE WHEN {CONFIRMED} THEN pp.point_id END)
-            FROM point_principles pp JOIN point_analysis pa ON pa.point_id = pp.point_id
-            JOIN points p ON p.id = pp.point_id JOIN responses r ON r.id = p.response_id
-            WHERE {MAPPED} AND pa.run_id = ? AND {STAKEHOLDER} GROUP BY pp.principle_id""",
-        [run_id],
-    ):
-        out[prid] = Reach(points, respondents, confirmed)
-    return out
+    return {key: reach for (key,), reach in _mapped_reach(db, run_id, ["pp.principle_id"]).items()}
 
 
 def component_reach(db: sqlite_utils.Database, run_id: int | None) -> dict[int, Reach]:
     """Per component: distinct points mapped to any of its principles (a point counts once)."""
-    out: dict[int, Reach] = {}
-    for cid, points, respondents, confirmed in db.execute(
-        f"""SELECT pr.component_id, COUNT(DISTINCT pp.point_id), COUNT(DISTINCT {RESPONDENT}),
-                   COUNT(DISTINCT CASE WHEN {CONFIRMED} THEN pp.point_id END)
-            FROM point_principles pp JOIN principles pr ON pr.id = pp.principle_id
-            JOIN point_analysis pa ON pa.point_id = pp.point_id
-            JOIN points p ON p.id = pp.point_id JOIN responses r ON r.id = p.response_id
-            WHERE {MAPPED} AND pa.run_id = ? AND {STAKEHOLDER} GROUP BY pr.component_id""",
-        [run_id],
-    ):
-        out[cid] = Reach(points, respondents, confirmed)
-    return out
+    return {key: reach for (key,), reach in _mapped_reach(db, run_id, ["pr.component_id"]).items()}
 
 
 def language_points(db: sqlite_utils.Database, run_id: int | None) -> dict[str | None, int]:
@@ -295,37 +274,39 @@ _MAPPED_FROM = """point_principles pp JOIN principles pr ON pr.id = pp.principle
     JOIN responses r ON r.id = p.response_id JOIN sources s ON s.id = r.source_id"""
 
 
-def question_principle_reach(db: sqlite_utils.Database, run_id: int | None) -> dict[tuple, Reach]:
-    """(question, principle id) -> distinct mapped points, respondents, confirmed points."""
+def _mapped_reach(
+    db: sqlite_utils.Database, run_id: int | None, keys: list[str], *, where: str = "", confirmed: bool = True
+) -> dict[tuple, Reach]:
+    """Distinct mapped stakeholder points, respondents and (unless ``confirmed`` is false: 0) confirmed
+    points of the run, per value of the ``keys`` columns; ``where`` adds a condition."""
+    count_confirmed = f"COUNT(DISTINCT CASE WHEN {CONFIRMED} THEN pp.point_id END)" if confirmed else "0"
     return _keyed_reach(
         db,
-        f"""SELECT {QUESTION}, pp.principle_id, COUNT(DISTINCT pp.point_id), COUNT(DISTINCT {RESPONDENT}),
-                   COUNT(DISTINCT CASE WHEN {CONFIRMED} THEN pp.point_id END)
-            FROM {_MAPPED_FROM} WHERE {MAPPED} AND pa.run_id = ? AND {STAKEHOLDER} GROUP BY 1, 2""",
+        f"""SELECT {", ".join(keys)}, COUNT(DISTINCT pp.point_id), COUNT(DISTINCT {RESPONDENT}), {count_confirmed}
+            FROM {_MAPPED_FROM} WHERE {MAPPED} AND pa.run_id = ? AND {STAKEHOLDER} {where}
+            GROUP BY {", ".join(str(i + 1) for i in range(len(keys)))}""",
         run_id,
     )
+
+
+def question_principle_reach(db: sqlite_utils.Database, run_id: int | None) -> dict[tuple, Reach]:
+    """(question, principle id) -> distinct mapped points, respondents, confirmed points."""
+    return _mapped_reach(db, run_id, [QUESTION, "pp.principle_id"])
 
 
 def question_component_reach(db: sqlite_utils.Database, run_id: int | None) -> dict[tuple, Reach]:
     """(question, component id) -> distinct points mapped to any of its principles (a point counts once)."""
-    return _keyed_reach(
-        db,
-        f"""SELECT {QUESTION}, pr.component_id, COUNT(DISTINCT pp.point_id), COUNT(DISTINCT {RESPONDENT}),
-                   COUNT(DISTINCT CASE WHEN {CONFIRMED} THEN pp.point_id END)
-            FROM {_MAPPED_FROM} WHERE {MAPPED} AND pa.run_id = ? AND {STAKEHOLDER} GROUP BY 1, 2""",
-        run_id,
-    )
+    return _mapped_reach(db, run_id, [QUESTION, "pr.component_id"])
 
 
 def question_component_theme_reach(db: sqlite_utils.Database, run_id: int | None) -> dict[tuple, Reach]:
     """(question, component id, theme id) -> distinct points of the theme mapped to the component."""
-    return _keyed_reach(
+    return _mapped_reach(
         db,
-        f"""SELECT {QUESTION}, pr.component_id, pa.theme_id, COUNT(DISTINCT pp.point_id),
-                   COUNT(DISTINCT {RESPONDENT}), 0
-            FROM {_MAPPED_FROM} WHERE {MAPPED} AND pa.run_id = ? AND pa.theme_id IS NOT NULL AND {STAKEHOLDER}
-            GROUP BY 1, 2, 3""",
         run_id,
+        [QUESTION, "pr.component_id", "pa.theme_id"],
+        where="AND pa.theme_id IS NOT NULL",
+        confirmed=False,
     )
 
 
@@ -350,6 +331,25 @@ def principle_sentiment_reach(db: sqlite_utils.Database, run_id: int | None) -> 
             GROUP BY 1, 2""",
         run_id,
     )
+
+
+def contested(
+    db: sqlite_utils.Database, run_id: int | None, unit: str = "respondents"
+) -> list[tuple[int, int, int]]:
+    """THE rule for "contested" principles (the report's list and ``store.coverage`` both use it).
+
+    Principles some of whose mapped stakeholder points the run read as negative, as (principle id,
+    negative, total) counted in ``unit`` ("respondents" or "points"; total: all the principle's
+    mapped ones) — the most negative first, then the larger negative share, then principle id.
+    """
+    reach = principle_reach(db, run_id)
+    rows = []
+    for (prid, sentiment), r in principle_sentiment_reach(db, run_id).items():
+        negative = getattr(r, unit)
+        if sentiment == "negative" and negative:
+            rows.append((prid, negative, getattr(reach.get(prid, Reach()), unit)))
+    rows.sort(key=lambda x: (-x[1], -x[1] / max(x[2], 1), x[0]))
+    return rows
 
 
 def mapped_totals(db: sqlite_utils.Database, run_id: int | None) -> Reach:

@@ -2,7 +2,7 @@
 
 - ``coverage_matrix``: principle × theme counts of mapped points for one run;
 - ``uncovered_principles``: principles no analysed point maps to;
-- ``contested_principles``: principles with the most negative points;
+- ``contested_principles``: principles with the most negative points (``store.counts.contested``);
 - ``themes_outside_framework``: themes whose points mostly map to no principle.
 
 A point counts once per principle it maps to (any rank). Only level-0 themes are used.
@@ -97,23 +97,19 @@ def uncovered_principles(db: sqlite_utils.Database, framework_id: int | None = N
 
 
 def contested_principles(
-    db: sqlite_utils.Database, limit: int = 10, framework_id: int | None = None
+    db: sqlite_utils.Database, limit: int = 10, framework_id: int | None = None, run_id: int | None = None
 ) -> list[dict]:
-    """Principles with the most negative points: id, code, text, component, negative, points, share."""
-    stats = {
-        r[0]: (r[1], r[2])
-        for r in db.execute(
-            """SELECT pp.principle_id, SUM(pa.sentiment = 'negative'), COUNT(*)
-               FROM point_principles pp JOIN point_analysis pa ON pa.point_id = pp.point_id
-               WHERE pp.mapped = 1 GROUP BY pp.principle_id"""
-        )
-    }
-    out = []
-    for p in _principles(db, framework_id):
-        negative, total = stats.get(p["id"], (0, 0))
-        if negative:
-            out.append({**p, "negative": int(negative), "points": int(total), "share": negative / total})
-    out.sort(key=lambda r: (-r["negative"], -r["share"], r["id"]))
+    """Principles of the run (default: the current) with the most negative points, by the one rule
+    ``store.counts.contested``: id, code, text, component, negative, points, share."""
+    from store.counts import contested
+
+    run_id = latest_run(db) if run_id is None else run_id
+    principles = {p["id"]: p for p in _principles(db, framework_id)}
+    out = [
+        {**principles[prid], "negative": negative, "points": total, "share": negative / total}
+        for prid, negative, total in contested(db, run_id, unit="points")
+        if prid in principles
+    ]
     return out[:limit]
 
 

@@ -190,17 +190,17 @@ def _clean_label(label: str) -> str:
 # ---------------------------------------------------------------- the edits
 
 
+def _theme_payload(db: sqlite_utils.Database, theme_id: int, theme: dict, **fields) -> dict:
+    """An edit's payload on one theme: its members and level (how replay finds it again), and ``fields``."""
+    return {"members": members(db, theme_id, theme["level"]), "level": theme["level"], **fields}
+
+
 def rename_theme(db: sqlite_utils.Database, theme_id: int, label: str, who: str) -> int:
     label = _clean_label(label)
     with write_tx(db):
         t = _theme(db, theme_id)
         db.execute("UPDATE themes SET label = ? WHERE id = ?", [label, theme_id])
-        payload = {
-            "members": members(db, theme_id, t["level"]),
-            "level": t["level"],
-            "old_label": t["label"],
-            "label": label,
-        }
+        payload = _theme_payload(db, theme_id, t, old_label=t["label"], label=label)
         return _log(
             db,
             who,
@@ -332,12 +332,7 @@ def signoff_theme(db: sqlite_utils.Database, theme_id: int, who: str, signed: bo
             "UPDATE themes SET signed_off_by = ?, signed_off_at = ? WHERE id = ?",
             [who if signed else None, at, theme_id],
         )
-        payload = {
-            "members": members(db, theme_id, t["level"]),
-            "level": t["level"],
-            "label": t["label"],
-            "signed": signed,
-        }
+        payload = _theme_payload(db, theme_id, t, label=t["label"], signed=signed)
         return _log(
             db,
             who,

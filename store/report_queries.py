@@ -92,12 +92,7 @@ def points(db: sqlite_utils.Database, run_id: int) -> list[dict]:
             WHERE pa.run_id = ? AND {STAKEHOLDER} ORDER BY p.id""",
         [run_id],
     )
-    for r in rows:
-        try:
-            r["meta"] = json.loads(r["meta"] or "{}")
-        except json.JSONDecodeError:
-            r["meta"] = {}
-    return rows
+    return _with_meta(rows)
 
 
 def mapped_pairs(db: sqlite_utils.Database, run_id: int) -> list[dict]:
@@ -132,6 +127,11 @@ def organisation_responses(db: sqlite_utils.Database) -> list[dict]:
             FROM responses r WHERE {STAKEHOLDER} AND r.respondent_key LIKE 'org:%'
             ORDER BY r.organisation COLLATE NOCASE, r.id""",
     )
+    return _with_meta(rows)
+
+
+def _with_meta(rows: list[dict]) -> list[dict]:
+    """The rows with their ``meta`` JSON parsed (an unreadable one as empty)."""
     for r in rows:
         try:
             r["meta"] = json.loads(r["meta"] or "{}")

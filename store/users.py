@@ -88,20 +88,19 @@ def verify_user(db: sqlite_utils.Database, name: str, password: str) -> bool:
 def set_password(db: sqlite_utils.Database, name: str, password: str) -> None:
     if len(password or "") < MIN_PASSWORD:
         raise UserError(f"password must be at least {MIN_PASSWORD} characters")
-    with write_tx(db):
-        cur = db.execute(
-            "UPDATE users SET password_hash = ?, session_version = session_version + 1 WHERE name = ?",
-            [generate_password_hash(password), name],
-        )
-    if cur.rowcount == 0:
-        raise UserError(f"no user {name!r}")
+    _update_account(db, name, "password_hash", generate_password_hash(password))
 
 
 def set_active(db: sqlite_utils.Database, name: str, active: bool) -> None:
+    _update_account(db, name, "active", int(active))
+
+
+def _update_account(db: sqlite_utils.Database, name: str, column: str, value) -> None:
+    """Set one column of account ``name`` and end its signed-in sessions; refuse an unknown name."""
     with write_tx(db):
         cur = db.execute(
-            "UPDATE users SET active = ?, session_version = session_version + 1 WHERE name = ?",
-            [int(active), name],
+            f"UPDATE users SET {column} = ?, session_version = session_version + 1 WHERE name = ?",
+            [value, name],
         )
     if cur.rowcount == 0:
         raise UserError(f"no user {name!r}")

@@ -58,3 +58,18 @@ def analysed_db(seeds_db, tmp_path_factory):
     ).run(target)
     target.report = report
     return target
+
+
+# the web-app tests: a module defines ``app`` (and ``base``: path, sample, ...) and gets these
+
+
+@pytest.fixture
+def client(app):
+    """A test client of the module's ``app``."""
+    return app.test_client()
+
+
+@pytest.fixture
+def sample(base):
+    """The ``web.sample.Sample`` of the module's ``base`` database."""
+    return base[1]

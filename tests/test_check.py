@@ -252,7 +252,9 @@ def minilm():
 def minilm_db(seeds_db, minilm, tmp_path_factory):
     """The seeds with MiniLM vectors and a finished run over every stakeholder point (no BERTopic)."""
     from nlp.embedding_cache import embed_texts
+    from store.analysis import write_point_analysis
     from store.db import open_db
+    from store.runs import finish_run, start_run
     from store.tx import write_tx
 
     db = open_db(tmp_path_factory.mktemp("check-minilm") / "seeds.db")
@@ -262,16 +264,12 @@ def minilm_db(seeds_db, minilm, tmp_path_factory):
            WHERE r.role = 'stakeholder'"""
     ).fetchall()
     embed_texts(db, minilm, [(h, t) for _, h, t in points])
+    run = start_run(db, embedder=minilm.name, seed=42, params={"embedder": "minilm"})
     with write_tx(db):
-        run = db.execute(
-            """INSERT INTO analysis_runs (started_at, finished_at, status, embedder, seed, params)
-               VALUES ('t', 't', 'done', ?, 42, ?)""",
-            [minilm.name, json.dumps({"embedder": "minilm"})],
-        ).lastrowid
-        db.conn.executemany(
-            "INSERT INTO point_analysis (point_id, run_id, sentiment) VALUES (?, ?, 'neutral')",
-            [(pid, run) for pid, _, _ in points],
+        write_point_analysis(
+            db, [(pid, run, None, None, "neutral", None, None, None, 0) for pid, _, _ in points]
         )
+        finish_run(db, run, {})
     return db
 
 

@@ -11,30 +11,27 @@ from click.testing import CliRunner
 
 from fairhearing.cli import cli
 from ingest.label_rows import read_rows, write_rows
-from nlp.embed import HashingEmbedder
 from store.db import open_db
 from store.labels import export_labels, import_labels, verdict_set
-from web.sample import build_sample
+from tests.web_helpers import copy_of, sample_base
+
+
+def _respondent_id(db, sample) -> None:
+    """A respondent id, as a spreadsheet's id column would give."""
+    rid = sample.response_ids[2]
+    db.execute("UPDATE responses SET meta = json_set(meta, '$.respondent_id', 'R-17') WHERE id = ?", [rid])
 
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
-    path = tmp_path_factory.mktemp("labels") / "base.db"
-    db = open_db(path)
-    sample = build_sample(db, 30, embedder=HashingEmbedder())
-    # a respondent id, as a spreadsheet's id column would give
-    rid = sample.response_ids[2]
-    db.execute("UPDATE responses SET meta = json_set(meta, '$.respondent_id', 'R-17') WHERE id = ?", [rid])
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.close()
-    return path, sample
+    return sample_base(
+        tmp_path_factory.mktemp("labels") / "base.db", 30, analyst=False, setup=_respondent_id
+    )[:2]
 
 
 @pytest.fixture
 def db_path(base, tmp_path):
-    path = tmp_path / "t.db"
-    shutil.copy(base[0], path)
-    return path
+    return copy_of(base[0], tmp_path)
 
 
 def _points(db, n=6):

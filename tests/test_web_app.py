@@ -7,7 +7,6 @@ import html as htmllib
 import io
 import json
 import re
-import shutil
 import subprocess
 import sys
 import threading
@@ -17,18 +16,17 @@ from pathlib import Path
 
 import pytest
 
-from nlp.embed import HashingEmbedder
+from ingest.model import ParseResult
 from search.hybrid import rrf
-from store.db import open_db
+from store.analysis import write_point_analysis, write_point_principles
 from store.edits import recount
-from store.ingest_store import text_hash
-from store.users import create_user
+from store.embeddings import save_vectors
+from store.ingest_store import PreparedResponse, consultation_id, stored_ids, write_source
+from tests.web_helpers import EMBEDDER, PASSWORD, app_over, db_of, sample_base, sign_in, token
 from web import create_app
-from web.sample import TOPICS, build_sample
+from web.sample import TOPICS, embed_points
 
 ROOT = Path(__file__).resolve().parents[1]
-EMBEDDER = HashingEmbedder()
-PASSWORD = "correct horse battery"
 PAYMENT, SMALL, DISABLED, CONTRACTS, BUREAU, LOCAL, TRAVEL = (t[0] for t in TOPICS)
 NASTY = (
     "<script>alert(1)</script> and <b>html</b>: payment by results ruins us. Mail me at jo.bloggs@example.com"
@@ -37,98 +35,61 @@ NASTY_ORG = "<i>Evil</i> & Co"
 
 
 def add_nasty_response(db, sample) -> tuple[int, int]:
-    """A response whose text, author and organisation are HTML, in the payment theme, embedded."""
+    """A response whose text, author and organisation are HTML, in the payment theme, embedded: stored
+    through the ingest, analysis and embedding writers."""
     text = "1. <img src=x onerror=alert(2)> says:\n" + NASTY + "\n"
     start = text.index(NASTY)
-    sid = db.execute(
-        """INSERT INTO sources (consultation_id, name, sha256, format, text, size, ingested_at)
-           VALUES (1, 'nasty.txt', 'x', 'numbered', ?, ?, 't')""",
-        [text, len(text)],
-    ).lastrowid
     clean = NASTY.replace("jo.bloggs@example.com", "[email]")
-    rid = db.execute(
-        """INSERT INTO responses (source_id, idx, role, author, organisation, respondent_type, start, "end", text,
-                                  clean_text) VALUES (?, 0, 'stakeholder', '<img src=x onerror=alert(2)>', ?,
-                                  'organisation', ?, ?, ?, ?)""",
-        [sid, NASTY_ORG, start, start + len(NASTY), NASTY, clean],
-    ).lastrowid
-    pid = db.execute(
-        """INSERT INTO points (response_id, source_id, idx, start, "end", text, clean_text, text_hash)
-           VALUES (?, ?, 0, ?, ?, ?, ?, ?)""",
-        [rid, sid, start, start + len(NASTY), NASTY, clean, text_hash(clean)],
-    ).lastrowid
-    db.execute(
-        """INSERT INTO point_analysis (point_id, run_id, theme_id, theme_score, sentiment, type)
-           VALUES (?, ?, ?, 0.99, 'negative', 'concern')""",
-        [pid, sample.run_id, sample.theme_ids[PAYMENT]],
+    fields = {
+        "role": "stakeholder",
+        "author": "<img src=x onerror=alert(2)>",
+        "organisation": NASTY_ORG,
+        "respondent_type": "organisation",
+    }
+    span = (start, start + len(NASTY), NASTY, clean)
+    response = PreparedResponse(0, span[0], span[1], NASTY, clean, fields, None, [span])
+    sid = write_source(
+        db,
+        consultation=consultation_id(db, "sample"),
+        name="nasty.txt",
+        path=None,
+        sha256="x",
+        size=len(text),
+        parsed=ParseResult(text, "numbered"),
+        responses=[response],
+        replace_id=None,
     )
-    db.execute(
-        "INSERT INTO point_principles (point_id, principle_id, score, rank) VALUES (?, ?, 0.7, 0)",
-        [pid, sample.principle_ids["1.1"]],
+    ids, ((pid, _),) = stored_ids(db, sid)
+    write_point_analysis(
+        db, [(pid, sample.run_id, sample.theme_ids[PAYMENT], 0.99, "negative", None, "concern", None, 0)]
     )
+    write_point_principles(db, [(pid, sample.principle_ids["1.1"], 0.7, 0, 1)])
     recount(db, [sample.theme_ids[PAYMENT]])
-    vec = EMBEDDER.encode([clean])[0]
-    db.execute(
-        "INSERT INTO embeddings VALUES (?, ?, ?, ?)",
-        [text_hash(clean), EMBEDDER.name, EMBEDDER.dim, vec.tobytes()],
-    )
-    return rid, pid
+    embed_points(db, EMBEDDER, {clean})
+    return ids[0], pid
+
+
+def _add_nasty(db, sample) -> tuple[int, int]:
+    with db.atomic():
+        return add_nasty_response(db, sample)
 
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
-    path = tmp_path_factory.mktemp("web") / "base.db"
-    db = open_db(path)
-    sample = build_sample(db, 40, embedder=EMBEDDER)
-    with db.atomic():
-        nasty = add_nasty_response(db, sample)
-    create_user(db, "ana", PASSWORD)
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.close()
-    return path, sample, nasty
+    return sample_base(tmp_path_factory.mktemp("web") / "base.db", 40, setup=_add_nasty)
 
 
 @pytest.fixture
 def app(base, tmp_path):
-    path = tmp_path / "t.db"
-    shutil.copy(base[0], path)
-    return create_app(
-        {
-            "DATABASE": str(path),
-            "SECRET_KEY": "test-key",
-            "EMBEDDER": EMBEDDER,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
+    return app_over(
+        base[0],
+        tmp_path,
+        **{
             "PER_PAGE": 10,
             "SEARCH_MIN_SIMILARITY": 0.1,
             "MODELS_DIR": str(base[0].parent / "models"),  # the check's tagger, fitted once per module
-        }
+        },
     )  # hashing vectors are less similar than MiniLM's
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
-def sample(base):
-    return base[1]
-
-
-def db_of(app):
-    return open_db(app.config["DATABASE"])
-
-
-def token(client) -> str:
-    html = client.get("/check").get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def sign_in(client) -> str:
-    tok = token(client)
-    r = client.post("/login", data={"name": "ana", "password": PASSWORD, "csrf_token": tok})
-    assert r.status_code == 302
-    return token(client)  # signing in starts a new session with a new token
 
 
 # ---------------------------------------------------------------- pages
@@ -320,10 +281,7 @@ def test_semantic_matrix_is_cached_until_embeddings_change(client, app, monkeypa
     client.get("/search?q=contracts")
     assert len(calls) == 1
     db = db_of(app)
-    db.execute(
-        "INSERT INTO embeddings VALUES ('new', ?, ?, ?)",
-        [EMBEDDER.name, EMBEDDER.dim, EMBEDDER.encode(["x"])[0].tobytes()],
-    )
+    save_vectors(db, EMBEDDER.name, EMBEDDER.dim, [("new", EMBEDDER.encode(["x"])[0].tobytes())])
     db.conn.commit()
     client.get("/search?q=travel")
     assert len(calls) == 2

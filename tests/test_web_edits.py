@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
+from nlp.themes import Theme, ThemeGroup, ThemeResult
 from store import edits
+from store.analysis import clear_point_analysis, write_point_analysis, write_point_principles
 from store.db import open_db
+from store.runs import start_run
+from store.themes import write_themes
+from store.tx import write_tx
 from store.users import UserError, create_user, get_user, list_users, set_active, set_password, verify_user
 from web.sample import TOPICS, build_sample
 
@@ -40,43 +46,60 @@ def label(db, theme_id: int) -> str | None:
     return row[0] if row else None
 
 
+def _fit(themes: list[tuple[int, str, int]], groups: list[tuple[int, str, list[int]]]) -> ThemeResult:
+    """A theme fit of (topic, label, group) themes and (group, label, topics) broader groups."""
+    return ThemeResult(
+        np.zeros(0, dtype=np.int64),
+        np.zeros(0),
+        [Theme(topic, lab, [], 0, group) for topic, lab, group in themes],
+        [ThemeGroup(group, lab, [], topics, 0) for group, lab, topics in groups],
+    )
+
+
+def _new_run(db) -> int:
+    """Start a run of the sample's consultation, as the analysis pipeline does."""
+    consultation = db.execute(
+        "SELECT consultation_id FROM analysis_runs WHERE id = ?", [db.sample.run_id]
+    ).fetchone()[0]
+    return start_run(db, embedder="x", seed=1, params={}, consultation=consultation)
+
+
 def reanalyse(db, *, shuffle: dict[str, str] | None = None, drop: float = 0.0) -> tuple[int, dict[str, int]]:
-    """Simulate a new analysis run: fresh theme rows (automatic labels) holding the sample's topic points.
+    """A new analysis run written through the pipeline's store writers: fresh themes (automatic labels)
+    holding the sample's topic points, and the principle ranking mapped afresh (every pair mapped).
 
     ``shuffle`` sends the points of one topic to another topic's theme; ``drop`` moves that share of
     each topic's points (by id order) to the travel theme, to change memberships.
     """
     shuffle = shuffle or {}
-    run = db.execute(
-        "INSERT INTO analysis_runs (started_at, status, embedder, seed) VALUES ('t', 'running', 'x', 1)"
-    ).lastrowid
-    group = db.execute(
-        "INSERT INTO themes (run_id, level, label, auto_label) VALUES (?, 1, 'g', 'g')", [run]
-    ).lastrowid
-    new = {}
-    for i, (lab, *_rest) in enumerate(TOPICS):
-        new[lab] = db.execute(
-            "INSERT INTO themes (run_id, parent_id, level, topic, label, auto_label) VALUES (?, ?, 0, ?, ?, ?)",
-            [run, group if i < 2 else None, i, f"auto {i}", f"auto {i}"],
-        ).lastrowid
+    run = _new_run(db)
+    fit = _fit([(i, f"auto {i}", 0 if i < 2 else -1) for i in range(len(TOPICS))], [(0, "g", [0, 1])])
     # the sample's original topic of each point, from its text
     by_core = {core: lab for lab, *_r, cores in TOPICS for core in cores}
-    rows = db.execute(
-        "SELECT p.id, p.clean_text FROM points p JOIN point_analysis pa ON pa.point_id = p.id"
+    old = db.execute(
+        """SELECT p.id, p.clean_text, pa.theme_score, pa.sentiment, pa.sentiment_score, pa.type, pa.type_score
+           FROM points p JOIN point_analysis pa ON pa.point_id = p.id"""
     ).fetchall()
-    per_topic: dict[str, list[int]] = {}
-    for pid, text in rows:
-        lab = next(v for k, v in by_core.items() if k.lower() in text.lower())
-        per_topic.setdefault(shuffle.get(lab, lab), []).append(pid)
-    for lab, pids in per_topic.items():
-        pids.sort()
-        cut = int(len(pids) * drop)
-        for k, pid in enumerate(pids):
-            target = new[TRAVEL] if k < cut and lab != TRAVEL else new[lab]
-            db.execute(
-                "UPDATE point_analysis SET run_id = ?, theme_id = ? WHERE point_id = ?", [run, target, pid]
-            )
-    edits.recount(db, list(new.values()))
+    ranking = db.execute("SELECT point_id, principle_id, score, rank FROM point_principles").fetchall()
+    per_topic: dict[str, list[tuple]] = {}
+    for row in old:
+        lab = next(v for k, v in by_core.items() if k.lower() in row[1].lower())
+        per_topic.setdefault(shuffle.get(lab, lab), []).append(row)
+    with write_tx(db):
+        clear_point_analysis(db, None)
+        topic_ids = write_themes(db, run, fit)
+        new = {lab: topic_ids[i] for i, (lab, *_rest) in enumerate(TOPICS)}
+        mapped = {r[0] for r in ranking}
+        rows = []
+        for lab, members in per_topic.items():
+            members.sort()
+            cut = int(len(members) * drop)
+            for k, (pid, _text, *scores) in enumerate(members):
+                target = new[TRAVEL] if k < cut and lab != TRAVEL else new[lab]
+                rows.append((pid, run, target, *scores, int(pid not in mapped)))
+        write_point_analysis(db, rows)
+        write_point_principles(db, [(*r, 1) for r in ranking])
+        edits.recount(db, list(new.values()))
     return run, new
 
 
@@ -205,12 +228,11 @@ def test_replay_carries_edits_to_a_new_run(db):
     ).fetchone()
     edits.review_mapping(db, pid, prid, "reject", "ana")
 
-    run, new = reanalyse(db)
     # the new run maps principles afresh: the rejected mapping comes back until replay removes it
-    db.execute(
-        "INSERT OR IGNORE INTO point_principles (point_id, principle_id, score, rank) VALUES (?, ?, 0.9, 0)",
-        [pid, prid],
-    )
+    run, new = reanalyse(db)
+    assert db.execute(
+        "SELECT mapped FROM point_principles WHERE point_id = ? AND principle_id = ?", [pid, prid]
+    ).fetchone() == (1,)
     results = edits.replay(db, run)
     assert [r.op for r in results] == ["rename", "merge", "split", "move", "signoff", "mapping"]
     assert all(r.applied for r in results), results
@@ -267,10 +289,9 @@ def test_signoff_dropped_when_membership_changes(db):
 def test_unmatched_edit_is_reported_not_forced(db):
     ids = db.sample.theme_ids
     edits.rename_theme(db, ids[LOCAL], "Partnerships", "ana")
-    run = db.execute(
-        "INSERT INTO analysis_runs (started_at, status, embedder, seed) VALUES ('t', 'running', 'x', 1)"
-    ).lastrowid
-    db.execute("INSERT INTO themes (run_id, level, label, auto_label) VALUES (?, 0, 'empty', 'empty')", [run])
+    run = _new_run(db)
+    with write_tx(db):
+        write_themes(db, run, _fit([(0, "empty", -1)], []))
     (result,) = edits.replay(db, run)
     assert not result.applied and "no theme" in result.detail
     assert db.execute("SELECT label FROM themes WHERE run_id = ?", [run]).fetchone()[0] == "empty"

@@ -3,70 +3,23 @@
 from __future__ import annotations
 
 import re
-import shutil
 
 import pytest
 
-from nlp.embed import HashingEmbedder
-from store.db import open_db
-from store.users import create_user
-from web import create_app
-from web.sample import TOPICS, build_sample
+from tests.web_helpers import app_over, db_of, sample_base, sign_in, token
+from web.sample import TOPICS
 
-EMBEDDER = HashingEmbedder()
-PASSWORD = "correct horse battery"
 PAYMENT = TOPICS[0][0]
 
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
-    path = tmp_path_factory.mktemp("review") / "base.db"
-    db = open_db(path)
-    sample = build_sample(db, 40, embedder=EMBEDDER)
-    create_user(db, "ana", PASSWORD)
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.close()
-    return path, sample
+    return sample_base(tmp_path_factory.mktemp("review") / "base.db", 40)
 
 
 @pytest.fixture
 def app(base, tmp_path):
-    path = tmp_path / "t.db"
-    shutil.copy(base[0], path)
-    return create_app(
-        {
-            "DATABASE": str(path),
-            "SECRET_KEY": "k",
-            "EMBEDDER": EMBEDDER,
-            "INSTANCE_PATH": str(tmp_path / "i"),
-            "PER_PAGE": 10,
-        }
-    )
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
-def sample(base):
-    return base[1]
-
-
-def db_of(app):
-    return open_db(app.config["DATABASE"])
-
-
-def token(client) -> str:
-    html = client.get("/check").get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def sign_in(client) -> str:
-    r = client.post("/login", data={"name": "ana", "password": PASSWORD, "csrf_token": token(client)})
-    assert r.status_code == 302
-    return token(client)
+    return app_over(base[0], tmp_path, SECRET_KEY="k", INSTANCE_PATH=str(tmp_path / "i"), PER_PAGE=10)
 
 
 def a_point(app, sample) -> int:
@@ -85,18 +38,23 @@ def feedback(app) -> set:
                                   "JOIN points p ON p.text_hash = mf.point_hash").fetchall())  # fmt: skip
 
 
-def test_viewers_get_403_and_no_picker(client, app, sample):
-    pid, theme = a_point(app, sample), sample.theme_ids[PAYMENT]
-    tok = token(client)
-    for url in ("/review", f"/themes/{theme}/map?principle=1.1"):
-        assert client.get(url).status_code == 403, url
-    for url, data in (
+def analyst_posts(pid: int, sample) -> list[tuple[str, dict]]:
+    """(URL, form) of each analyst-only POST, on point ``pid``."""
+    return [
         (f"/points/{pid}/principles", {"principle": "2.1"}),
         ("/points/map", {"principle": "2.1", "point": [str(pid)]}),
         ("/review/verdict", {"point": str(pid), "rank": "1"}),
         ("/review/refit", {}),
         (f"/principles/{sample.principle_ids['1.1']}/vocabulary", {"title": "x"}),
-    ):
+    ]
+
+
+def test_viewers_get_403_and_no_picker(client, app, sample):
+    pid, theme = a_point(app, sample), sample.theme_ids[PAYMENT]
+    tok = token(client)
+    for url in ("/review", f"/themes/{theme}/map?principle=1.1"):
+        assert client.get(url).status_code == 403, url
+    for url, data in analyst_posts(pid, sample):
         assert client.post(url, data={**data, "csrf_token": tok}).status_code == 403, url
     assert feedback(app) == set()
     html = client.get(f"/themes/{theme}").get_data(as_text=True)
@@ -106,13 +64,7 @@ def test_viewers_get_403_and_no_picker(client, app, sample):
 def test_posts_without_csrf_are_refused(client, app, sample):
     sign_in(client)
     pid = a_point(app, sample)
-    for url, data in (
-        (f"/points/{pid}/principles", {"principle": "2.1"}),
-        ("/points/map", {"principle": "2.1", "point": [str(pid)]}),
-        ("/review/verdict", {"point": str(pid), "rank": "1"}),
-        ("/review/refit", {}),
-        (f"/principles/{sample.principle_ids['1.1']}/vocabulary", {"title": "x"}),
-    ):
+    for url, data in analyst_posts(pid, sample):
         assert client.post(url, data=data).status_code == 400, url
     assert feedback(app) == set()
 

@@ -8,15 +8,10 @@ import shutil
 import pytest
 from werkzeug.routing import IntegerConverter
 
-from nlp.embed import HashingEmbedder
 from store.db import open_db
 from store.users import create_user
-from web import create_app
-from web.sample import build_sample
+from tests.web_helpers import PASSWORD, app_over, sample_base, sign_in, token
 from web.security import RateLimiter
-
-EMBEDDER = HashingEmbedder()
-PASSWORD = "correct horse battery"
 
 
 class FakeClock:
@@ -31,29 +26,11 @@ class FakeClock:
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
-    path = tmp_path_factory.mktemp("websec") / "base.db"
-    db = open_db(path)
-    sample = build_sample(db, 30, embedder=EMBEDDER)
-    create_user(db, "ana", PASSWORD)
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.close()
-    return path, sample
+    return sample_base(tmp_path_factory.mktemp("websec") / "base.db", 30)
 
 
 def make_app(base, tmp_path, **config):
-    path = tmp_path / "t.db"
-    if not path.exists():
-        shutil.copy(base[0], path)
-    return create_app(
-        {
-            "DATABASE": str(path),
-            "SECRET_KEY": "test-key",
-            "EMBEDDER": EMBEDDER,
-            "INSTANCE_PATH": str(tmp_path / "instance"),
-            "CLOCK": FakeClock(),
-        }
-        | config
-    )
+    return app_over(base[0], tmp_path, **({"CLOCK": FakeClock()} | config))
 
 
 @pytest.fixture
@@ -64,11 +41,6 @@ def app(base, tmp_path):
 @pytest.fixture
 def client(app):
     return app.test_client()
-
-
-def token(client, url: str = "/check") -> str:
-    html = client.get(url).get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
 # ---------------------------------------------------------------- /check limits
@@ -185,12 +157,6 @@ def test_chart_labels_reach_plotly_as_plain_text(client, app):
 
 
 # ---------------------------------------------------------------- sessions and sign-in
-
-
-def sign_in(client, name: str = "ana", password: str = PASSWORD) -> str:
-    r = client.post("/login", data={"name": name, "password": password, "csrf_token": token(client)})
-    assert r.status_code == 302, r.get_data(as_text=True)
-    return token(client)
 
 
 def theme_id(app) -> int:

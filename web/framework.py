@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, current_app, render_template
 
 from store import coverage
 from store.queries import principles as principle_queries
 from store.queries import runs as run_queries
 from web.db import get_db
-from web.helpers import Pager, int_arg
+from web.helpers import Pager, found, int_arg
 
 bp = Blueprint("framework", __name__)
 
@@ -29,9 +29,7 @@ def index():
 @bp.get("/principles/<int:principle_id>")
 def principle(principle_id: int):
     db = get_db()
-    p = principle_queries.principle(db, principle_id)
-    if p is None:
-        abort(404, description="No such principle.")
+    p = found(principle_queries.principle(db, principle_id), "principle")
     per_page = current_app.config["PER_PAGE"]
     page = int_arg("page", 1)
     points, total = principle_queries.principle_points(db, principle_id, page, per_page)

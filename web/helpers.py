@@ -1,11 +1,21 @@
-"""Small view helpers: bounded integer arguments and pagination."""
+"""Small view helpers: bounded integer arguments, pagination, and 404 for a missing row."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TypeVar
 
-from flask import request
+from flask import abort, request
+
+T = TypeVar("T")
+
+
+def found(row: T | None, what: str) -> T:
+    """``row``, or (when it is None) a 404 page saying there is no such ``what``."""
+    if row is None:
+        abort(404, description=f"No such {what}.")
+    return row
 
 
 def int_arg(name: str, default: int | None = None, lo: int = 1, hi: int = 10**9) -> int | None:

@@ -14,7 +14,7 @@ from store.queries import principles as principle_queries
 from store.queries import runs as run_queries
 from store.queries import themes as theme_queries
 from web.db import get_db, get_embedder
-from web.helpers import int_list
+from web.helpers import found, int_list
 from web.security import current_user, login_required, safe_next
 
 bp = Blueprint("review", __name__)
@@ -61,9 +61,7 @@ def _principle_from_form() -> int | None:
 def add(point_id: int):
     """Add (confirm) any principle on a point, or replace one: reject ``replace``, confirm the new one."""
     db = get_db()
-    p = point_queries.point(db, point_id)
-    if p is None:
-        abort(404, description="No such point.")
+    p = found(point_queries.point(db, point_id), "point")
     default = url_for("responses.show", response_id=p["response_id"]) + f"#p{point_id}"
     prid = _principle_from_form()
     if prid is None:
@@ -100,9 +98,7 @@ def map_points():
 def map_theme(theme_id: int):
     """Every point of a theme, ticked, to map to one principle at once (untick the exceptions)."""
     db = get_db()
-    theme = theme_queries.theme(db, theme_id)
-    if theme is None:
-        abort(404, description="No such theme.")
+    theme = found(theme_queries.theme(db, theme_id), "theme")
     prid, why = vocabulary.resolve_principle(db, request.args.get("principle", ""))
     principle = principle_queries.principle(db, prid) if prid else None
     points, total = theme_queries.theme_points(db, theme_id, 1, MAX_SELECTION)
