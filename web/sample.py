@@ -371,7 +371,12 @@ def _analysis(db, rng, embedder, points_meta, codes) -> Sample:
     run = db.execute(
         """INSERT INTO analysis_runs (started_at, finished_at, status, embedder, seed, params)
            VALUES (?, ?, 'done', ?, 0, ?)""",
-        [now(), now(), embedder.name, json.dumps({"embedder": "hashing", "sample": True})],
+        [
+            now(),
+            now(),
+            embedder.name,
+            json.dumps({"embedder": getattr(embedder, "loader_name", embedder.name), "sample": True}),
+        ],
     ).lastrowid
     group = db.execute(
         "INSERT INTO themes (run_id, level, label, auto_label, keywords) VALUES (?, 1, ?, ?, '[]')",
