@@ -30,6 +30,7 @@ import os
 import random
 import re
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -46,6 +47,13 @@ sys.path.insert(0, str(ROOT))
 SEEDS = ROOT / "corpora" / "dwp-seeds"
 POLIS = ROOT / "corpora" / "polis-opendata" / "polis_comments_all.csv"
 FAIRHEARING = [sys.executable, "-m", "fairhearing.cli"]
+# serve as the CLI runs it, plus a stack dump of every thread on SIGUSR1 (sent when a request hangs)
+SERVE = [
+    sys.executable,
+    "-c",
+    "import faulthandler, signal, sys; faulthandler.register(signal.SIGUSR1, all_threads=True); "
+    "from fairhearing.cli import main; sys.argv[0] = 'fairhearing'; main()",
+]
 KINDS = [
     "overview",
     "themes",
@@ -248,39 +256,32 @@ def main() -> None:
                 sys.exit("--db needs --src, the folder it was ingested from, holding survey.csv")
             db, src = args.db, args.src
         port = free_port()
-        server = subprocess.Popen(
-            cli(
-                "serve",
-                "--db",
-                str(db),
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--threads",
-                str(args.threads),
-            ),
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        serve = ["serve", "--db", str(db), "--host", "127.0.0.1", "--port", str(port)]
+        log = tmp / "serve.log"  # a file, not a pipe: a full pipe would block serve's logging threads
+        with log.open("w") as log_file:
+            server = subprocess.Popen(
+                [*SERVE, *serve, "--threads", str(args.threads)], env=env, stdout=log_file, stderr=log_file
+            )
         try:
             print(f"serve answered after {wait_ready(port, server):.1f} s (waitress, {args.threads} threads)")
-            measure(args, port, db, src, env)
+            measure(args, port, db, src, env, server.pid)
         finally:
             server.terminate()
             try:
                 server.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 server.kill()
-            errors = server.stderr.read() if server.stderr else ""
-            if "Traceback" in errors:
-                print("serve logged tracebacks:\n" + errors[-3000:], file=sys.stderr)
+            errors = log.read_text(errors="replace")
+            queued = errors.count("Task queue depth")
+            if queued:
+                print(f"waitress logged 'Task queue depth' {queued} times (more requests than threads)")
+            if "Traceback" in errors or "Thread 0x" in errors:
+                print("serve's log (tracebacks, stack dumps):\n" + errors[-20000:], file=sys.stderr)
 
 
-def measure(args, port: int, db: Path, src: Path, env: dict) -> None:
+def measure(args, port: int, db: Path, src: Path, env: dict, server_pid: int) -> None:
     links = Links()
+    in_flight: dict[int, float] = {}
     for kind in ("themes", "overview"):  # a first page of links (a theme list, some responses)
         status, html = get(port, "/themes" if kind == "themes" else "/search?q=work")
         links.learn(kind if kind == "themes" else "responses", html)
@@ -304,10 +305,12 @@ def measure(args, port: int, db: Path, src: Path, env: dict) -> None:
             k += 1
             url, learned = url_for(kind, rng, links)
             sent = time.monotonic()
+            in_flight[i] = sent
             try:
                 status, html = get(port, url)
             except OSError as exc:
                 status, html = 0, repr(exc)
+            in_flight.pop(i, None)
             took = time.monotonic() - sent
             if status == 200 and kind in ("themes", "theme", "search"):
                 links.learn("themes" if kind == "themes" else "responses", html)
@@ -335,6 +338,16 @@ def measure(args, port: int, db: Path, src: Path, env: dict) -> None:
         r.start()
     if not args.no_writes:
         writer_thread.start()
+
+    def watchdog() -> None:  # one stack dump of serve the first time a request waits over 30 s
+        while any(r.is_alive() for r in readers):
+            if any(time.monotonic() - t > 30 for t in list(in_flight.values())):
+                print(f"a request has waited 30 s at {time.monotonic() - t0:.0f} s: dumping serve's stacks")
+                os.kill(server_pid, signal.SIGUSR1)
+                return
+            time.sleep(1)
+
+    threading.Thread(target=watchdog, daemon=True).start()
     for r in readers:
         r.join()
     wall = time.monotonic() - t0
