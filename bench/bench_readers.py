@@ -188,8 +188,12 @@ class Writer:
     steps: list[tuple[str, float, float, float, int]] = field(default_factory=list)
     done: threading.Event = field(default_factory=threading.Event)
 
+    running: tuple[str, float] | None = None  # the step under way: (name, start)
+
     def replaced_after(self, learned: float, sent: float) -> bool:
-        """Did a write step that began before ``sent`` end after the id was ``learned``?"""
+        """Did a write step that began before ``sent`` end after the id was ``learned`` (or is it still on)?"""
+        if self.running is not None and self.running[1] < sent:
+            return True
         return any(start < sent and end > learned for _, start, end, _, _ in self.steps)
 
 
@@ -203,8 +207,10 @@ def write(writer: Writer, db: Path, src: Path, n: int, env: dict, delay: float) 
         if name.startswith("ingest"):
             write_csv(src / "survey.csv", n, changed=time.strftime("%H:%M:%S"))
         start = time.monotonic()
+        writer.running = (name, start)
         took, rc, out = timed(cmd(), env)
         writer.steps.append((name, start, time.monotonic(), took, rc))
+        writer.running = None
         if rc:
             print(f"writer step {name!r} failed ({rc}):\n{out[-2000:]}", file=sys.stderr)
     writer.done.set()
@@ -289,6 +295,7 @@ def measure(args, port: int, db: Path, src: Path, env: dict, server_pid: int) ->
     times: dict[str, list[float]] = {k: [] for k in KINDS}
     status_counts: dict[str, dict[str, int]] = {k: {"200": 0, "503": 0, "gone": 0, "error": 0} for k in KINDS}
     samples: dict[str, str] = {}
+    error_codes: dict[int, int] = {}  # status (0: no answer) -> errors
     lock = threading.Lock()
     t0 = time.monotonic()
     stop_at = t0 + args.seconds
@@ -327,6 +334,7 @@ def measure(args, port: int, db: Path, src: Path, env: dict, server_pid: int) ->
                 status_counts[kind][outcome] += 1
                 if outcome == "error":
                     samples.setdefault(kind, f"{status} {url}: {html[:200]!r}")
+                    error_codes[status] = error_codes.get(status, 0) + 1
 
     if args.no_writes:
         writer.done.set()
@@ -354,6 +362,11 @@ def measure(args, port: int, db: Path, src: Path, env: dict, server_pid: int) ->
     if writer_thread.is_alive():
         writer_thread.join(timeout=1)
     report(args, times, status_counts, samples, writer, t0, wall)
+    if error_codes:
+        print(
+            "errors by status (0: no answer): "
+            + ", ".join(f"{k}: {v}" for k, v in sorted(error_codes.items()))
+        )
 
 
 def report(args, times, counts, samples, writer: Writer, t0: float, wall: float) -> None:
