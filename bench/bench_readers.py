@@ -1,7 +1,7 @@
 """Thirty readers on `fairhearing serve` (waitress) while an analysis and an ingest write the database.
 
     .venv/bin/python bench/bench_readers.py                 # builds: DWP seeds + 2,000 Polis comments
-    .venv/bin/python bench/bench_readers.py --seconds 60 --readers 30 --polis 2000
+    .venv/bin/python bench/bench_readers.py --keep readers-db --polis 1000 --seconds 60 --readers 30
 
 Setup (timed, not measured under load): ingest the five bundled DWP seeds and a CSV of ``--polis``
 real Polis comments into a fresh database with the CLI, then ``fairhearing analyse --embedder
@@ -16,8 +16,10 @@ Meanwhile a writer runs ``fairhearing analyse`` (a new run) and then re-ingests 
 CSV changed (every 10th comment edited), each as a subprocess against the same database file.
 
 Prints per page kind: requests, 200s, 503s ("busy, try again": intended, counted apart), "gone"
-(404 for an id learned before a write that replaced it finished: intended), errors (anything else,
-connection failures included), and p50/p95/max latency; then the writer's steps and their times.
+(404 for an id learned before a write that replaced it finished, or while a write is under way:
+intended), errors (anything else, connection failures included), and p50/p95/max latency; then the
+writer's steps and their times. ``serve``'s output goes to a file; if a request waits over 30 s the
+bench has ``serve`` dump every thread's stack there (faulthandler, SIGUSR1) and prints it.
 Nothing is asserted; figures depend on the machine (say which when quoting).
 """
 
