@@ -387,7 +387,7 @@ def _analysis(db: Database, rng, embedder, points_meta, codes, consultation: int
         db,
         embedder=embedder.name,
         seed=0,
-        params={"embedder": "hashing", "sample": True},
+        params={"embedder": getattr(embedder, "loader_name", embedder.name), "sample": True},
         consultation=consultation,
     )
     theme_of = {label: t for t, (label, *_rest) in enumerate(TOPICS)}

@@ -82,7 +82,13 @@ def _summary(db, theme_id: int) -> dict | None:
     theme = theme_queries.theme(db, theme_id)
     if theme is None:
         return None
-    positions = counts.theme_positions(db, theme["run_id"]).get(theme_id, dict.fromkeys(counts.POSITIONS, 0))
+    # positions are computed for every theme of the run at once: share them across the run's theme pages
+    every = cached(
+        ("theme positions", current_app.config["DATABASE"], theme["run_id"]),
+        read.data_version(db),
+        lambda: counts.theme_positions(db, theme["run_id"]),
+    )
+    positions = every.get(theme_id, dict.fromkeys(counts.POSITIONS, 0))
     return {
         "theme": theme,
         "positions": positions,
