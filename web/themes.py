@@ -85,7 +85,7 @@ def _summary(db, theme_id: int) -> dict | None:
     # positions are computed for every theme of the run at once: share them across the run's theme pages
     every = cached(
         ("theme positions", current_app.config["DATABASE"], theme["run_id"]),
-        read.data_version(db),
+        versions.data_version(db),
         lambda: counts.theme_positions(db, theme["run_id"]),
     )
     positions = every.get(theme_id, dict.fromkeys(counts.POSITIONS, 0))
