@@ -199,6 +199,13 @@ def backup(db_path, out_path, force):
 @click.option(
     "--themes", "n_themes", default=None, type=int, help="Target number of themes (default: automatic)."
 )
+@click.option(
+    "--theme-sample",
+    default=None,
+    type=click.IntRange(min=0),
+    help="Fit themes on a seeded sample of this many distinct points when there are more, and assign "
+    "the rest (default 10000; 0: never sample).",
+)
 @click.option("--seed", default=42, show_default=True, help="Random seed: same input and seed, same result.")
 @click.option("--models-dir", default="models", show_default=True, type=click.Path(file_okay=False))
 @click.option("--quiet", is_flag=True, help="No progress bars.")
@@ -207,14 +214,19 @@ def backup(db_path, out_path, force):
     default=None,
     help="Analyse only this consultation (default: every consultation, one run each).",
 )
-def analyse(db_path, embedder, n_themes, seed, models_dir, quiet, consultation):
+def analyse(db_path, embedder, n_themes, theme_sample, seed, models_dir, quiet, consultation):
     """Embed, theme, tag and map every stakeholder point to the framework's principles."""
     from nlp.embed import load_embedder
     from nlp.pipeline import Analyser
 
     db = _open(db_path)
     analyser = Analyser(
-        load_embedder(embedder), seed=seed, n_themes=n_themes, models_dir=Path(models_dir), progress=not quiet
+        load_embedder(embedder),
+        seed=seed,
+        n_themes=n_themes,
+        theme_sample=theme_sample,
+        models_dir=Path(models_dir),
+        progress=not quiet,
     )
     reports = [analyser.run(db, consultation)] if consultation else analyser.run_all(db)
     for report in reports:

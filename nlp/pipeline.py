@@ -73,6 +73,8 @@ class Analyser:
         *,
         seed: int = 42,
         n_themes: int | None = None,
+        theme_sample: int | None = None,
+        rest_assigner: Callable | None = None,
         models_dir: Path = Path("models"),
         progress: bool = True,
     ) -> None:
@@ -82,6 +84,8 @@ class Analyser:
         self.mapper_factory = mapper_factory
         self.seed = seed
         self.n_themes = n_themes
+        self.theme_sample = theme_sample  # None: the modeller's default sample size; 0: never sample
+        self.rest_assigner = rest_assigner  # assigns the texts outside the theme sample (nlp.ray_path)
         self.models_dir = Path(models_dir)
         self.progress = progress
 
@@ -119,9 +123,11 @@ class Analyser:
         if self.theme_modeller is None:
             from nlp.themes import ThemeModeller
 
+            sample = {} if self.theme_sample is None else {"sample_size": self.theme_sample or None}
             self.theme_modeller = ThemeModeller(
-                embedder=self._embedder(), seed=self.seed, nr_topics=self.n_themes
+                embedder=self._embedder(), seed=self.seed, nr_topics=self.n_themes, **sample
             )
+            self.theme_modeller.rest_assigner = self.rest_assigner
         if len(texts) >= getattr(self.theme_modeller, "min_docs", 0):
             from nlp.numba_cache import prepare_numba
 
@@ -206,7 +212,11 @@ class Analyser:
             db,
             embedder=emb.name,
             seed=self.seed,
-            params={"embedder": _loader_name(emb), "n_themes": self.n_themes},
+            params={
+                "embedder": _loader_name(emb),
+                "n_themes": self.n_themes,
+                "theme_sample": self.theme_sample,
+            },
             consultation=cid,
         )
         self._consultation_id = cid
