@@ -206,6 +206,13 @@ def backup(db_path, out_path, force):
     help="Fit themes on a seeded sample of this many distinct points when there are more, and assign "
     "the rest (default 10000; 0: never sample).",
 )
+@click.option(
+    "--ray",
+    "ray_address",
+    default=None,
+    metavar="ADDRESS|local",
+    help="Embed and assign themes on a Ray cluster (needs the ray extra); 'local' starts one here.",
+)
 @click.option("--seed", default=42, show_default=True, help="Random seed: same input and seed, same result.")
 @click.option("--models-dir", default="models", show_default=True, type=click.Path(file_okay=False))
 @click.option("--quiet", is_flag=True, help="No progress bars.")
@@ -214,17 +221,24 @@ def backup(db_path, out_path, force):
     default=None,
     help="Analyse only this consultation (default: every consultation, one run each).",
 )
-def analyse(db_path, embedder, n_themes, theme_sample, seed, models_dir, quiet, consultation):
+def analyse(db_path, embedder, n_themes, theme_sample, ray_address, seed, models_dir, quiet, consultation):
     """Embed, theme, tag and map every stakeholder point to the framework's principles."""
     from nlp.embed import load_embedder
     from nlp.pipeline import Analyser
 
     db = _open(db_path)
+    emb, rest_assigner = load_embedder(embedder), None
+    if ray_address:
+        from nlp.ray_path import RayEmbedder, assign_on_ray, connect
+
+        connect(ray_address)  # FH-E301 with the install command when Ray is missing
+        emb, rest_assigner = RayEmbedder(emb), assign_on_ray
     analyser = Analyser(
-        load_embedder(embedder),
+        emb,
         seed=seed,
         n_themes=n_themes,
         theme_sample=theme_sample,
+        rest_assigner=rest_assigner,
         models_dir=Path(models_dir),
         progress=not quiet,
     )
