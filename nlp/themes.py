@@ -264,12 +264,21 @@ def calibrated_floor(topics: np.ndarray, embeddings: np.ndarray) -> tuple[np.nda
     """The unit centroids of the themes in ``topics`` (the sample's final themes, -1: unthemed) and,
     per theme, the cosine a new text needs to join it: of the sample's texts nearest that theme, the
     share that is themed reaches it. Texts outside the sample are then themed at the sample's rate,
-    the best-fitting first (a full fit themes every HDBSCAN member, close to its centroid or not)."""
+    the best-fitting first (a full fit themes every HDBSCAN member, close to its centroid or not).
+    Members are measured leave-one-out, as a text from outside the sample would be."""
     centroids = _centroids(topics, embeddings)
     floor = np.zeros(len(centroids), dtype=np.float32)
     if not len(centroids):
         return centroids, floor
     sims = embeddings @ centroids.T
+    # a member's cosine to its own theme without itself (leave-one-out): small themes' centroids
+    # sit closer to their own members than to texts from outside the sample
+    member = np.flatnonzero(topics >= 0)
+    sums = np.vstack([embeddings[topics == t].sum(axis=0) for t in range(len(centroids))])
+    rest = sums[topics[member]] - embeddings[member]
+    norms = np.linalg.norm(rest, axis=1)
+    own = np.einsum("ij,ij->i", embeddings[member], rest) / np.where(norms > 0, norms, 1.0)
+    sims[member, topics[member]] = np.where(norms > 0, own, sims[member, topics[member]])
     nearest, best = sims.argmax(axis=1), sims.max(axis=1)
     for t in range(len(centroids)):
         near = nearest == t
