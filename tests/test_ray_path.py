@@ -91,7 +91,7 @@ def test_local_ray_cluster_gives_the_single_machine_results(tmp_path):
         )
     finally:
         ray.shutdown()
-    assert calls == [local["report"].points - 100]  # the distinct points outside the theme sample
+    assert calls == [len(local["vectors"]) - 100]  # the distinct texts outside the theme sample
     assert distributed["report"].themes == local["report"].themes >= 3
     assert distributed["vectors"] == local["vectors"]  # the same cache rows, byte for byte
     assert distributed["rows"] == local["rows"]  # same theme per point, same tags, same principles
