@@ -247,6 +247,20 @@ def backup(db_path, out_path, force):
 @click.option(
     "--themes", "n_themes", default=None, type=int, help="Target number of themes (default: automatic)."
 )
+@click.option(
+    "--theme-sample",
+    default=None,
+    type=click.IntRange(min=0),
+    help="Fit themes on a seeded sample of this many distinct points when there are more, and assign "
+    "the rest (default 10000; 0: never sample).",
+)
+@click.option(
+    "--ray",
+    "ray_address",
+    default=None,
+    metavar="ADDRESS|local",
+    help="Embed and assign themes on a Ray cluster (needs the ray extra); 'local' starts one here.",
+)
 @click.option("--seed", default=42, show_default=True, help="Random seed: same input and seed, same result.")
 @click.option("--models-dir", default="models", show_default=True, type=click.Path(file_okay=False))
 @click.option("--quiet", is_flag=True, help="No progress bars.")
@@ -262,21 +276,43 @@ def backup(db_path, out_path, force):
     type=click.IntRange(min=1),
     help="Texts embedded, then committed, per step: a killed analysis resumes after the last step.",
 )
-def analyse(db_path, embedder, tagger, mapper, n_themes, seed, models_dir, quiet, consultation, embed_batch):
+def analyse(
+    db_path,
+    embedder,
+    tagger,
+    mapper,
+    n_themes,
+    theme_sample,
+    ray_address,
+    seed,
+    models_dir,
+    quiet,
+    consultation,
+    embed_batch,
+):
     """Embed, theme, tag and map every stakeholder point to the framework's principles."""
+    from nlp.embed import load_embedder
     from nlp.pipeline import Analyser
 
     db = _open(db_path)
+    emb, rest_assigner = load_embedder(embedder or "minilm"), None
+    if ray_address:
+        from nlp.ray_path import RayEmbedder, assign_on_ray, connect
+
+        connect(ray_address)  # FH-E301 with the install command when Ray is missing
+        emb, rest_assigner = RayEmbedder(emb), assign_on_ray
     analyser = Analyser(
-        embedder or "minilm",
+        emb,
         tagger=tagger,
         mapper=mapper,
         seed=seed,
         n_themes=n_themes,
+        theme_sample=theme_sample,
+        rest_assigner=rest_assigner,
         models_dir=Path(models_dir),
         progress=not quiet,
         embed_batch=embed_batch,
-        auto_multilingual=embedder is None,
+        auto_multilingual=embedder is None and not ray_address,
     )
     reports = [analyser.run(db, consultation)] if consultation else analyser.run_all(db)
     for report in reports:

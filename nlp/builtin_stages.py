@@ -56,11 +56,12 @@ def e5_multilingual(backend: str | None = None) -> Any:
 
 # --- theme models (``nlp.themes``) ------------------------------------------------------------
 @register("theme_model", "bertopic")
-def bertopic(*, embedder: Any = None, seed: int = 42, n_themes: int | None = None) -> Any:
-    """BERTopic over the given embeddings, broader groups above the themes."""
+def bertopic(*, embedder: Any = None, seed: int = 42, n_themes: int | None = None, **options: Any) -> Any:
+    """BERTopic over the given embeddings, broader groups above the themes (``options``: e.g.
+    ``sample_size``, fit on a sample above it and assign the rest)."""
     from nlp.themes import ThemeModeller
 
-    return ThemeModeller(embedder=embedder, seed=seed, nr_topics=n_themes)
+    return ThemeModeller(embedder=embedder, seed=seed, nr_topics=n_themes, **options)
 
 
 # --- taggers (``nlp.tags``) -------------------------------------------------------------------

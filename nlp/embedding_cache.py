@@ -3,12 +3,12 @@
 The key is (text_hash, model name): re-running an analysis, or re-ingesting the same words,
 embeds nothing new. The model name carries the model's version, so an upgrade re-embeds.
 New vectors are committed every ``CHUNK_TEXTS`` texts, so an analysis killed while embedding
-resumes where it stopped. The SQL lives in ``store/embeddings.py``.
+resumes where it stopped (also when the vectors come from Ray, ``nlp.ray_path``). The SQL lives in ``store/embeddings.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -60,9 +60,8 @@ def embed_texts(
 
         bar = tqdm(total=total, initial=done, desc=f"embed ({embedder.name})", unit="text", smoothing=0.1)
     try:
-        for start in range(0, len(missing), max(1, chunk)):
-            step = missing[start : start + max(1, chunk)]
-            encoded = np.asarray(embedder.encode([texts[h] for h in step]), dtype=np.float32)
+        for step, encoded in _encoded_steps(embedder, missing, texts, max(1, chunk)):
+            encoded = np.asarray(encoded, dtype=np.float32)
             if encoded.shape != (len(step), embedder.dim):
                 raise ValueError(
                     f"{embedder.name} returned {encoded.shape}, expected ({len(step)}, {embedder.dim})"
@@ -84,6 +83,19 @@ def embed_texts(
         if bar is not None:
             bar.close()
     return {h: vectors[h] for h in texts}
+
+
+def _encoded_steps(
+    embedder: Embedder, missing: list[str], texts: dict[str, str], chunk: int
+) -> Iterator[tuple[list[str], np.ndarray]]:
+    """(hashes, vectors) steps of about ``chunk`` texts. An embedder with ``encode_stream`` (e.g.
+    ``nlp.ray_path.RayEmbedder``) embeds them all in one job and hands back steps as they finish."""
+    if hasattr(embedder, "encode_stream"):
+        yield from embedder.encode_stream([(h, texts[h]) for h in missing], chunk)
+        return
+    for start in range(0, len(missing), chunk):
+        step = missing[start : start + chunk]
+        yield step, embedder.encode([texts[h] for h in step])
 
 
 def stack(vectors: dict[str, np.ndarray], hashes: list[str]) -> np.ndarray:

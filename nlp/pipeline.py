@@ -93,6 +93,8 @@ class Analyser:
         mapper: str = DEFAULTS["mapper"],
         seed: int = 42,
         n_themes: int | None = None,
+        theme_sample: int | None = None,
+        rest_assigner: Callable | None = None,
         models_dir: Path = Path("models"),
         progress: bool = True,
         embed_batch: int | None = None,
@@ -117,6 +119,8 @@ class Analyser:
         }
         self.seed = seed
         self.n_themes = n_themes
+        self.theme_sample = theme_sample  # None: the modeller's default sample size; 0: never sample
+        self.rest_assigner = rest_assigner  # assigns the texts outside the theme sample (nlp.ray_path)
         self.models_dir = Path(models_dir)
         self.progress = progress
         self.embed_batch = embed_batch  # texts embedded and committed per step (None: the cache's default)
@@ -158,13 +162,16 @@ class Analyser:
 
     def themes(self, texts: list[str], embeddings: np.ndarray):
         if self.theme_modeller is None:
+            sample = {} if self.theme_sample is None else {"sample_size": self.theme_sample or None}
             self.theme_modeller = registry.create(
                 "theme_model",
                 self.stage_names["theme_model"],
                 embedder=self._embedder(),
                 seed=self.seed,
                 n_themes=self.n_themes,
+                **sample,
             )
+            self.theme_modeller.rest_assigner = self.rest_assigner
             self._made_modeller = True
         if len(texts) >= getattr(self.theme_modeller, "min_docs", 0):
             from nlp.numba_cache import prepare_numba
@@ -284,6 +291,7 @@ class Analyser:
         params = {
             "embedder": _loader_name(emb),
             "n_themes": self.n_themes,
+            "theme_sample": self.theme_sample,
             **self.stage_names,
             "versions": stage_versions(self),
         }

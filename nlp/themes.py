@@ -40,6 +40,13 @@ Small corpora (fewer than ``min_docs`` texts, 30 by default) skip UMAP/HDBSCAN, 
 there: Ward agglomeration of the embeddings (``nr_topics`` or about sqrt(n/2) themes) with c-TF-IDF
 keywords. Ward needs no seed; on 18-27 synthetic texts it kept topics apart better than KMeans, and
 on 10-29 real seed bullets it split more evenly than average linkage (which left singletons).
+Large corpora (more than ``sample_size`` texts, 10,000 by default; ``None``: never) fit steps 1-3 on a
+seeded random sample and assign the rest with the fitted model, then place outliers (step 4) and
+compute keywords and titles (steps 5-6) over every text, with no second embedding pass.
+``assign_rest="centroid"`` (default) gives each other text its nearest theme centroid, themed at the
+rate of the sample's texts nearest that theme, best-fitting first (``calibrated_floor``);
+``"predict"`` uses UMAP ``transform`` + HDBSCAN ``approximate_predict`` instead (slower; see
+``bench/bench_theme_sample.py`` for the agreement of both with a full fit).
 The result is deterministic for a given input and seed. BERTopic (10-20 s to import) is imported
 only inside ``fit`` and when loading a saved BERTopic model; ``load`` and ``assign`` do not need it.
 """
@@ -48,6 +55,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -120,6 +128,8 @@ def default_min_cluster_size(n: int) -> int:
 DEFAULT_MAX_THEMES = 25  # users of other tools find 30+ themes too many to hold
 MERGE_ABOVE = 0.8  # relative centroid cosine above which two themes are near-duplicates (_raw_cosine)
 UNTHEMED_QUANTILE = 0.1  # an outlier joins its nearest theme when it fits as well as 90% of the members
+DEFAULT_SAMPLE = 10_000  # above this many texts, themes are fitted on a sample (bench/bench_theme_sample.py)
+ASSIGN_METHODS = ("centroid", "predict")
 
 
 def default_min_samples(size: int) -> int:
@@ -254,6 +264,56 @@ def _place_outliers(topics: np.ndarray, embeddings: np.ndarray, quantile: float 
     return topics
 
 
+def sample_indices(n: int, size: int | None, seed: int) -> np.ndarray | None:
+    """The sorted indices of a seeded random sample of ``size`` of ``n`` texts, or None to use all."""
+    if size is None or size <= 0 or n <= size:
+        return None
+    return np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
+
+
+def calibrated_floor(topics: np.ndarray, embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The unit centroids of the themes in ``topics`` (the sample's final themes, -1: unthemed) and,
+    per theme, the cosine a new text needs to join it: of the sample's texts nearest that theme, the
+    share that is themed reaches it. Texts outside the sample are then themed at the sample's rate,
+    the best-fitting first (a full fit themes every HDBSCAN member, close to its centroid or not).
+    Members are measured leave-one-out, as a text from outside the sample would be."""
+    centroids = _centroids(topics, embeddings)
+    floor = np.zeros(len(centroids), dtype=np.float32)
+    if not len(centroids):
+        return centroids, floor
+    sims = embeddings @ centroids.T
+    # a member's cosine to its own theme without itself (leave-one-out): small themes' centroids
+    # sit closer to their own members than to texts from outside the sample
+    member = np.flatnonzero(topics >= 0)
+    sums = np.vstack([embeddings[topics == t].sum(axis=0) for t in range(len(centroids))])
+    rest = sums[topics[member]] - embeddings[member]
+    norms = np.linalg.norm(rest, axis=1)
+    own = np.einsum("ij,ij->i", embeddings[member], rest) / np.where(norms > 0, norms, 1.0)
+    sims[member, topics[member]] = np.where(norms > 0, own, sims[member, topics[member]])
+    nearest, best = sims.argmax(axis=1), sims.max(axis=1)
+    for t in range(len(centroids)):
+        near = nearest == t
+        if near.any():
+            floor[t] = np.quantile(best[near], 1.0 - float(np.mean(topics[near] >= 0)))
+        else:  # no sample text is nearest this theme: its least-fitting member
+            floor[t] = float(np.min(sims[topics == t, t]))
+    return centroids, floor
+
+
+def nearest_fitting(embeddings: np.ndarray, centroids: np.ndarray, floor: np.ndarray | None) -> np.ndarray:
+    """Each row's nearest centroid by cosine, or -1 where it is under that theme's ``floor``.
+
+    Row by row independent, so it can run on batches anywhere (``nlp.ray_path``)."""
+    if not len(centroids):
+        return np.full(len(embeddings), -1, dtype=int)
+    sims = np.asarray(embeddings, dtype=np.float32) @ centroids.T
+    nearest = sims.argmax(axis=1)
+    if floor is None:
+        return nearest.astype(int)
+    best = sims[np.arange(len(sims)), nearest]
+    return np.where(best >= floor[nearest], nearest, -1).astype(int)
+
+
 def _kmeans(points: np.ndarray, n_clusters: int, seed: int) -> np.ndarray:
     from sklearn.cluster import KMeans
 
@@ -286,10 +346,20 @@ class ThemeModeller:
         merge_above: float | None = MERGE_ABOVE,
         unthemed_quantile: float | None = UNTHEMED_QUANTILE,
         top_n_words: int = 10,
+        sample_size: int | None = DEFAULT_SAMPLE,
+        assign_rest: str = "centroid",
         verbose: bool = False,
     ) -> None:
         if nr_topics is not None and nr_topics < 1:
             raise ValueError("nr_topics must be at least 1")
+        if assign_rest not in ASSIGN_METHODS:
+            raise ValueError(f"assign_rest must be one of {ASSIGN_METHODS}")
+        if sample_size and sample_size < max(2, min_docs):
+            raise ValueError(f"sample_size must be 0/None (never sample) or at least min_docs ({min_docs})")
+        self.sample_size = sample_size
+        self.assign_rest = assign_rest
+        # (embeddings, centroids, floor) -> themes for the texts outside the sample; None: ``nearest_fitting``
+        self.rest_assigner: Any = None
         self.embedder = embedder
         self.umap_model = umap_model
         self.hdbscan_model = hdbscan_model
@@ -307,7 +377,8 @@ class ThemeModeller:
         self.min_theme_size = min_theme_size
         self.merge_above = merge_above
         self.unthemed_quantile = unthemed_quantile
-        self._shaping: dict[str, int] = {}
+        self._shaping: dict[str, Any] = {}
+        self._clustered = True  # the last BERTopic fit kept HDBSCAN's clusters (no KMeans fallback)
         self.top_n_words = top_n_words
         self.verbose = verbose
         self.result: ThemeResult | None = None
@@ -417,13 +488,13 @@ class ThemeModeller:
             k = self.nr_topics or min(default_n_clusters(n), self.max_themes or n)
             topics, before, after, method = _kmeans(embeddings, k, self.seed), 0, 0, "no-words"
         else:
-            topics, before, after = self._fit_bertopic(texts, embeddings, vectorizer)
             method = "bertopic"
         self._shaping = {}
-        topics = self._merge_to_target(_renumber(np.asarray(topics, dtype=int)), embeddings)
         if method == "bertopic":
-            topics = self._shape(topics, embeddings)
+            topics, before = self._fit_themes(texts, embeddings, vectorizer)
             after = int((topics == -1).sum())
+        else:
+            topics = self._merge_to_target(_renumber(np.asarray(topics, dtype=int)), embeddings)
         self.centroids = _centroids(topics, embeddings)
         counts, terms = self._doc_counts(texts, vectorizer)
         if self.topic_model is not None:
@@ -441,6 +512,59 @@ class ThemeModeller:
             texts, embeddings, topics, keywords, counts, terms, before, after, method
         )
         return self.result
+
+    def _fit_themes(
+        self, texts: list[str], embeddings: np.ndarray, vectorizer: Any
+    ) -> tuple[np.ndarray, int]:
+        """Steps 1-4: themes per text and the number of outliers before placement. Above
+        ``sample_size`` texts, steps 1-3 run on a seeded sample and the rest are assigned."""
+        n = len(texts)
+        sample = sample_indices(n, self.sample_size, self.seed)
+        idx = np.arange(n) if sample is None else sample
+        raw, before, _ = self._fit_bertopic([texts[i] for i in idx], embeddings[idx], vectorizer)
+        shaped = self._consolidate(self._merge_to_target(_renumber(raw), embeddings[idx]), embeddings[idx])
+        place = self.reduce_outliers
+        if sample is None:
+            topics = shaped
+        elif self.assign_rest == "predict" and self._can_predict():
+            rest = np.setdiff1d(np.arange(n), sample)
+            topics = np.full(n, -1, dtype=int)
+            topics[sample] = shaped
+            topics[rest] = self._predict_rest(shaped, embeddings[rest])
+            before += int((topics[rest] == -1).sum())
+            self._shaping.update(sample=len(sample), assigned=len(rest), assign_rest="predict")
+        else:  # the sample's outliers placed first, then the rest themed at the sample's rate
+            rest = np.setdiff1d(np.arange(n), sample)
+            if place:
+                shaped = _place_outliers(shaped, embeddings[sample], self.unthemed_quantile)
+            centroids, floor = calibrated_floor(shaped, embeddings[sample])
+            assign = self.rest_assigner or nearest_fitting
+            topics = np.full(n, -1, dtype=int)
+            topics[sample] = shaped
+            topics[rest] = np.asarray(assign(embeddings[rest], centroids, floor), dtype=int)
+            before += int((topics[rest] == -1).sum())
+            self._shaping.update(sample=len(sample), assigned=len(rest), assign_rest="centroid")
+            place = False
+        if place:
+            topics = _place_outliers(topics, embeddings, self.unthemed_quantile)
+        return _renumber(topics), before
+
+    def _can_predict(self) -> bool:
+        hdb = getattr(self.topic_model, "hdbscan_model", None)
+        return self._clustered and getattr(hdb, "prediction_data_", None) is not None
+
+    def _predict_rest(self, shaped: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
+        """Themes (-1: outlier) for texts outside the sample: UMAP ``transform`` + HDBSCAN
+        ``approximate_predict``, HDBSCAN's clusters mapped to the sample's shaped themes."""
+        import hdbscan
+
+        hdb = self.topic_model.hdbscan_model
+        predicted, _ = hdbscan.approximate_predict(hdb, self.topic_model.umap_model.transform(embeddings))
+        votes: dict[int, Counter] = {}  # merges and dissolving act on whole clusters: one theme each
+        for cluster, theme in zip(np.asarray(hdb.labels_, dtype=int), shaped, strict=True):
+            votes.setdefault(int(cluster), Counter())[int(theme)] += 1
+        theme_of = {c: v.most_common(1)[0][0] for c, v in votes.items() if c >= 0}
+        return np.array([theme_of.get(int(c), -1) for c in predicted], dtype=int)
 
     def _fit_bertopic(
         self, texts: list[str], embeddings: np.ndarray, vectorizer: Any
@@ -463,6 +587,7 @@ class ThemeModeller:
         )
         topics = np.asarray(model.fit_transform(texts, embeddings)[0], dtype=int)
         self.topic_model = model
+        self._clustered = True
         n_found = len(set(topics.tolist()) - {-1})
         target = self.nr_topics
         if n_found == 0 or (target is not None and n_found < target):
@@ -470,9 +595,10 @@ class ThemeModeller:
             if reduced is None:
                 reduced = model.umap_model.transform(embeddings)
             k = target or default_n_clusters(n)
+            self._clustered = False  # KMeans on the UMAP output: HDBSCAN's clusters do not apply
             return _kmeans(np.asarray(reduced), k, self.seed), 0, 0
         before = int((topics == -1).sum())
-        return topics, before, before  # outliers are placed (or left unthemed) by _shape
+        return topics, before, before  # outliers are placed (or left unthemed) by _fit_themes
 
     def _merge_to_target(
         self, topics: np.ndarray, embeddings: np.ndarray, target: int | None = None
@@ -485,8 +611,8 @@ class ThemeModeller:
         merged = _agglomerate(_centroids(topics, embeddings), target)
         return _renumber(np.array([merged[t] if t >= 0 else -1 for t in topics], dtype=int))
 
-    def _shape(self, topics: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
-        """Near-duplicates merged, the cap, the minimum size, then outliers placed where they fit."""
+    def _consolidate(self, topics: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
+        """Near-duplicates merged, the cap, the minimum size (outliers are placed by the caller)."""
         n_before = int(topics.max()) + 1 if len(topics) else 0
         if self.nr_topics is None:
             if self.merge_above is not None:
@@ -498,9 +624,6 @@ class ThemeModeller:
             size = self.min_theme_size or default_min_cluster_size(len(topics))
             topics, dissolved = _dissolve_small(topics, size)
             self._shaping["dissolved_small"] = dissolved
-        if self.reduce_outliers:
-            quantile = self.unthemed_quantile
-            topics = _place_outliers(topics, embeddings, quantile)
         return _renumber(topics)
 
     def _update_bertopic(self, texts: list[str], topics: np.ndarray, vectorizer: Any) -> None:
@@ -631,6 +754,7 @@ class ThemeModeller:
             "min_theme_size": self.min_theme_size,
             "merge_above": self.merge_above,
             "unthemed_quantile": self.unthemed_quantile,
+            "sample_size": self.sample_size,
             "n": len(texts),
             **self._shaping,
         }
@@ -710,6 +834,7 @@ class ThemeModeller:
             min_theme_size=params.get("min_theme_size"),
             merge_above=params.get("merge_above", MERGE_ABOVE),
             unthemed_quantile=params.get("unthemed_quantile", UNTHEMED_QUANTILE),
+            sample_size=params.get("sample_size", DEFAULT_SAMPLE),
         )
         model.embedder_name = meta.get("embedder")
         model.centroids = tensors["themes"]

@@ -393,3 +393,59 @@ def test_theme_cap_and_configuration(corpus):
     assert forced.outliers_after == 0  # every outlier placed, as before
     with pytest.raises(ValueError, match="max_themes"):
         ThemeModeller(max_themes=0)
+
+
+# ----- fitting on a sample ------------------------------------------------------------------------
+
+
+def test_sample_indices_are_seeded_sorted_and_only_for_large_corpora():
+    from nlp.themes import sample_indices
+
+    assert sample_indices(100, 100, 1) is None and sample_indices(100, None, 1) is None
+    assert sample_indices(100, 0, 1) is None
+    a, b = sample_indices(100, 30, 1), sample_indices(100, 30, 1)
+    assert np.array_equal(a, b) and len(np.unique(a)) == 30 and np.all(np.diff(a) > 0)
+    assert not np.array_equal(a, sample_indices(100, 30, 2))
+
+
+@pytest.fixture(scope="module")
+def larger():
+    texts, truth = synthetic(per_topic=60, seed=3)
+    embedder = HashingEmbedder()
+    return texts, truth, embedder, embedder.encode(texts)
+
+
+@pytest.mark.parametrize("assign_rest", ["centroid", "predict"])
+def test_themes_fitted_on_a_sample_cover_every_text(larger, assign_rest):
+    texts, truth, embedder, vectors = larger
+    modeller = ThemeModeller(embedder=embedder, seed=7, sample_size=90, assign_rest=assign_rest)
+    result = modeller.fit(texts, vectors)
+    assert result.method == "bertopic"
+    assert result.params["sample"] == 90 and result.params["assigned"] == len(texts) - 90
+    assert result.params["assign_rest"] == assign_rest
+    assert len(result.topics) == len(texts)
+    assert homogeneity(truth, result.topics) >= 0.95  # texts outside the sample join the right topic
+    assert set(topic_of_theme(truth, result.topics).values()) == {0, 1, 2}
+    if assign_rest == "centroid":  # the rest is themed at the sample's rate, best-fitting first
+        from nlp.themes import sample_indices
+
+        in_sample = np.zeros(len(texts), dtype=bool)
+        in_sample[sample_indices(len(texts), 90, 7)] = True
+        themed = result.topics >= 0
+        assert abs(themed[in_sample].mean() - themed[~in_sample].mean()) <= 0.2  # themes of ~9 here
+    k = len(result.themes)
+    assert [t.size for t in result.themes] == [int((result.topics == t).sum()) for t in range(k)]
+    assert result.outliers_after == int((result.topics == -1).sum())
+    # deterministic for a seed
+    again = ThemeModeller(embedder=embedder, seed=7, sample_size=90, assign_rest=assign_rest).fit(
+        texts, vectors
+    )
+    assert np.array_equal(again.topics, result.topics)
+    assert [t.label for t in again.themes] == [t.label for t in result.themes]
+
+
+def test_sample_size_checked():
+    with pytest.raises(ValueError):
+        ThemeModeller(sample_size=5)
+    with pytest.raises(ValueError):
+        ThemeModeller(assign_rest="nearest")
