@@ -52,6 +52,7 @@ from nlp.mapping import (  # noqa: E402
     PrincipleMapper,
 )
 from nlp.mapping_decision import DecisionRule, Mapping  # noqa: E402
+from nlp.verdict_model import VerdictModel  # noqa: E402
 
 FRAMEWORK = ROOT / "corpora" / "dwp-seeds" / "004_e8bb6e121e9bd43b.txt"
 DEV = ROOT / "evals" / "data" / "mapping_dev.jsonl"
@@ -218,6 +219,133 @@ def learning_curve(
     return out
 
 
+# --- other ways to learn from verdicts (compared with VerdictModel, the one in use) ---------------
+def _l2(x: np.ndarray) -> np.ndarray:
+    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-9)
+
+
+def _onehot(comp: np.ndarray) -> np.ndarray:
+    return np.eye(int(comp.max()) + 1 if len(comp) else 0, dtype=np.float32)[comp]
+
+
+class Prototypes(VerdictModel):
+    """Rocchio with labels: + a × cosine to the centroid of each principle's confirmed points and
+    + b × cosine to the centroid of each component's (only where there are confirmations)."""
+
+    def __init__(self, a: float = 0.1, b: float = 0.2) -> None:
+        super().__init__()
+        self.a, self.b = a, b
+
+    def adjust(self, prior, queries, comp):
+        if not self.size or not len(queries):
+            return prior
+        pos = np.clip(self.votes, 0.0, None)
+        oh = _onehot(comp)
+        out = np.array(prior, np.float32)
+        for weight, labels, cols in ((self.a, pos, slice(None)), (self.b, pos @ oh, comp)):
+            has = labels.sum(axis=0) > 0
+            sims = np.where(has, queries @ _l2(labels.T @ self.vectors).T, 0.0)
+            out = out + weight * sims[:, cols]
+        return out
+
+
+class KernelRidge(VerdictModel):
+    """Kernel ridge on the labelled points (kernel max(0, cos)^3): predicts each query's votes by
+    principle and, summed, by component; + weight × the prediction."""
+
+    def __init__(self, lam: float = 3.0, weight: float = 0.1) -> None:
+        super().__init__()
+        self.lam, self.w = lam, weight
+
+    def adjust(self, prior, queries, comp):
+        if not self.size or not len(queries):
+            return prior
+        k = np.clip(self.vectors @ self.vectors.T, 0.0, None) ** 3
+        kq = np.clip(queries @ self.vectors.T, 0.0, None) ** 3
+        alpha = np.linalg.solve(k + self.lam * np.eye(len(k)), np.eye(len(k)))
+        comp_votes = np.clip(np.clip(self.votes, 0.0, None) @ _onehot(comp), 0.0, 1.0)
+        return prior + self.w * (kq @ alpha @ self.votes) + self.w * (kq @ alpha @ comp_votes)[:, comp]
+
+
+class Propagation(VerdictModel):
+    """Label propagation over the 10-nearest-neighbour graph of labelled and query points
+    (transductive: confirmations spread to similar unlabelled points); + weight × spread votes."""
+
+    def __init__(self, alpha: float = 0.5, weight: float = 0.05, k: int = 10) -> None:
+        super().__init__()
+        self.alpha, self.w, self.knn = alpha, weight, k
+
+    def adjust(self, prior, queries, comp):
+        if not self.size or not len(queries):
+            return prior
+        x = np.vstack([self.vectors, queries])
+        m, n = self.size, len(x)
+        sims = np.clip(x @ x.T, 0.0, None)
+        np.fill_diagonal(sims, 0.0)
+        keep = np.argsort(-sims, axis=1, kind="stable")[:, : min(self.knn, n - 1)]
+        w = np.zeros_like(sims)
+        np.put_along_axis(w, keep, np.take_along_axis(sims, keep, axis=1), axis=1)
+        w = np.maximum(w, w.T)
+        d = np.where(w.sum(axis=1) > 0, w.sum(axis=1), 1.0)
+        spread = np.linalg.inv(np.eye(n) - self.alpha * w / np.sqrt(d[:, None] * d[None, :]))
+        y = np.zeros((n, self.votes.shape[1]), np.float32)
+        y[:m] = self.votes
+        yc = np.zeros((n, int(comp.max()) + 1), np.float32)
+        yc[:m] = np.clip(np.clip(self.votes, 0.0, None) @ _onehot(comp), 0.0, 1.0)
+        return prior + self.w * (spread @ y)[m:] + self.w * (spread @ yc)[m:][:, comp]
+
+
+class Combined(VerdictModel):
+    """VerdictModel (nearest labelled neighbours) plus label propagation."""
+
+    def adjust(self, prior, queries, comp):
+        near = super().adjust(prior, queries, comp)
+        spread = Propagation()
+        spread.fit(self.vectors, self.votes)
+        return spread.adjust(near, queries, comp)
+
+
+LEARNERS: tuple[tuple[str, Callable[[], VerdictModel]], ...] = (
+    ("nearest labelled neighbours (VerdictModel, in use)", VerdictModel),
+    ("prototypes (Rocchio with labels)", Prototypes),
+    ("kernel ridge on embeddings", KernelRidge),
+    ("label propagation (kNN graph)", Propagation),
+    ("neighbours + propagation", Combined),
+)
+
+
+def compare_learners(fw, embed, texts, vectors, gold, comp_of, frac: float = 0.25, seeds: int = 5) -> list:
+    """comp@1 / hit@3 on the other points after a random ``frac`` of points is labelled (mean over
+    seeds), for each learner, with cosine and the no-label mapper beside."""
+    base = PrincipleMapper().fit(fw, embed)
+    prior = base.scores(texts, vectors)
+    prior_top = [base.principle_ids[j] for j in prior.argmax(axis=1)]
+    cos = CosineBaseline().fit(fw, embed).decide(texts, vectors)
+    none = base.decide(texts, vectors)
+    k = int(len(texts) * frac)
+    rows: dict[str, list[tuple[float, float]]] = {}
+    for s in range(seeds):
+        order = np.random.default_rng(s).permutation(len(texts))
+        chosen, rest = [int(i) for i in order[:k]], sorted(int(i) for i in order[k:])
+        g = [gold[i] for i in rest]
+        fb = verdicts_for(chosen, texts, gold, prior_top)
+        for name, maps in (("plain cosine", [cos[i] for i in rest]), ("no labels", [none[i] for i in rest])):
+            m = ranking_metrics(maps, g, comp_of)
+            rows.setdefault(name, []).append((m["comp@1"], m["hit@3"]))
+        for name, make in LEARNERS:
+            maps = (
+                PrincipleMapper(verdicts=make())
+                .fit(fw, embed, fb)
+                .decide([texts[i] for i in rest], vectors[rest])
+            )
+            m = ranking_metrics(maps, g, comp_of)
+            rows.setdefault(name, []).append((m["comp@1"], m["hit@3"]))
+    return [
+        [name, float(np.mean([a for a, _ in v])), float(np.mean([h for _, h in v]))]
+        for name, v in rows.items()
+    ]
+
+
 # --- off-topic text -----------------------------------------------------------------------------
 def polis_comments(path: Path, n: int = 300) -> list[str]:
     rows = [
@@ -275,22 +403,97 @@ def eval_codebooks(folder: Path, embed) -> None:
         rng = np.random.default_rng(0)
         order = rng.permutation(len(answers))
         k = len(answers) // 4
-        mapper = PrincipleMapper().fit(
-            fw, embed, [Feedback(answers[i], pid, "confirm") for i in order[:k] for pid in sorted(gold[i])]
-        )
+        labels = [Feedback(answers[i], pid, "confirm") for i in order[:k] for pid in sorted(gold[i])]
         rest = sorted(order[k:])
-        maps = mapper.decide([answers[i] for i in rest], vecs[rest])
-        hit = [bool(m.mapped and m.mapped[0] in gold[i]) for m, i in zip(maps, rest, strict=True)]
-        totals.setdefault("mapper + 25% labels (other 75%)", []).extend(hit)
-        cells.append(float(np.mean(hit)))
+        cos = CosineBaseline().fit(fw, embed).decide([answers[i] for i in rest], vecs[rest])
+        hit = [bool(m.mapped and m.mapped[0] in gold[i]) for m, i in zip(cos, rest, strict=True)]
+        totals.setdefault("cosine on the same other 75%", []).extend(hit)
+        for name, make in LEARNERS:
+            mapper = PrincipleMapper(verdicts=make()).fit(fw, embed, labels)
+            maps = mapper.decide([answers[i] for i in rest], vecs[rest])
+            hit = [bool(m.mapped and m.mapped[0] in gold[i]) for m, i in zip(maps, rest, strict=True)]
+            totals.setdefault(f"mapper + 25% labels (other 75%): {name}", []).extend(hit)
+            if make is VerdictModel:
+                cells.append(float(np.mean(hit)))
         rows.append(cells)
     table(["question", "answers", "items", "cosine top-1", "mapper top-1", "+25% labels, other 75%"], rows)
     table(["method (all answers pooled)", "top-1"], [[k, float(np.mean(v))] for k, v in totals.items()])
 
 
+# --- ranking variants measured on split A (not kept: see evals/README.md) ---------------------------
+class RankingVariant(PrincipleMapper):
+    """The default ranking with one change: ``pool`` adds ``lam`` × a component score (mean of its top
+    two principle cosines) to each principle; ``expand_k`` moves each principle vector towards the mean
+    of its ``expand_k`` nearest points of the batch (pseudo-relevance feedback, weight ``expand_b``);
+    ``rrf`` fuses cosine and TF-IDF by reciprocal rank instead of adding scores."""
+
+    def __init__(self, lam=0.0, expand_k=0, expand_b=0.3, rrf=False, **kw) -> None:
+        super().__init__(**kw)
+        self.lam, self.expand_k, self.expand_b, self.rrf = lam, expand_k, expand_b, rrf
+
+    def cosines(self, embeddings):
+        emb = np.asarray(embeddings, np.float32)
+        if not self.expand_k or len(emb) < self.expand_k:
+            return super().cosines(emb)
+        views = self._views[0]
+        near = np.argsort(-(views @ emb.T), axis=1, kind="stable")[:, : self.expand_k]
+        return emb @ _l2(views + self.expand_b * _l2(emb[near].mean(axis=1))).T
+
+    def prior(self, texts, embeddings):
+        cos = self.cosines(embeddings)
+        if self.rrf:
+            lex = self._lexical.scores(list(texts))
+            rank = lambda m: 1.0 / (60 + np.argsort(np.argsort(-m, axis=1), axis=1))  # noqa: E731
+            scores = rank(cos) + self.lexical_weight * rank(lex)
+        else:
+            scores = (
+                super().prior(texts, embeddings)
+                if not self.expand_k
+                else cos + self.lexical_weight * (self._lexical.scores(list(texts)))
+            )
+        if self.lam:
+            comp_score = np.stack(
+                [
+                    np.sort(cos[:, self.comp == c], axis=1)[:, -2:].mean(axis=1)
+                    for c in range(self.comp.max() + 1)
+                ],
+                axis=1,
+            )
+            scores = scores + self.lam * comp_score[:, self.comp]
+        return scores
+
+
+VARIANTS = (
+    ("plain cosine (CosineBaseline)", CosineBaseline),
+    ("default (cosine + 0.3 TF-IDF, component anchored)", PrincipleMapper),
+    ("not anchored (the previous default)", lambda: PrincipleMapper(anchor_component=False)),
+    ("no lexical term", lambda: PrincipleMapper(lexical_weight=0.0)),
+    (
+        "+ component score (mean of top 2), weight 0.5",
+        lambda: RankingVariant(lam=0.5, anchor_component=False),
+    ),
+    ("+ component score, weight 1.0", lambda: RankingVariant(lam=1.0, anchor_component=False)),
+    ("query expansion, 5 nearest points, 0.3", lambda: RankingVariant(expand_k=5, anchor_component=False)),
+    (
+        "query expansion, 10 nearest points, 0.6",
+        lambda: RankingVariant(expand_k=10, expand_b=0.6, anchor_component=False),
+    ),
+    ("reciprocal rank fusion, cosine + 0.3 TF-IDF", lambda: RankingVariant(rrf=True, anchor_component=False)),
+    (
+        "reciprocal rank fusion, cosine + 1.0 TF-IDF",
+        lambda: RankingVariant(rrf=True, lexical_weight=1.0, anchor_component=False),
+    ),
+)
+
+
 # --- tuning grids (split A only) ------------------------------------------------------------------
 def tune(fw, embed, texts, vectors, gold, comp_of, off_topic_vectors) -> None:
     print("## Tuning grids on split A\n")
+    rows = []
+    for name, make in VARIANTS:
+        m = ranking_metrics(make().fit(fw, embed).decide(texts, vectors), gold, comp_of)
+        rows.append([name, m["comp@1"], m["hit@3"], m["P@1"]])
+    table(["ranking (no labels)", "comp@1", "hit@3", "P@1"], rows)
     rows = []
     for w in (0.0, 0.1, 0.2, 0.3, 0.5):
         maps = PrincipleMapper(lexical_weight=w).fit(fw, embed).decide(texts, vectors)
@@ -397,6 +600,17 @@ def main(argv: list[str] | None = None) -> None:
         print("## Learning curve: comp@1 / hit@3 on the points not labelled (all dev points)\n")
         header = ["labels"] + [str(n) + (" (25%)" if n == len(texts) // 4 else "") for n in sizes]
         table(header, [[name] + [f"{a:.2f} / {h:.2f}" for a, h in vals] for name, vals in curve.items()])
+    if not args.skip_curve:
+        print("## Learners compared: 25% random labels, comp@1 / hit@3 on the other points (5 seeds)\n")
+        a = np.flatnonzero(split == "A")
+        on_a = compare_learners(
+            plain, embed, [texts[i] for i in a], vectors[a], [gold[i] for i in a], comp_of
+        )
+        on_all = compare_learners(plain, embed, texts, vectors, gold, comp_of)
+        table(
+            ["method", "A comp@1", "A hit@3", "all comp@1", "all hit@3"],
+            [[x[0], x[1], x[2], y[1], y[2]] for x, y in zip(on_a, on_all, strict=True)],
+        )
     if args.codebook_dir:
         eval_codebooks(args.codebook_dir, embed)
 
