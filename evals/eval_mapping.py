@@ -32,6 +32,7 @@ import os
 import pickle
 import re
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -346,6 +347,233 @@ def compare_learners(fw, embed, texts, vectors, gold, comp_of, frac: float = 0.2
     ]
 
 
+# --- SetFit-style contrastive tuning of the encoder (``--learner setfit``; measured, not kept) -------
+def contrastive_pairs(
+    items: Sequence[tuple[str, set]], label_texts: dict, seed: int, max_pairs: int = 400
+) -> list[tuple[str, str, float]]:
+    """(a, b, target cosine) pairs from confirmed points: two points sharing a label (component or
+    code) 1, else 0; a point and the text of a label it was confirmed with 1, of two other labels 0.
+    Shuffled with ``seed``; at most ``max_pairs``, half positives where there are enough."""
+    rng = np.random.default_rng(seed)
+    pos: list[tuple[str, str, float]] = []
+    neg: list[tuple[str, str, float]] = []
+    keys = sorted(label_texts)
+    for i, (text, labels) in enumerate(items):
+        pos.extend((text, t, 1.0) for lab in sorted(labels) for t in label_texts[lab])
+        for other, other_labels in items[i + 1 :]:
+            (pos if labels & other_labels else neg).append(
+                (text, other, 1.0 if labels & other_labels else 0.0)
+            )
+        others = [k for k in keys if k not in labels]
+        for j in rng.choice(len(others), size=min(2, len(others)), replace=False):
+            neg.append((text, label_texts[others[int(j)]][0], 0.0))
+    pos = [pos[i] for i in rng.permutation(len(pos))]
+    neg = [neg[i] for i in rng.permutation(len(neg))]
+    n_pos = min(max_pairs // 2, len(pos))
+    pairs = pos[:n_pos] + neg[: max_pairs - n_pos]
+    return [pairs[i] for i in rng.permutation(len(pairs))]
+
+
+class TunedEncoder:
+    """A copy of MiniLM tuned for one epoch on contrastive pairs (CosineSimilarityLoss: the squared
+    error between the pair's cosine and its target), batch 16, AdamW, seeded. One torch thread: on
+    the shared 2-core machine two threads took 8x the CPU time for the same steps (spinning)."""
+
+    def __init__(self, lr: float = 2e-5, batch: int = 16, max_length: int = 128, threads: int = 1) -> None:
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        from nlp.embed import MiniLMEmbedder
+
+        torch.set_num_threads(threads)
+        self.torch = torch
+        self.model = SentenceTransformer(str(MiniLMEmbedder()._model_path()), device="cpu")
+        self.model.max_seq_length = max_length
+        self.initial = {k: v.clone() for k, v in self.model.state_dict().items()}
+        self.lr, self.batch = lr, batch
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self.model.encode(
+            list(texts), batch_size=64, normalize_embeddings=True, show_progress_bar=False
+        ).astype(np.float32)
+
+    def reset(self) -> TunedEncoder:
+        self.model.load_state_dict(self.initial)
+        return self
+
+    def tune(self, pairs: Sequence[tuple[str, str, float]], seed: int) -> float:
+        """Tune from the initial weights; return the seconds it took."""
+        torch, model = self.torch, self.reset().model
+        start = time.perf_counter()
+        torch.manual_seed(seed)
+        opt = torch.optim.AdamW(model.parameters(), lr=self.lr)
+        model.train()
+        for s in range(0, len(pairs), self.batch):
+            batch = pairs[s : s + self.batch]
+            ea = model(dict(model.tokenize([a for a, _, _ in batch])))["sentence_embedding"]
+            eb = model(dict(model.tokenize([b for _, b, _ in batch])))["sentence_embedding"]
+            target = torch.tensor([y for _, _, y in batch], dtype=torch.float32)
+            loss = torch.nn.functional.mse_loss(torch.nn.functional.cosine_similarity(ea, eb), target)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        model.eval()
+        return time.perf_counter() - start
+
+
+def _head(train_x: np.ndarray, train_y: Sequence[int], queries: np.ndarray) -> np.ndarray:
+    """The SetFit head: a logistic regression on embeddings; the most likely label per query."""
+    from sklearn.linear_model import LogisticRegression
+
+    head = LogisticRegression(C=10.0, max_iter=2000).fit(train_x, np.asarray(train_y))
+    return head.classes_[head.predict_proba(queries).argmax(axis=1)]
+
+
+def compare_setfit(fw, texts, gold, comp_of, frac: float = 0.25, seeds: int = 5) -> tuple[list, list]:
+    """comp@1 / hit@3 on the other points after a random ``frac`` is labelled (the draws of
+    ``compare_learners``), untuned and with the encoder tuned on pairs from the labelled points."""
+    enc = TunedEncoder()
+    embed0 = enc.encode
+    vec0 = embed0(texts)
+    ptext = {p.id: p.text for p in fw.principles}
+    k = int(len(texts) * frac)
+    rows: dict[str, list[tuple[float, float]]] = {}
+    times = []
+
+    def score(name, maps, rest):
+        m = ranking_metrics(maps, [gold[i] for i in rest], comp_of)
+        rows.setdefault(name, []).append((m["comp@1"], m["hit@3"]))
+
+    def head_score(name, vecs, pvecs, chosen, rest):
+        lab = [i for i in rest if gold[i]]
+        x = np.vstack(
+            [np.array([vecs[i] for i in chosen for _ in gold[i]]).reshape(-1, vecs.shape[1]), pvecs]
+        )
+        y = [comp_of[g] for i in chosen for g in sorted(gold[i])] + [p.component for p in fw.principles]
+        pred = _head(x, y, vecs[lab])
+        acc = float(np.mean([c in {comp_of[g] for g in gold[i]} for c, i in zip(pred, lab, strict=True)]))
+        rows.setdefault(name, []).append((acc, float("nan")))
+
+    base = PrincipleMapper().fit(fw, embed0)
+    prior = base.scores(texts, vec0)
+    prior_top = [base.principle_ids[j] for j in prior.argmax(axis=1)]
+    for s in range(seeds):
+        enc.reset()
+        order = np.random.default_rng(s).permutation(len(texts))
+        chosen, rest = [int(i) for i in order[:k]], sorted(int(i) for i in order[k:])
+        rest_t = [texts[i] for i in rest]
+        fb = verdicts_for(chosen, texts, gold, prior_top)
+        score("plain cosine", CosineBaseline().fit(fw, embed0).decide(rest_t, vec0[rest]), rest)
+        score(
+            "nearest labelled neighbours (VerdictModel, in use)",
+            PrincipleMapper().fit(fw, embed0, fb).decide(rest_t, vec0[rest]),
+            rest,
+        )
+        head_score(
+            "logistic head, untuned MiniLM", vec0, embed0([p.text for p in fw.principles]), chosen, rest
+        )
+        items = [(texts[i], {comp_of[g] for g in gold[i]}) for i in chosen if gold[i]]
+        label_texts = {
+            c: [p.text for p in fw.principles if p.component == c][:1] for c in set(comp_of.values())
+        }
+        for i in chosen:
+            for g in sorted(gold[i]):
+                label_texts[comp_of[g]] = list(dict.fromkeys([ptext[g], *label_texts[comp_of[g]]]))
+        pairs = contrastive_pairs(items, label_texts, s)
+        secs = enc.tune(pairs, s)
+        t = time.perf_counter()
+        vec1 = enc.encode(texts)
+        times.append((len(pairs), secs, time.perf_counter() - t))
+        print(f"draw {s}: {len(pairs)} pairs, tuned in {secs:.0f} s", file=sys.stderr, flush=True)
+        score("tuned: plain cosine", CosineBaseline().fit(fw, enc.encode).decide(rest_t, vec1[rest]), rest)
+        score(
+            "tuned: mapper, no labels", PrincipleMapper().fit(fw, enc.encode).decide(rest_t, vec1[rest]), rest
+        )
+        score(
+            "tuned: mapper + nearest labelled neighbours",
+            PrincipleMapper().fit(fw, enc.encode, fb).decide(rest_t, vec1[rest]),
+            rest,
+        )
+        head_score(
+            "tuned: logistic head (SetFit)", vec1, enc.encode([p.text for p in fw.principles]), chosen, rest
+        )
+    out = [
+        [
+            n,
+            float(np.mean([a for a, _ in v])),
+            float(np.mean([h for _, h in v])),
+            " ".join(f"{a:.2f}" for a, _ in v),
+        ]
+        for n, v in rows.items()
+    ]
+    return out, times
+
+
+def setfit_codebooks(folder: Path) -> tuple[list, list]:
+    """Survey top-1 (first decided code) on the other 75% of each question after 25% of its answers
+    are confirmed (seed 0, as ``eval_codebooks``), untuned and with the encoder tuned per question."""
+    enc = TunedEncoder()
+    totals: dict[str, list[bool]] = {}
+    times = []
+    for q, (_, fw, answers, gold) in enumerate(codebook_questions(folder)):
+        enc.reset()
+        vec0 = enc.encode(answers)
+        order = np.random.default_rng(0).permutation(len(answers))
+        k = len(answers) // 4
+        chosen, rest = [int(i) for i in order[:k]], sorted(int(i) for i in order[k:])
+        rest_t = [answers[i] for i in rest]
+        labels = [Feedback(answers[i], pid, "confirm") for i in chosen for pid in sorted(gold[i])]
+
+        def hit(name, maps, gold=gold, rest=rest):
+            totals.setdefault(name, []).extend(
+                bool(m.mapped and m.mapped[0] in gold[i]) for m, i in zip(maps, rest, strict=True)
+            )
+
+        hit("cosine", CosineBaseline().fit(fw, enc.encode).decide(rest_t, vec0[rest]))
+        hit(
+            "nearest labelled neighbours (VerdictModel, in use)",
+            PrincipleMapper().fit(fw, enc.encode, labels).decide(rest_t, vec0[rest]),
+        )
+        pairs = contrastive_pairs(
+            [(answers[i], set(gold[i])) for i in chosen], {p.id: [p.text] for p in fw.principles}, q
+        )
+        times.append((len(pairs), enc.tune(pairs, q)))
+        print(f"question {q}: {len(pairs)} pairs, tuned in {times[-1][1]:.0f} s", file=sys.stderr, flush=True)
+        vec1 = enc.encode(answers)
+        hit("tuned: cosine", CosineBaseline().fit(fw, enc.encode).decide(rest_t, vec1[rest]))
+        hit(
+            "tuned: mapper + nearest labelled neighbours",
+            PrincipleMapper().fit(fw, enc.encode, labels).decide(rest_t, vec1[rest]),
+        )
+        x = np.vstack(
+            [
+                np.array([vec1[i] for i in chosen for _ in gold[i]]),
+                enc.encode([p.text for p in fw.principles]),
+            ]
+        )
+        y = [g for i in chosen for g in sorted(gold[i])] + [p.id for p in fw.principles]
+        pred = _head(x, y, vec1[rest])
+        totals.setdefault("tuned: logistic head (SetFit)", []).extend(
+            bool(p in gold[i]) for p, i in zip(pred, rest, strict=True)
+        )
+    return [[n, float(np.mean(v))] for n, v in totals.items()], times
+
+
+def run_setfit(fw, texts, gold, comp_of, codebook_dir: Path | None, dev: bool = True) -> None:
+    print("## SetFit-style contrastive tuning of MiniLM: 25% random labels, the other 75%\n")
+    if dev:
+        rows, times = compare_setfit(fw, texts, gold, comp_of)
+        table(["method (all dev points, 5 draws)", "comp@1", "hit@3", "comp@1 per draw"], rows)
+        table(
+            ["draw", "pairs", "tuning s", "re-embedding 172 points s"],
+            [[i, n, a, b] for i, (n, a, b) in enumerate(times)],
+        )
+    if codebook_dir:
+        rows, times = setfit_codebooks(codebook_dir)
+        table(["method (survey, 75% of each question pooled)", "top-1"], rows)
+        table(["question", "pairs", "tuning s"], [[i, n, a] for i, (n, a) in enumerate(times)])
+
+
 # --- off-topic text -----------------------------------------------------------------------------
 def polis_comments(path: Path, n: int = 300) -> list[str]:
     rows = [
@@ -528,6 +756,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--polis", type=Path, default=POLIS, help="polis_comments_all.csv (off-topic text)")
     ap.add_argument("--codebook-dir", type=Path, help="the gwusec input_data folder (see evals/README.md)")
     ap.add_argument("--tune", action="store_true", help="print the tuning grids on split A and stop")
+    ap.add_argument(
+        "--learner",
+        choices=["setfit", "setfit-survey"],
+        help="setfit: only compare SetFit-style tuning of the encoder on the dev set (5 tunings) and, with "
+        "--codebook-dir, the survey (14); setfit-survey: the survey only",
+    )
     ap.add_argument("--skip-curve", action="store_true", help="skip the learning curve")
     args = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -543,6 +777,9 @@ def main(argv: list[str] | None = None) -> None:
     off = polis_comments(args.polis) if args.polis.exists() else []
     off_vecs = embed(off) if off else np.zeros((0, vectors.shape[1]), np.float32)
     split = np.array([half(i) for i in ids])
+    if args.learner:
+        run_setfit(plain, texts, gold, comp_of, args.codebook_dir, dev=args.learner == "setfit")
+        return
     if args.tune:
         a = np.flatnonzero(split == "A")
         tune(plain, embed, [texts[i] for i in a], vectors[a], [gold[i] for i in a], comp_of, off_vecs)
