@@ -429,7 +429,9 @@ def _head(train_x: np.ndarray, train_y: Sequence[int], queries: np.ndarray) -> n
     return head.classes_[head.predict_proba(queries).argmax(axis=1)]
 
 
-def compare_setfit(fw, texts, gold, comp_of, frac: float = 0.25, seeds: int = 5) -> tuple[list, list]:
+def compare_setfit(
+    fw, texts, gold, comp_of, frac: float = 0.25, seeds: int = 5, draws: Sequence[int] = ()
+) -> tuple[list, list]:
     """comp@1 / hit@3 on the other points after a random ``frac`` is labelled (the draws of
     ``compare_learners``), untuned and with the encoder tuned on pairs from the labelled points."""
     enc = TunedEncoder()
@@ -457,7 +459,7 @@ def compare_setfit(fw, texts, gold, comp_of, frac: float = 0.25, seeds: int = 5)
     base = PrincipleMapper().fit(fw, embed0)
     prior = base.scores(texts, vec0)
     prior_top = [base.principle_ids[j] for j in prior.argmax(axis=1)]
-    for s in range(seeds):
+    for s in draws or range(seeds):
         enc.reset()
         order = np.random.default_rng(s).permutation(len(texts))
         chosen, rest = [int(i) for i in order[:k]], sorted(int(i) for i in order[k:])
@@ -496,6 +498,11 @@ def compare_setfit(fw, texts, gold, comp_of, frac: float = 0.25, seeds: int = 5)
         )
         head_score(
             "tuned: logistic head (SetFit)", vec1, enc.encode([p.text for p in fw.principles]), chosen, rest
+        )
+        print(
+            f"draw {s}: " + "; ".join(f"{n} {v[-1][0]:.3f}/{v[-1][1]:.3f}" for n, v in rows.items()),
+            file=sys.stderr,
+            flush=True,
         )
     out = [
         [
@@ -559,11 +566,21 @@ def setfit_codebooks(folder: Path) -> tuple[list, list]:
     return [[n, float(np.mean(v))] for n, v in totals.items()], times
 
 
-def run_setfit(fw, texts, gold, comp_of, codebook_dir: Path | None, dev: bool = True) -> None:
+def run_setfit(
+    fw, texts, gold, comp_of, codebook_dir: Path | None, dev: bool = True, draws: Sequence[int] = ()
+) -> None:
     print("## SetFit-style contrastive tuning of MiniLM: 25% random labels, the other 75%\n")
     if dev:
-        rows, times = compare_setfit(fw, texts, gold, comp_of)
-        table(["method (all dev points, 5 draws)", "comp@1", "hit@3", "comp@1 per draw"], rows)
+        rows, times = compare_setfit(fw, texts, gold, comp_of, draws=draws)
+        table(
+            [
+                f"method (all dev points, draws {', '.join(map(str, draws)) or '0-4'})",
+                "comp@1",
+                "hit@3",
+                "comp@1 per draw",
+            ],
+            rows,
+        )
         table(
             ["draw", "pairs", "tuning s", "re-embedding 172 points s"],
             [[i, n, a, b] for i, (n, a, b) in enumerate(times)],
@@ -762,6 +779,9 @@ def main(argv: list[str] | None = None) -> None:
         help="setfit: only compare SetFit-style tuning of the encoder on the dev set (5 tunings) and, with "
         "--codebook-dir, the survey (14); setfit-survey: the survey only",
     )
+    ap.add_argument(
+        "--draws", type=int, nargs="*", default=[], help="with --learner setfit: only these draws (0-4)"
+    )
     ap.add_argument("--skip-curve", action="store_true", help="skip the learning curve")
     args = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -778,7 +798,9 @@ def main(argv: list[str] | None = None) -> None:
     off_vecs = embed(off) if off else np.zeros((0, vectors.shape[1]), np.float32)
     split = np.array([half(i) for i in ids])
     if args.learner:
-        run_setfit(plain, texts, gold, comp_of, args.codebook_dir, dev=args.learner == "setfit")
+        run_setfit(
+            plain, texts, gold, comp_of, args.codebook_dir, dev=args.learner == "setfit", draws=args.draws
+        )
         return
     if args.tune:
         a = np.flatnonzero(split == "A")
