@@ -583,7 +583,7 @@ def run_setfit(
         )
         table(
             ["draw", "pairs", "tuning s", "re-embedding 172 points s"],
-            [[i, n, a, b] for i, (n, a, b) in enumerate(times)],
+            [[d, n, a, b] for d, (n, a, b) in zip(draws or range(5), times, strict=True)],
         )
     if codebook_dir:
         rows, times = setfit_codebooks(codebook_dir)
