@@ -32,6 +32,7 @@ import os
 import pickle
 import re
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -52,6 +53,7 @@ from nlp.mapping import (  # noqa: E402
     PrincipleMapper,
 )
 from nlp.mapping_decision import DecisionRule, Mapping  # noqa: E402
+from nlp.verdict_model import VerdictModel  # noqa: E402
 
 FRAMEWORK = ROOT / "corpora" / "dwp-seeds" / "004_e8bb6e121e9bd43b.txt"
 DEV = ROOT / "evals" / "data" / "mapping_dev.jsonl"
@@ -218,6 +220,377 @@ def learning_curve(
     return out
 
 
+# --- other ways to learn from verdicts (compared with VerdictModel, the one in use) ---------------
+def _l2(x: np.ndarray) -> np.ndarray:
+    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-9)
+
+
+def _onehot(comp: np.ndarray) -> np.ndarray:
+    return np.eye(int(comp.max()) + 1 if len(comp) else 0, dtype=np.float32)[comp]
+
+
+class Prototypes(VerdictModel):
+    """Rocchio with labels: + a × cosine to the centroid of each principle's confirmed points and
+    + b × cosine to the centroid of each component's (only where there are confirmations)."""
+
+    def __init__(self, a: float = 0.1, b: float = 0.2) -> None:
+        super().__init__()
+        self.a, self.b = a, b
+
+    def adjust(self, prior, queries, comp):
+        if not self.size or not len(queries):
+            return prior
+        pos = np.clip(self.votes, 0.0, None)
+        oh = _onehot(comp)
+        out = np.array(prior, np.float32)
+        for weight, labels, cols in ((self.a, pos, slice(None)), (self.b, pos @ oh, comp)):
+            has = labels.sum(axis=0) > 0
+            sims = np.where(has, queries @ _l2(labels.T @ self.vectors).T, 0.0)
+            out = out + weight * sims[:, cols]
+        return out
+
+
+class KernelRidge(VerdictModel):
+    """Kernel ridge on the labelled points (kernel max(0, cos)^3): predicts each query's votes by
+    principle and, summed, by component; + weight × the prediction."""
+
+    def __init__(self, lam: float = 3.0, weight: float = 0.1) -> None:
+        super().__init__()
+        self.lam, self.w = lam, weight
+
+    def adjust(self, prior, queries, comp):
+        if not self.size or not len(queries):
+            return prior
+        k = np.clip(self.vectors @ self.vectors.T, 0.0, None) ** 3
+        kq = np.clip(queries @ self.vectors.T, 0.0, None) ** 3
+        alpha = np.linalg.solve(k + self.lam * np.eye(len(k)), np.eye(len(k)))
+        comp_votes = np.clip(np.clip(self.votes, 0.0, None) @ _onehot(comp), 0.0, 1.0)
+        return prior + self.w * (kq @ alpha @ self.votes) + self.w * (kq @ alpha @ comp_votes)[:, comp]
+
+
+class Propagation(VerdictModel):
+    """Label propagation over the 10-nearest-neighbour graph of labelled and query points
+    (transductive: confirmations spread to similar unlabelled points); + weight × spread votes."""
+
+    def __init__(self, alpha: float = 0.5, weight: float = 0.05, k: int = 10) -> None:
+        super().__init__()
+        self.alpha, self.w, self.knn = alpha, weight, k
+
+    def adjust(self, prior, queries, comp):
+        if not self.size or not len(queries):
+            return prior
+        x = np.vstack([self.vectors, queries])
+        m, n = self.size, len(x)
+        sims = np.clip(x @ x.T, 0.0, None)
+        np.fill_diagonal(sims, 0.0)
+        keep = np.argsort(-sims, axis=1, kind="stable")[:, : min(self.knn, n - 1)]
+        w = np.zeros_like(sims)
+        np.put_along_axis(w, keep, np.take_along_axis(sims, keep, axis=1), axis=1)
+        w = np.maximum(w, w.T)
+        d = np.where(w.sum(axis=1) > 0, w.sum(axis=1), 1.0)
+        spread = np.linalg.inv(np.eye(n) - self.alpha * w / np.sqrt(d[:, None] * d[None, :]))
+        y = np.zeros((n, self.votes.shape[1]), np.float32)
+        y[:m] = self.votes
+        yc = np.zeros((n, int(comp.max()) + 1), np.float32)
+        yc[:m] = np.clip(np.clip(self.votes, 0.0, None) @ _onehot(comp), 0.0, 1.0)
+        return prior + self.w * (spread @ y)[m:] + self.w * (spread @ yc)[m:][:, comp]
+
+
+class Combined(VerdictModel):
+    """VerdictModel (nearest labelled neighbours) plus label propagation."""
+
+    def adjust(self, prior, queries, comp):
+        near = super().adjust(prior, queries, comp)
+        spread = Propagation()
+        spread.fit(self.vectors, self.votes)
+        return spread.adjust(near, queries, comp)
+
+
+LEARNERS: tuple[tuple[str, Callable[[], VerdictModel]], ...] = (
+    ("nearest labelled neighbours (VerdictModel, in use)", VerdictModel),
+    ("prototypes (Rocchio with labels)", Prototypes),
+    ("kernel ridge on embeddings", KernelRidge),
+    ("label propagation (kNN graph)", Propagation),
+    ("neighbours + propagation", Combined),
+)
+
+
+def compare_learners(fw, embed, texts, vectors, gold, comp_of, frac: float = 0.25, seeds: int = 5) -> list:
+    """comp@1 / hit@3 on the other points after a random ``frac`` of points is labelled (mean over
+    seeds), for each learner, with cosine and the no-label mapper beside."""
+    base = PrincipleMapper().fit(fw, embed)
+    prior = base.scores(texts, vectors)
+    prior_top = [base.principle_ids[j] for j in prior.argmax(axis=1)]
+    cos = CosineBaseline().fit(fw, embed).decide(texts, vectors)
+    none = base.decide(texts, vectors)
+    k = int(len(texts) * frac)
+    rows: dict[str, list[tuple[float, float]]] = {}
+    for s in range(seeds):
+        order = np.random.default_rng(s).permutation(len(texts))
+        chosen, rest = [int(i) for i in order[:k]], sorted(int(i) for i in order[k:])
+        g = [gold[i] for i in rest]
+        fb = verdicts_for(chosen, texts, gold, prior_top)
+        for name, maps in (("plain cosine", [cos[i] for i in rest]), ("no labels", [none[i] for i in rest])):
+            m = ranking_metrics(maps, g, comp_of)
+            rows.setdefault(name, []).append((m["comp@1"], m["hit@3"]))
+        for name, make in LEARNERS:
+            maps = (
+                PrincipleMapper(verdicts=make())
+                .fit(fw, embed, fb)
+                .decide([texts[i] for i in rest], vectors[rest])
+            )
+            m = ranking_metrics(maps, g, comp_of)
+            rows.setdefault(name, []).append((m["comp@1"], m["hit@3"]))
+    return [
+        [name, float(np.mean([a for a, _ in v])), float(np.mean([h for _, h in v]))]
+        for name, v in rows.items()
+    ]
+
+
+# --- SetFit-style contrastive tuning of the encoder (``--learner setfit``; measured, not kept) -------
+def contrastive_pairs(
+    items: Sequence[tuple[str, set]], label_texts: dict, seed: int, max_pairs: int = 400
+) -> list[tuple[str, str, float]]:
+    """(a, b, target cosine) pairs from confirmed points: two points sharing a label (component or
+    code) 1, else 0; a point and the text of a label it was confirmed with 1, of two other labels 0.
+    Shuffled with ``seed``; at most ``max_pairs``, half positives where there are enough."""
+    rng = np.random.default_rng(seed)
+    pos: list[tuple[str, str, float]] = []
+    neg: list[tuple[str, str, float]] = []
+    keys = sorted(label_texts)
+    for i, (text, labels) in enumerate(items):
+        pos.extend((text, t, 1.0) for lab in sorted(labels) for t in label_texts[lab])
+        for other, other_labels in items[i + 1 :]:
+            (pos if labels & other_labels else neg).append(
+                (text, other, 1.0 if labels & other_labels else 0.0)
+            )
+        others = [k for k in keys if k not in labels]
+        for j in rng.choice(len(others), size=min(2, len(others)), replace=False):
+            neg.append((text, label_texts[others[int(j)]][0], 0.0))
+    pos = [pos[i] for i in rng.permutation(len(pos))]
+    neg = [neg[i] for i in rng.permutation(len(neg))]
+    n_pos = min(max_pairs // 2, len(pos))
+    pairs = pos[:n_pos] + neg[: max_pairs - n_pos]
+    return [pairs[i] for i in rng.permutation(len(pairs))]
+
+
+class TunedEncoder:
+    """A copy of MiniLM tuned for one epoch on contrastive pairs (CosineSimilarityLoss: the squared
+    error between the pair's cosine and its target), batch 16, AdamW, seeded. One torch thread: on
+    the shared 2-core machine two threads took 8x the CPU time for the same steps (spinning)."""
+
+    def __init__(self, lr: float = 2e-5, batch: int = 16, max_length: int = 128, threads: int = 1) -> None:
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        from nlp.embed import MiniLMEmbedder
+
+        torch.set_num_threads(threads)
+        self.torch = torch
+        self.model = SentenceTransformer(str(MiniLMEmbedder()._model_path()), device="cpu")
+        self.model.max_seq_length = max_length
+        self.initial = {k: v.clone() for k, v in self.model.state_dict().items()}
+        self.lr, self.batch = lr, batch
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        return self.model.encode(
+            list(texts), batch_size=64, normalize_embeddings=True, show_progress_bar=False
+        ).astype(np.float32)
+
+    def reset(self) -> TunedEncoder:
+        self.model.load_state_dict(self.initial)
+        return self
+
+    def tune(self, pairs: Sequence[tuple[str, str, float]], seed: int) -> float:
+        """Tune from the initial weights; return the seconds it took."""
+        torch, model = self.torch, self.reset().model
+        start = time.perf_counter()
+        torch.manual_seed(seed)
+        opt = torch.optim.AdamW(model.parameters(), lr=self.lr)
+        model.train()
+        for s in range(0, len(pairs), self.batch):
+            batch = pairs[s : s + self.batch]
+            ea = model(dict(model.tokenize([a for a, _, _ in batch])))["sentence_embedding"]
+            eb = model(dict(model.tokenize([b for _, b, _ in batch])))["sentence_embedding"]
+            target = torch.tensor([y for _, _, y in batch], dtype=torch.float32)
+            loss = torch.nn.functional.mse_loss(torch.nn.functional.cosine_similarity(ea, eb), target)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        model.eval()
+        return time.perf_counter() - start
+
+
+def _head(train_x: np.ndarray, train_y: Sequence[int], queries: np.ndarray) -> np.ndarray:
+    """The SetFit head: a logistic regression on embeddings; the most likely label per query."""
+    from sklearn.linear_model import LogisticRegression
+
+    head = LogisticRegression(C=10.0, max_iter=2000).fit(train_x, np.asarray(train_y))
+    return head.classes_[head.predict_proba(queries).argmax(axis=1)]
+
+
+def compare_setfit(
+    fw, texts, gold, comp_of, frac: float = 0.25, seeds: int = 5, draws: Sequence[int] = ()
+) -> tuple[list, list]:
+    """comp@1 / hit@3 on the other points after a random ``frac`` is labelled (the draws of
+    ``compare_learners``), untuned and with the encoder tuned on pairs from the labelled points."""
+    enc = TunedEncoder()
+    embed0 = enc.encode
+    vec0 = embed0(texts)
+    ptext = {p.id: p.text for p in fw.principles}
+    k = int(len(texts) * frac)
+    rows: dict[str, list[tuple[float, float]]] = {}
+    times = []
+
+    def score(name, maps, rest):
+        m = ranking_metrics(maps, [gold[i] for i in rest], comp_of)
+        rows.setdefault(name, []).append((m["comp@1"], m["hit@3"]))
+
+    def head_score(name, vecs, pvecs, chosen, rest):
+        lab = [i for i in rest if gold[i]]
+        x = np.vstack(
+            [np.array([vecs[i] for i in chosen for _ in gold[i]]).reshape(-1, vecs.shape[1]), pvecs]
+        )
+        y = [comp_of[g] for i in chosen for g in sorted(gold[i])] + [p.component for p in fw.principles]
+        pred = _head(x, y, vecs[lab])
+        acc = float(np.mean([c in {comp_of[g] for g in gold[i]} for c, i in zip(pred, lab, strict=True)]))
+        rows.setdefault(name, []).append((acc, float("nan")))
+
+    base = PrincipleMapper().fit(fw, embed0)
+    prior = base.scores(texts, vec0)
+    prior_top = [base.principle_ids[j] for j in prior.argmax(axis=1)]
+    for s in draws or range(seeds):
+        enc.reset()
+        order = np.random.default_rng(s).permutation(len(texts))
+        chosen, rest = [int(i) for i in order[:k]], sorted(int(i) for i in order[k:])
+        rest_t = [texts[i] for i in rest]
+        fb = verdicts_for(chosen, texts, gold, prior_top)
+        score("plain cosine", CosineBaseline().fit(fw, embed0).decide(rest_t, vec0[rest]), rest)
+        score(
+            "nearest labelled neighbours (VerdictModel, in use)",
+            PrincipleMapper().fit(fw, embed0, fb).decide(rest_t, vec0[rest]),
+            rest,
+        )
+        head_score(
+            "logistic head, untuned MiniLM", vec0, embed0([p.text for p in fw.principles]), chosen, rest
+        )
+        items = [(texts[i], {comp_of[g] for g in gold[i]}) for i in chosen if gold[i]]
+        label_texts = {
+            c: [p.text for p in fw.principles if p.component == c][:1] for c in set(comp_of.values())
+        }
+        for i in chosen:
+            for g in sorted(gold[i]):
+                label_texts[comp_of[g]] = list(dict.fromkeys([ptext[g], *label_texts[comp_of[g]]]))
+        pairs = contrastive_pairs(items, label_texts, s)
+        secs = enc.tune(pairs, s)
+        t = time.perf_counter()
+        vec1 = enc.encode(texts)
+        times.append((len(pairs), secs, time.perf_counter() - t))
+        print(f"draw {s}: {len(pairs)} pairs, tuned in {secs:.0f} s", file=sys.stderr, flush=True)
+        score("tuned: plain cosine", CosineBaseline().fit(fw, enc.encode).decide(rest_t, vec1[rest]), rest)
+        score(
+            "tuned: mapper, no labels", PrincipleMapper().fit(fw, enc.encode).decide(rest_t, vec1[rest]), rest
+        )
+        score(
+            "tuned: mapper + nearest labelled neighbours",
+            PrincipleMapper().fit(fw, enc.encode, fb).decide(rest_t, vec1[rest]),
+            rest,
+        )
+        head_score(
+            "tuned: logistic head (SetFit)", vec1, enc.encode([p.text for p in fw.principles]), chosen, rest
+        )
+        print(
+            f"draw {s}: " + "; ".join(f"{n} {v[-1][0]:.3f}/{v[-1][1]:.3f}" for n, v in rows.items()),
+            file=sys.stderr,
+            flush=True,
+        )
+    out = [
+        [
+            n,
+            float(np.mean([a for a, _ in v])),
+            float(np.mean([h for _, h in v])),
+            " ".join(f"{a:.2f}" for a, _ in v),
+        ]
+        for n, v in rows.items()
+    ]
+    return out, times
+
+
+def setfit_codebooks(folder: Path) -> tuple[list, list]:
+    """Survey top-1 (first decided code) on the other 75% of each question after 25% of its answers
+    are confirmed (seed 0, as ``eval_codebooks``), untuned and with the encoder tuned per question."""
+    enc = TunedEncoder()
+    totals: dict[str, list[bool]] = {}
+    times = []
+    for q, (_, fw, answers, gold) in enumerate(codebook_questions(folder)):
+        enc.reset()
+        vec0 = enc.encode(answers)
+        order = np.random.default_rng(0).permutation(len(answers))
+        k = len(answers) // 4
+        chosen, rest = [int(i) for i in order[:k]], sorted(int(i) for i in order[k:])
+        rest_t = [answers[i] for i in rest]
+        labels = [Feedback(answers[i], pid, "confirm") for i in chosen for pid in sorted(gold[i])]
+
+        def hit(name, maps, gold=gold, rest=rest):
+            totals.setdefault(name, []).extend(
+                bool(m.mapped and m.mapped[0] in gold[i]) for m, i in zip(maps, rest, strict=True)
+            )
+
+        hit("cosine", CosineBaseline().fit(fw, enc.encode).decide(rest_t, vec0[rest]))
+        hit(
+            "nearest labelled neighbours (VerdictModel, in use)",
+            PrincipleMapper().fit(fw, enc.encode, labels).decide(rest_t, vec0[rest]),
+        )
+        pairs = contrastive_pairs(
+            [(answers[i], set(gold[i])) for i in chosen], {p.id: [p.text] for p in fw.principles}, q
+        )
+        times.append((len(pairs), enc.tune(pairs, q)))
+        print(f"question {q}: {len(pairs)} pairs, tuned in {times[-1][1]:.0f} s", file=sys.stderr, flush=True)
+        vec1 = enc.encode(answers)
+        hit("tuned: cosine", CosineBaseline().fit(fw, enc.encode).decide(rest_t, vec1[rest]))
+        hit(
+            "tuned: mapper + nearest labelled neighbours",
+            PrincipleMapper().fit(fw, enc.encode, labels).decide(rest_t, vec1[rest]),
+        )
+        x = np.vstack(
+            [
+                np.array([vec1[i] for i in chosen for _ in gold[i]]),
+                enc.encode([p.text for p in fw.principles]),
+            ]
+        )
+        y = [g for i in chosen for g in sorted(gold[i])] + [p.id for p in fw.principles]
+        pred = _head(x, y, vec1[rest])
+        totals.setdefault("tuned: logistic head (SetFit)", []).extend(
+            bool(p in gold[i]) for p, i in zip(pred, rest, strict=True)
+        )
+    return [[n, float(np.mean(v))] for n, v in totals.items()], times
+
+
+def run_setfit(
+    fw, texts, gold, comp_of, codebook_dir: Path | None, dev: bool = True, draws: Sequence[int] = ()
+) -> None:
+    print("## SetFit-style contrastive tuning of MiniLM: 25% random labels, the other 75%\n")
+    if dev:
+        rows, times = compare_setfit(fw, texts, gold, comp_of, draws=draws)
+        table(
+            [
+                f"method (all dev points, draws {', '.join(map(str, draws)) or '0-4'})",
+                "comp@1",
+                "hit@3",
+                "comp@1 per draw",
+            ],
+            rows,
+        )
+        table(
+            ["draw", "pairs", "tuning s", "re-embedding 172 points s"],
+            [[d, n, a, b] for d, (n, a, b) in zip(draws or range(5), times, strict=True)],
+        )
+    if codebook_dir:
+        rows, times = setfit_codebooks(codebook_dir)
+        table(["method (survey, 75% of each question pooled)", "top-1"], rows)
+        table(["question", "pairs", "tuning s"], [[i, n, a] for i, (n, a) in enumerate(times)])
+
+
 # --- off-topic text -----------------------------------------------------------------------------
 def polis_comments(path: Path, n: int = 300) -> list[str]:
     rows = [
@@ -275,22 +648,97 @@ def eval_codebooks(folder: Path, embed) -> None:
         rng = np.random.default_rng(0)
         order = rng.permutation(len(answers))
         k = len(answers) // 4
-        mapper = PrincipleMapper().fit(
-            fw, embed, [Feedback(answers[i], pid, "confirm") for i in order[:k] for pid in sorted(gold[i])]
-        )
+        labels = [Feedback(answers[i], pid, "confirm") for i in order[:k] for pid in sorted(gold[i])]
         rest = sorted(order[k:])
-        maps = mapper.decide([answers[i] for i in rest], vecs[rest])
-        hit = [bool(m.mapped and m.mapped[0] in gold[i]) for m, i in zip(maps, rest, strict=True)]
-        totals.setdefault("mapper + 25% labels (other 75%)", []).extend(hit)
-        cells.append(float(np.mean(hit)))
+        cos = CosineBaseline().fit(fw, embed).decide([answers[i] for i in rest], vecs[rest])
+        hit = [bool(m.mapped and m.mapped[0] in gold[i]) for m, i in zip(cos, rest, strict=True)]
+        totals.setdefault("cosine on the same other 75%", []).extend(hit)
+        for name, make in LEARNERS:
+            mapper = PrincipleMapper(verdicts=make()).fit(fw, embed, labels)
+            maps = mapper.decide([answers[i] for i in rest], vecs[rest])
+            hit = [bool(m.mapped and m.mapped[0] in gold[i]) for m, i in zip(maps, rest, strict=True)]
+            totals.setdefault(f"mapper + 25% labels (other 75%): {name}", []).extend(hit)
+            if make is VerdictModel:
+                cells.append(float(np.mean(hit)))
         rows.append(cells)
     table(["question", "answers", "items", "cosine top-1", "mapper top-1", "+25% labels, other 75%"], rows)
     table(["method (all answers pooled)", "top-1"], [[k, float(np.mean(v))] for k, v in totals.items()])
 
 
+# --- ranking variants measured on split A (not kept: see evals/README.md) ---------------------------
+class RankingVariant(PrincipleMapper):
+    """The default ranking with one change: ``pool`` adds ``lam`` × a component score (mean of its top
+    two principle cosines) to each principle; ``expand_k`` moves each principle vector towards the mean
+    of its ``expand_k`` nearest points of the batch (pseudo-relevance feedback, weight ``expand_b``);
+    ``rrf`` fuses cosine and TF-IDF by reciprocal rank instead of adding scores."""
+
+    def __init__(self, lam=0.0, expand_k=0, expand_b=0.3, rrf=False, **kw) -> None:
+        super().__init__(**kw)
+        self.lam, self.expand_k, self.expand_b, self.rrf = lam, expand_k, expand_b, rrf
+
+    def cosines(self, embeddings):
+        emb = np.asarray(embeddings, np.float32)
+        if not self.expand_k or len(emb) < self.expand_k:
+            return super().cosines(emb)
+        views = self._views[0]
+        near = np.argsort(-(views @ emb.T), axis=1, kind="stable")[:, : self.expand_k]
+        return emb @ _l2(views + self.expand_b * _l2(emb[near].mean(axis=1))).T
+
+    def prior(self, texts, embeddings):
+        cos = self.cosines(embeddings)
+        if self.rrf:
+            lex = self._lexical.scores(list(texts))
+            rank = lambda m: 1.0 / (60 + np.argsort(np.argsort(-m, axis=1), axis=1))  # noqa: E731
+            scores = rank(cos) + self.lexical_weight * rank(lex)
+        else:
+            scores = (
+                super().prior(texts, embeddings)
+                if not self.expand_k
+                else cos + self.lexical_weight * (self._lexical.scores(list(texts)))
+            )
+        if self.lam:
+            comp_score = np.stack(
+                [
+                    np.sort(cos[:, self.comp == c], axis=1)[:, -2:].mean(axis=1)
+                    for c in range(self.comp.max() + 1)
+                ],
+                axis=1,
+            )
+            scores = scores + self.lam * comp_score[:, self.comp]
+        return scores
+
+
+VARIANTS = (
+    ("plain cosine (CosineBaseline)", CosineBaseline),
+    ("default (cosine + 0.3 TF-IDF, component anchored)", PrincipleMapper),
+    ("not anchored (the previous default)", lambda: PrincipleMapper(anchor_component=False)),
+    ("no lexical term", lambda: PrincipleMapper(lexical_weight=0.0)),
+    (
+        "+ component score (mean of top 2), weight 0.5",
+        lambda: RankingVariant(lam=0.5, anchor_component=False),
+    ),
+    ("+ component score, weight 1.0", lambda: RankingVariant(lam=1.0, anchor_component=False)),
+    ("query expansion, 5 nearest points, 0.3", lambda: RankingVariant(expand_k=5, anchor_component=False)),
+    (
+        "query expansion, 10 nearest points, 0.6",
+        lambda: RankingVariant(expand_k=10, expand_b=0.6, anchor_component=False),
+    ),
+    ("reciprocal rank fusion, cosine + 0.3 TF-IDF", lambda: RankingVariant(rrf=True, anchor_component=False)),
+    (
+        "reciprocal rank fusion, cosine + 1.0 TF-IDF",
+        lambda: RankingVariant(rrf=True, lexical_weight=1.0, anchor_component=False),
+    ),
+)
+
+
 # --- tuning grids (split A only) ------------------------------------------------------------------
 def tune(fw, embed, texts, vectors, gold, comp_of, off_topic_vectors) -> None:
     print("## Tuning grids on split A\n")
+    rows = []
+    for name, make in VARIANTS:
+        m = ranking_metrics(make().fit(fw, embed).decide(texts, vectors), gold, comp_of)
+        rows.append([name, m["comp@1"], m["hit@3"], m["P@1"]])
+    table(["ranking (no labels)", "comp@1", "hit@3", "P@1"], rows)
     rows = []
     for w in (0.0, 0.1, 0.2, 0.3, 0.5):
         maps = PrincipleMapper(lexical_weight=w).fit(fw, embed).decide(texts, vectors)
@@ -325,6 +773,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--polis", type=Path, default=POLIS, help="polis_comments_all.csv (off-topic text)")
     ap.add_argument("--codebook-dir", type=Path, help="the gwusec input_data folder (see evals/README.md)")
     ap.add_argument("--tune", action="store_true", help="print the tuning grids on split A and stop")
+    ap.add_argument(
+        "--learner",
+        choices=["setfit", "setfit-survey"],
+        help="setfit: only compare SetFit-style tuning of the encoder on the dev set (5 tunings) and, with "
+        "--codebook-dir, the survey (14); setfit-survey: the survey only",
+    )
+    ap.add_argument(
+        "--draws", type=int, nargs="*", default=[], help="with --learner setfit: only these draws (0-4)"
+    )
     ap.add_argument("--skip-curve", action="store_true", help="skip the learning curve")
     args = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -340,6 +797,11 @@ def main(argv: list[str] | None = None) -> None:
     off = polis_comments(args.polis) if args.polis.exists() else []
     off_vecs = embed(off) if off else np.zeros((0, vectors.shape[1]), np.float32)
     split = np.array([half(i) for i in ids])
+    if args.learner:
+        run_setfit(
+            plain, texts, gold, comp_of, args.codebook_dir, dev=args.learner == "setfit", draws=args.draws
+        )
+        return
     if args.tune:
         a = np.flatnonzero(split == "A")
         tune(plain, embed, [texts[i] for i in a], vectors[a], [gold[i] for i in a], comp_of, off_vecs)
@@ -397,6 +859,17 @@ def main(argv: list[str] | None = None) -> None:
         print("## Learning curve: comp@1 / hit@3 on the points not labelled (all dev points)\n")
         header = ["labels"] + [str(n) + (" (25%)" if n == len(texts) // 4 else "") for n in sizes]
         table(header, [[name] + [f"{a:.2f} / {h:.2f}" for a, h in vals] for name, vals in curve.items()])
+    if not args.skip_curve:
+        print("## Learners compared: 25% random labels, comp@1 / hit@3 on the other points (5 seeds)\n")
+        a = np.flatnonzero(split == "A")
+        on_a = compare_learners(
+            plain, embed, [texts[i] for i in a], vectors[a], [gold[i] for i in a], comp_of
+        )
+        on_all = compare_learners(plain, embed, texts, vectors, gold, comp_of)
+        table(
+            ["method", "A comp@1", "A hit@3", "all comp@1", "all hit@3"],
+            [[x[0], x[1], x[2], y[1], y[2]] for x, y in zip(on_a, on_all, strict=True)],
+        )
     if args.codebook_dir:
         eval_codebooks(args.codebook_dir, embed)
 

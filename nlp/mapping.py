@@ -202,15 +202,38 @@ class CosineBaseline:
         )
 
 
+def anchor_to_component(
+    scores: np.ndarray, cos: np.ndarray, comp: np.ndarray, rankable: np.ndarray
+) -> np.ndarray:
+    """``scores`` with each row's top principle moved into the component of its best ``cos``.
+
+    Where the best-scoring rankable principle lies outside the component holding the best plain
+    cosine, that component's best-scoring principle is lifted just above it: the component comes
+    from cosine, the principle within it from the full score, the rest of the order is kept. A
+    framework with one component (a codebook) is unchanged. Plain numpy, deterministic.
+    """
+    out = np.array(scores, np.float32, copy=True)
+    if len(np.unique(comp[rankable])) < 2 or not len(out):
+        return out
+    masked = np.where(rankable[None, :], out, -np.inf)
+    best_cos = comp[np.argmax(np.where(rankable[None, :], cos, -np.inf), axis=1)]
+    top = np.argmax(masked, axis=1)
+    for i in np.flatnonzero(comp[top] != best_cos):
+        j = int(np.argmax(np.where(comp == best_cos[i], masked[i], -np.inf)))
+        out[i, j] = masked[i, top[i]] + 1e-4 * max(1.0, abs(float(masked[i, top[i]])))
+    return out
+
+
 class PrincipleMapper:
     """The default mapper: rank every principle always, decide separately, learn from verdicts.
 
     Ranking: cosine between the point and each principle's text (its ``title`` prepended when it
     has one), or its vocabulary (title and ``synonyms``) when that is closer, plus ``lexical_weight``
     times a TF-IDF cosine (no built-in glossary) between the point and the principle's text, title
-    and synonyms. On held-out points this beat both plain cosine and the learned ``LogisticMapper``
-    (evals/README.md). Analyst verdicts (``framework.feedback`` plus ``feedback``) and the
-    framework's shipped examples then move scores through ``VerdictModel`` (labelled nearest
+    and synonyms, anchored so that the top principle lies in the component of the best cosine
+    (``anchor_component``: the lexical term reorders principles but never moves the top component,
+    so without labels the top component is cosine's; evals/README.md). Analyst verdicts
+    (``framework.feedback`` plus ``feedback``) and the framework's shipped examples then move scores through ``VerdictModel`` (labelled nearest
     neighbours, by principle and by component). Fallback items ("Other", "Don't know", kind
     ``fallback``) are never ranked; ``decide`` chooses them when nothing else fits.
     """
@@ -222,8 +245,10 @@ class PrincipleMapper:
         rule: DecisionRule | None = None,
         verdicts: VerdictModel | None = None,
         use_examples: bool = True,
+        anchor_component: bool = True,
     ) -> None:
         self.lexical_weight = lexical_weight
+        self.anchor_component = anchor_component
         self.rule = rule or DecisionRule()
         self.verdicts = verdicts or VerdictModel()
         self.use_examples = use_examples
@@ -290,11 +315,13 @@ class PrincipleMapper:
         return np.max(np.einsum("nd,vpd->vnp", emb, self._views), axis=0)
 
     def prior(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
-        """(n, P) ranking scores before verdicts: cosine plus weighted TF-IDF."""
+        """(n, P) ranking scores before verdicts: cosine plus weighted TF-IDF; with
+        ``anchor_component``, the top principle lies in the component of the best cosine."""
         cos = self.cosines(embeddings)
         if self._lexical is None or not self.lexical_weight:
             return cos
-        return cos + self.lexical_weight * self._lexical.scores(list(texts))
+        scores = cos + self.lexical_weight * self._lexical.scores(list(texts))
+        return anchor_to_component(scores, cos, self.comp, self.rankable) if self.anchor_component else scores
 
     def scores(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
         """(n, P) scores in ``principle_ids`` order (higher is better; not probabilities); fallback
