@@ -243,12 +243,37 @@ def _rule_spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
+MODEL_CHUNK = (
+    50_000  # characters the model reads at once (spaCy refuses over 1,000,000 and needs ~1 GB per 100k)
+)
+MODEL_MAX = (
+    200_000  # a longer single response (no letter is; a pasted dump may be) gets the context rules only
+)
+
+
+def _chunks(text: str, size: int = MODEL_CHUNK) -> list[tuple[int, int]]:
+    """(start, end) pieces of at most ``size`` characters, cut at a line break or space where one is near."""
+    out, start = [], 0
+    while start < len(text):
+        end = min(start + size, len(text))
+        if end < len(text):
+            cut = max(text.rfind("\n", start + size // 2, end), text.rfind(" ", start + size // 2, end))
+            end = cut + 1 if cut > start else end
+        out.append((start, end))
+        start = end
+    return out
+
+
 def _model_spans(text: str, doc=None) -> list[tuple[int, int]]:
-    """PERSON entities of the model (``doc`` when already parsed), filtered; [] in rules-only mode."""
+    """PERSON entities of the model (``doc`` when already parsed), filtered; [] in rules-only mode.
+    A text longer than ``MODEL_CHUNK`` is read in pieces, each piece's spans moved to the whole text;
+    one longer than ``MODEL_MAX`` is left to the context rules (the model would take minutes)."""
     if doc is None:
         nlp = _nlp()
-        if nlp is None:
+        if nlp is None or len(text) > MODEL_MAX:
             return []
+        if len(text) > MODEL_CHUNK:
+            return [(a + s, a + e) for a, b in _chunks(text) for s, e in _model_spans(text[a:b])]
         with _LOCK:
             doc = nlp(text)
     out = []
@@ -304,7 +329,7 @@ def _wanted(text: str) -> bool:
 def prefetch(texts: list[str], batch_size: int = 32) -> None:
     """Find the names in many texts at once (the model parses them in batches, which is faster)."""
     nlp = _nlp()
-    todo = list(dict.fromkeys(t for t in texts if _wanted(t) and t not in _CACHE))
+    todo = list(dict.fromkeys(t for t in texts if _wanted(t) and t not in _CACHE and len(t) <= MODEL_CHUNK))
     if nlp is None:
         for text in todo:
             _remember(text, _compute(text))

@@ -110,3 +110,19 @@ def test_report_and_cite_line_never_name_a_person() -> None:
     )
     line = cite_line(ref)
     assert "Jane" not in line and line.startswith("An individual respondent")
+
+
+def test_a_text_longer_than_the_model_reads_at_once_is_read_in_pieces() -> None:
+    long = "The weather was fine today. " * 3000 + "Yesterday Margaret Thornbury phoned the office about it."
+    assert len(long) > names.MODEL_CHUNK
+    pieces = names._chunks(long)
+    assert pieces[0][0] == 0 and pieces[-1][1] == len(long)
+    assert all(a < b == c for (a, b), (c, _) in zip(pieces, pieces[1:], strict=False))
+    assert [long[s:e] for s, e in names._model_spans(long)] == ["Margaret Thornbury"]
+
+
+def test_a_response_longer_than_the_model_reads_still_gets_the_context_rules() -> None:
+    huge = "Nothing to add here. " * (names.MODEL_MAX // 20) + "\n\nYours sincerely,\nJane Smith"
+    assert len(huge) > names.MODEL_MAX
+    assert names._model_spans(huge) == []
+    assert "Jane Smith" in found(huge)
