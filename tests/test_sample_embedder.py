@@ -7,8 +7,8 @@ import json
 import numpy as np
 
 from nlp.embed import HashingEmbedder
-from store import read
 from store.db import open_db
+from store.queries import runs as run_queries
 from web.sample import build_sample
 
 
@@ -30,7 +30,7 @@ class OtherModel:
 def test_sample_run_names_its_embedder(tmp_path):
     db = open_db(tmp_path / "s.db")
     build_sample(db, 12, embedder=OtherModel())
-    run = read.current_run(db)
+    run = run_queries.current_run(db)
     assert run["embedder"] == "other-model@test"
     assert json.loads(run["params"])["embedder"] == "minilm"  # what serve loads for queries
     dims = {r[0] for r in db.execute("SELECT DISTINCT dim FROM embeddings")}
@@ -40,4 +40,4 @@ def test_sample_run_names_its_embedder(tmp_path):
 def test_hashing_sample_still_says_hashing(tmp_path):
     db = open_db(tmp_path / "h.db")
     build_sample(db, 12, embedder=HashingEmbedder())
-    assert json.loads(read.current_run(db)["params"])["embedder"] == "hashing"
+    assert json.loads(run_queries.current_run(db)["params"])["embedder"] == "hashing"
