@@ -30,15 +30,15 @@ def _snapshot(db) -> list[str]:
     return list(db.conn.iterdump())
 
 
-def _responses(db, name: str) -> list[str]:
-    return [
-        t
-        for (t,) in db.execute(
-            "SELECT r.clean_text FROM responses r JOIN sources s ON s.id = r.source_id WHERE s.name = ? "
-            "ORDER BY r.idx",
-            [name],
-        ).fetchall()
-    ]
+def _responses(db, name: str, shown: bool = True) -> list[str]:
+    """The file's responses as shown (``clean_text``: normalised and redacted) or, with ``shown=False``,
+    as read (the raw text, normalised only)."""
+    rows = db.execute(
+        "SELECT r.clean_text, r.text FROM responses r JOIN sources s ON s.id = r.source_id WHERE s.name = ? "
+        "ORDER BY r.idx",
+        [name],
+    ).fetchall()
+    return [clean if shown else normalise(raw)[0] for clean, raw in rows]
 
 
 def _db_with_baseline(tmp_path: Path):
@@ -61,7 +61,7 @@ def _names_by_rules(monkeypatch):
     names.clear_cache()
 
 
-def check_case(tmp_path: Path, case: Case) -> None:
+def check_case(tmp_path: Path, case: Case, shown: bool = True) -> None:
     """Ingest ``case`` into a database holding one other file; check the outcome it is owed."""
     db = _db_with_baseline(tmp_path)
     path = tmp_path / "in" / case.name
@@ -70,7 +70,8 @@ def check_case(tmp_path: Path, case: Case) -> None:
     [report] = ingest_paths(db, [path], fmt=case.fmt)
     if case.code is None:
         assert report.status == "added", report.error
-        assert _responses(db, case.name) == [display_text(e) for e in case.expect]  # as shown: redacted
+        expected = [display_text(e) if shown else normalise(e)[0] for e in case.expect]
+        assert _responses(db, case.name, shown) == expected
         if case.notice:
             assert any(case.notice in p for p in report.problems), report.problems
     else:
@@ -152,7 +153,12 @@ def _answers(draw) -> list[str]:
 
 
 @pytest.mark.parametrize("fmt", ["csv", "tsv", "xlsx", "json", "jsonl", "text", "html", "docx"])
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=6,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(answers=_answers())
 def test_random_answers(tmp_path_factory, fmt: str, answers: list[str]) -> None:
     if fmt == "text":  # a blank line inside an answer starts a new response there
@@ -164,4 +170,6 @@ def test_random_answers(tmp_path_factory, fmt: str, answers: list[str]) -> None:
     if fmt == "docx":  # a document is one letter: its paragraphs make one response
         expect = ["\n".join(expect)]
     case = Case(name, data, expect=expect, fmt=None if fmt != "text" else "text")
-    check_case(tmp_path_factory.mktemp(fmt), case)
+    # random text may look like a name to the redaction rules in one context and not another: the
+    # readers are checked on the text as read (the attack cases above check it as shown)
+    check_case(tmp_path_factory.mktemp(fmt), case, shown=False)

@@ -153,7 +153,7 @@ def test_multilingual_embedder_is_chosen_for_mostly_german_points_and_embeds_the
     assert Analyser._multilingual_note(english + german[:1]) == ""
 
     embedder = load_embedder(MULTILINGUAL)
-    assert embedder.loader_name == MULTILINGUAL and embedder.name.startswith("multilingual-e5-small")
+    assert embedder.loader_name == MULTILINGUAL and embedder.name.startswith("e5-multilingual-small")
     vectors = embedder.encode(german + english[:1])
     assert vectors.shape == (5, embedder.dim) and np.allclose(np.linalg.norm(vectors, axis=1), 1, atol=1e-4)
     sims = vectors @ vectors.T
