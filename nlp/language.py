@@ -12,6 +12,7 @@ its wheel: 97 languages, Welsh among them) and keeps its answer when it is confi
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -37,8 +38,24 @@ def stop_words(language: str) -> frozenset[str]:
         lines = (_DATA / "stop_words_cy.txt").read_text(encoding="utf-8").splitlines()
         found = {w for line in lines if not line.startswith("#") for w in line.split()}
     else:
-        found = set(importlib.import_module(f"spacy.lang.{language}.stop_words").STOP_WORDS)
+        found = set(_spacy_stop_words(language))
     return frozenset(w.lower().replace("’", "'") for w in found)
+
+
+def _spacy_stop_words(language: str) -> set[str]:
+    """``spacy.lang.<language>.stop_words.STOP_WORDS``, read from that one file: importing it as a
+    module runs the language package's ``__init__``, which builds its tokenizer exceptions (about 3 s
+    of regex compiling for French, in every process that guessed a language)."""
+    spec = importlib.util.find_spec("spacy")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("spaCy is not installed")
+    path = Path(spec.submodule_search_locations[0]) / "lang" / language / "stop_words.py"
+    module_spec = importlib.util.spec_from_file_location(f"_fairhearing_stop_words_{language}", path)
+    if module_spec is None or module_spec.loader is None:
+        raise ImportError(f"no spaCy stop words at {path}")
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return set(module.STOP_WORDS)
 
 
 def guess_language(text: str) -> str | None:

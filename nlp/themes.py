@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -64,6 +65,7 @@ import numpy as np
 from scipy import sparse
 
 from nlp.embed import Embedder, available_cores, normalise_rows
+from nlp.knn import EXACT_KNN_MAX, EXACT_KNN_MIN, exact_cosine_knn
 from nlp.language import LANGUAGES, detect_languages, main_languages, stop_words_for
 from nlp.theme_titles import title_classes
 
@@ -392,13 +394,21 @@ class ThemeModeller:
 
     # ----- stage defaults -------------------------------------------------------------------------
 
-    def _umap(self, n: int) -> Any:
+    def _umap(self, n: int, embeddings: np.ndarray | None = None) -> Any:
+        """UMAP as configured; given the ``embeddings`` it will fit (``EXACT_KNN_MIN`` to
+        ``EXACT_KNN_MAX`` of them, and when no UMAP ``transform`` of new texts is needed), with their
+        exact neighbours precomputed (``nlp.knn``) instead of UMAP's NN-descent."""
         if self.umap_model is not None:
             return self.umap_model
         from umap import UMAP
 
+        k = min(15, n - 1)
+        knn: tuple = (None, None, None)
+        if embeddings is not None and EXACT_KNN_MIN <= n <= EXACT_KNN_MAX and self.assign_rest != "predict":
+            knn = (*exact_cosine_knn(embeddings, k), None)
         return UMAP(
-            n_neighbors=min(15, n - 1),
+            n_neighbors=k,
+            precomputed_knn=knn,
             n_components=5,
             min_dist=0.0,
             metric="cosine",
@@ -575,7 +585,7 @@ class ThemeModeller:
         n = len(texts)
         model = BERTopic(
             embedding_model=_backend(self.embedder) if self.embedder is not None else None,
-            umap_model=self._umap(n),
+            umap_model=self._umap(n, embeddings),
             hdbscan_model=self._hdbscan(n),
             vectorizer_model=vectorizer,
             ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
@@ -585,7 +595,11 @@ class ThemeModeller:
             language="multilingual",  # only stops BERTopic's English cleaning, which strips "-", "'" and "/"
             verbose=self.verbose,
         )
-        topics = np.asarray(model.fit_transform(texts, embeddings)[0], dtype=int)
+        with warnings.catch_warnings():
+            # precomputed neighbours come without a search index: UMAP warns that it cannot
+            # transform new texts, which this path never asks it to (assign_rest="predict" does)
+            warnings.filterwarnings("ignore", message=r"precomputed_knn\[2\]", category=UserWarning)
+            topics = np.asarray(model.fit_transform(texts, embeddings)[0], dtype=int)
         self.topic_model = model
         self._clustered = True
         n_found = len(set(topics.tolist()) - {-1})
