@@ -1,6 +1,6 @@
 """Redaction speed: responses per second for ``ingest.clean.redact_spans`` on the seed corpus.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_redaction.py [--repeat 3]
+    HF_HUB_OFFLINE=1 .venv/bin/python bench/bench_redaction.py [--repeat 3] [--polis 5000]
 
 The seed files (``corpora/dwp-seeds``) are cut at blank lines into paragraphs, which stand in for
 responses. Each row times one pass over all of them: structured identifiers only (``names=False``,
@@ -8,6 +8,12 @@ the redaction before names); with names (``ingest.names``: spaCy NER plus rules;
 cleared before each pass) one text at a time as a page view does, and batched with
 ``names.prefetch`` as ingest does; and names by the rules-only mode. The model's load time is
 printed on its own. Best of ``--repeat`` passes. Nothing is asserted.
+
+Second table: short real answers (the first ``--polis`` distinct Polis comments of
+``bench_e2e.real_answers``), batched as ingest does, with the model run on every text that has a
+capital letter ("before") and only on texts where ``names.could_hold_model_name`` says it could find
+a name that is kept ("after"); the share of texts the model still reads, and whether both passes
+redacted the same spans.
 """
 
 from __future__ import annotations
@@ -45,9 +51,46 @@ def best_pass(texts: list[str], with_names: bool, repeat: int, batched: bool = F
     return best
 
 
+def spans_of(texts: list[str]) -> list:
+    return [clean.redact_spans(t, names=True) for t in texts]
+
+
+def prefilter_table(n: int, repeat: int) -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from bench_e2e import real_answers
+
+    texts = real_answers()[:n]
+    read = sum(names.could_hold_model_name(t) for t in texts)
+    real_check = names.could_hold_model_name
+    timings, spans = {}, {}
+    for label, check in (
+        ("before: model on every text with a capital", lambda t: True),
+        ("after", real_check),
+    ):
+        names.could_hold_model_name = check
+        try:
+            timings[label] = best_pass(texts, True, repeat, batched=True)
+            names.clear_cache()
+            names.prefetch(texts)
+            spans[label] = spans_of(texts)
+        finally:
+            names.could_hold_model_name = real_check
+    same = spans["after"] == spans["before: model on every text with a capital"]
+    print(
+        f"\n{len(texts):,} real Polis answers; the model reads {read:,} of them ({read / len(texts):.0%}) after\n"
+    )
+    print("| names, batched | seconds per pass | responses/s | same spans as before |")
+    print("|---|---|---|---|")
+    for label, s in timings.items():
+        print(f"| {label} | {s:.2f} | {len(texts) / s:,.0f} | {'yes' if same else 'no'} |")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument(
+        "--polis", type=int, default=5000, help="real short answers for the prefilter table (0: skip)"
+    )
     args = ap.parse_args()
     texts = paragraphs()
     chars = sum(map(len, texts))
@@ -69,6 +112,10 @@ def main() -> None:
     names._nlp.cache_clear()
     s = best_pass(texts, True, args.repeat)
     print(f"| with names, rules-only mode | {s:.2f} | {len(texts) / s:,.0f} | {chars / s:,.0f} |")
+    del os.environ["FAIRHEARING_PII_NAMES"]
+    names._nlp.cache_clear()
+    if args.polis:
+        prefilter_table(args.polis, args.repeat)
 
 
 if __name__ == "__main__":

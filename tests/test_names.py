@@ -41,6 +41,37 @@ def test_capitalised_words_opening_a_sentence_are_not_names() -> None:
     assert found("Letter sent. Carer support is poor.") == []
 
 
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("The council should fund this.", False),  # a sentence opener before a lower-case word
+        ("Funding is short. The carers need help.", False),  # a stop word after a full stop
+        ("- Carer support is poor\n- NHS waits are long", False),  # bullets; all capitals
+        ("Funding is short. Carers need help.", True),  # a content word after a full stop may be a name
+        ("We met Smith.", True),
+        ("John Smith wrote to us.", True),  # two capitalised words
+        ("Thanks.\nMary", True),  # nothing follows it
+    ],
+)
+def test_model_reads_only_texts_where_it_could_find_a_kept_name(text: str, read: bool) -> None:
+    assert names.could_hold_model_name(text) is read
+
+
+def test_prefetch_skipping_the_model_gives_the_spans_it_would_have() -> None:
+    texts = [
+        "The council should fund this.",
+        "My name is Priya Raghavan and I claim Universal Credit.",
+        "We met Colin Moss. Colin asked for the figures.",
+        "Carer support is poor.",
+    ]
+    names.clear_cache()
+    one_by_one = [found(t) for t in texts]
+    names.clear_cache()
+    names.prefetch(texts)
+    assert [found(t) for t in texts] == one_by_one
+    assert one_by_one[1] == ["Priya Raghavan"] and one_by_one[0] == one_by_one[3] == []
+
+
 def test_recurrences_and_first_names_are_redacted_too() -> None:
     text = "Please pass this on to Colin. Colin Moss asked for the figures.\n\nYours sincerely,\nColin Moss"
     assert found(text) == ["Colin", "Colin Moss", "Colin Moss"]
