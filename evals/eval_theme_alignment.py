@@ -141,6 +141,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--variants", action="store_true", help="also Fairhearing with other options")
     parser.add_argument("--corpus", action="append", help="only these corpora (e.g. Q5, 'all questions')")
+    parser.add_argument("--embedder", default="minilm", help="vectors of this registered embedder (minilm)")
     args = parser.parse_args()
     methods = {**METHODS, **(VARIANTS if args.variants else {})}
     print(
@@ -151,7 +152,7 @@ def main() -> None:
     for name, (texts, codes) in corpora(args.data).items():
         if args.corpus and name not in args.corpus:
             continue
-        vectors = theme_corpora.minilm_vectors(texts)
+        vectors = theme_corpora.minilm_vectors(texts, args.embedder)
         for method, fit in methods.items():
             runs = [scores(fit(texts, vectors, seed), codes) for seed in range(args.seeds)]
             mean = {k: float(np.mean([r[k] for r in runs])) for k in runs[0]}

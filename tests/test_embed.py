@@ -50,6 +50,7 @@ def test_registry_names_and_lazy_construction():
         "mpnet",
         "hashing",
         "e5-multilingual",
+        "minilm-int8",
     }
     for name in EMBEDDERS:
         emb = load_embedder(name)  # never loads a model: that waits for the first encode
@@ -229,6 +230,49 @@ def test_onnx_and_torch_minilm_give_the_same_vectors(tmp_path):
     # a second embedder reuses the verified export instead of exporting again
     again = MiniLMEmbedder(backend="onnx", models_dir=tmp_path)
     np.testing.assert_allclose(again.encode(texts), a, atol=1e-6)
+
+
+@pytest.mark.slow
+def test_int8_minilm_is_made_from_the_fp32_export_checked_and_keyed_apart(tmp_path):
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    from nlp.embed import MiniLMInt8Embedder
+
+    texts = [*TEXTS, "ok", "A much longer answer about pensions. " * 80]
+    fp32 = MiniLMEmbedder(backend="onnx", models_dir=tmp_path)
+    int8 = MiniLMInt8Embedder(models_dir=tmp_path)
+    assert int8.name != fp32.name and int8.loader_name == "minilm-int8"  # other vectors, other cache key
+    a, b = int8.encode(texts), fp32.encode(texts)
+    assert int8.backend == "onnx-int8" and a.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(a, axis=1), 1.0, rtol=1e-5)
+    cosines = np.sum(a * b, axis=1)
+    assert cosines.mean() >= 0.98 and cosines.min() >= 0.95
+    folder = tmp_path / "embedders" / "minilm-l6-v2-0.1.0-onnx-int8"
+    assert (folder / "verified.json").exists() and not list(folder.glob("*.part"))
+    assert not np.allclose(a, b, atol=1e-4)  # really quantised
+
+
+@pytest.mark.slow
+def test_int8_copy_rejected_when_too_far_from_fp32(tmp_path, monkeypatch):
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    import shutil
+
+    from nlp import embed_onnx
+
+    fp32 = MiniLMEmbedder(backend="onnx", models_dir=tmp_path)._fp32_onnx()
+    def copy(source, target):  # an "int8" copy that is the fp32 file itself
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(source, target)
+
+    monkeypatch.setattr(embed_onnx, "quantise_int8", copy)
+    monkeypatch.setattr(embed_onnx, "INT8_MIN_COSINE", 1.01)  # no copy can pass
+    model_dir = MiniLMEmbedder()._model_path()
+    with pytest.raises(embed_onnx.OnnxUnavailable, match="too far from fp32"):
+        embed_onnx.ensure_int8(model_dir, fp32, tmp_path / "int8", threads=1)
+    assert (tmp_path / "int8" / "rejected.json").exists() and not (tmp_path / "int8" / "model.onnx").exists()
+    with pytest.raises(embed_onnx.OnnxUnavailable, match="rejected earlier"):
+        embed_onnx.ensure_int8(model_dir, fp32, tmp_path / "int8", threads=1)
 
 
 class FailingEmbedder(CountingEmbedder):
