@@ -377,9 +377,25 @@ def prefetch(texts: list[str], batch_size: int = 32) -> None:
             _remember(text, _compute(text, _NO_ENTITIES))
     todo = [t for t in todo if could_hold_model_name(t)]
     with _LOCK:
-        docs = list(nlp.pipe(todo, batch_size=batch_size))
+        # the entity recogniser has its own token vectors: the shared tok2vec and the tagger are run
+        # afterwards, only on the few texts whose filters read part-of-speech tags
+        docs = [_tag_if_needed(nlp, d) for d in nlp.pipe(todo, batch_size=batch_size, disable=_TAGGING)]
     for text, doc in zip(todo, docs, strict=True):
         _remember(text, _compute(text, doc))
+
+
+_TAGGING = ("tok2vec", "tagger")
+
+
+def _tag_if_needed(nlp, doc):
+    """``doc`` with part-of-speech tags when ``_model_spans`` will read them (a one-word PERSON entity
+    with a token after it); the entities do not depend on the tags, so they stay as they are."""
+    if not any(ent.label_ == "PERSON" and len(ent) == 1 and ent.end < len(doc) for ent in doc.ents):
+        return doc
+    for name in _TAGGING:
+        if name in nlp.pipe_names:
+            doc = nlp.get_pipe(name)(doc)
+    return doc
 
 
 def clear_cache() -> None:

@@ -63,6 +63,8 @@ def test_prefetch_skipping_the_model_gives_the_spans_it_would_have() -> None:
         "My name is Priya Raghavan and I claim Universal Credit.",
         "We met Colin Moss. Colin asked for the figures.",
         "Carer support is poor.",
+        "Card numbers fail the Luhn check, said Okafor.",  # one-word entities: their filters read tags
+        "We asked Siobhan about Down's syndrome support.",
     ]
     names.clear_cache()
     one_by_one = [found(t) for t in texts]
