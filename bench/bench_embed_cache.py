@@ -68,9 +68,10 @@ def main() -> None:
     embedder = load_embedder(args.embedder)
     print(f"{len(first):,} distinct answers + {len(copies):,} copies; embedder {embedder.name}\n")
     print(
-        "| step | points analysed | distinct point texts | texts embedded | from the cache | hit rate | embed s |"
+        "| step | points analysed | distinct (text, question) analysed | distinct texts | texts embedded "
+        "| from the cache | hit rate | embed s |"
     )
-    print("|---|---|---|---|---|---|---|", flush=True)
+    print("|---|---|---|---|---|---|---|---|", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         db = open_db(Path(tmp) / "bench.db")
         a = write_csv(Path(tmp) / "answers.csv", campaign)
