@@ -27,18 +27,17 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
 import random
 import re
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from _common import ROOT, report, run_child
+
 sys.path.insert(0, str(ROOT))
 POLIS = ROOT / "corpora" / "polis-opendata" / "polis_comments_all.csv"
 FRAMEWORK = ROOT / "corpora" / "dwp-seeds" / "004_e8bb6e121e9bd43b.txt"
@@ -144,24 +143,14 @@ def child(kind: str, csv_path: str, models: str) -> None:
         result = run_bertopic(Path(csv_path))
     else:
         result = run_ours(Path(csv_path), "local" if kind == "ray" else None, Path(models))
-    print("RESULT " + json.dumps(result), flush=True)
+    report(result)
 
 
 MODELS = Path(tempfile.gettempdir()) / "fairhearing-bench-e2e-models"  # this installation's models folder
 
 
 def measure(kind: str, csv_path: Path | str) -> dict:
-    proc = subprocess.run(
-        [sys.executable, __file__, "--child", kind, str(csv_path), str(MODELS)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    )
-    for line in proc.stdout.splitlines():
-        if line.startswith("RESULT "):
-            return json.loads(line[7:])
-    raise SystemExit(f"{kind} failed on {csv_path}:\n{proc.stderr[-3000:]}")
+    return run_child(__file__, ["--child", kind, str(csv_path), str(MODELS)], f"{kind} on {csv_path}")
 
 
 def main() -> None:

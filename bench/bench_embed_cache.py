@@ -22,24 +22,15 @@ nothing is asserted.
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import random
 import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from _common import ROOT
+
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-
-def write_csv(path: Path, texts: list[str]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["response_id", "comment_body"])
-        w.writerows([i + 1, t] for i, t in enumerate(texts))
-    return path
 
 
 def main() -> None:
@@ -48,7 +39,7 @@ def main() -> None:
     ap.add_argument("--answers", type=int, default=2000)
     ap.add_argument("--embedder", default="minilm")
     args = ap.parse_args()
-    from bench_e2e import FRAMEWORK, real_answers
+    from bench_e2e import FRAMEWORK, real_answers, write_csv
 
     from ingest.formats.base import ReadOptions
     from ingest.pipeline import ingest_paths
@@ -74,9 +65,9 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|---|", flush=True)
     with tempfile.TemporaryDirectory() as tmp:
         db = open_db(Path(tmp) / "bench.db")
-        a = write_csv(Path(tmp) / "answers.csv", campaign)
-        b = write_csv(Path(tmp) / "more.csv", second)
-        a2 = write_csv(Path(tmp) / "answers_q2.csv", campaign)
+        a = write_csv(campaign, Path(tmp) / "answers.csv")
+        b = write_csv(second, Path(tmp) / "more.csv")
+        a2 = write_csv(campaign, Path(tmp) / "answers_q2.csv")
         steps = [
             ("1. ingest + analyse", lambda: ingest_paths(db, [a, FRAMEWORK])),
             ("2. analyse again", lambda: None),

@@ -18,19 +18,16 @@ ones. Prints a markdown table; nothing is asserted.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+from _common import ROOT, report, run_child
 
-ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
 CACHE = Path.home() / ".cache" / "fairhearing" / "bench_polis_minilm.npy"
 
 
@@ -68,22 +65,13 @@ def child(n: int, exact: bool, seed: int, out: Path) -> None:
     np.save(out / "labels.npy", labels)
     if not exact:
         np.save(out / "knn.npy", np.asarray(umap._knn_indices))
-    print("RESULT " + json.dumps({"seconds": seconds}), flush=True)
+    report({"seconds": seconds})
 
 
 def measure(n: int, exact: bool, seed: int, out: Path) -> float:
     out.mkdir(parents=True, exist_ok=True)
-    proc = subprocess.run(
-        [sys.executable, __file__, "--child", str(n), str(int(exact)), str(seed), str(out)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        check=False,
-    )
-    for line in proc.stdout.splitlines():
-        if line.startswith("RESULT "):
-            return json.loads(line[7:])["seconds"]
-    raise SystemExit(f"child failed:\n{proc.stderr[-3000:]}")
+    args = ["--child", str(n), str(int(exact)), str(seed), str(out)]
+    return run_child(__file__, args, f"UMAP fit of {n} points")["seconds"]
 
 
 def main() -> None:
