@@ -109,3 +109,19 @@ def test_theme_points_are_paged_with_a_cached_total_that_follows_edits(app, base
     html = client.get(f"/themes/{source}").get_data(as_text=True)
     assert _pager_total(html) == after
     assert not set(moved) & {int(i) for i in POINT_ID.findall(html)}
+
+
+@pytest.mark.parametrize("script_root", ["", "/fh"])
+def test_id_url_is_url_for(app, script_root):
+    from flask import url_for
+
+    from web.filters import id_url
+
+    with app.test_request_context("/", environ_overrides={"SCRIPT_NAME": script_root}):
+        for endpoint, name in (
+            ("responses.show", "response_id"),
+            ("themes.show", "theme_id"),
+            ("framework.principle", "principle_id"),
+        ):
+            for ident in (1, 42, 2**62):
+                assert id_url(endpoint, **{name: ident}) == url_for(endpoint, **{name: ident})
