@@ -1,8 +1,10 @@
 """Latency of the first search after the web app starts, with and without ``web.db.preload_search``.
 
     nice .venv/bin/python bench/bench_first_search.py [--polis 1000]
+    nice .venv/bin/python bench/bench_first_search.py --db web-50k.db --backends onnx
 
-Builds one database: the five DWP seeds plus ``--polis`` real Polis comments, analysed with MiniLM.
+Builds one database: the five DWP seeds plus ``--polis`` real Polis comments, analysed with MiniLM
+(or measures a prepared, analysed database given with ``--db``, e.g. ``bench_web.py``'s 50k sample).
 Then each row is a fresh process that creates the app and sends one search (``/search?q=...``):
 
 - no preload: the query embedder loads inside the first search (the behaviour before this change);
@@ -54,6 +56,16 @@ def build_db(path: Path, polis: int) -> int:
     return report.points
 
 
+def _points(path: Path) -> int:
+    from store.db import open_db
+
+    db = open_db(path)
+    try:
+        return db.execute("SELECT COUNT(*) FROM points").fetchone()[0]
+    finally:
+        db.close()
+
+
 def child(db_path: str, mode: str) -> dict:
     from web import create_app
     from web.db import preload_search
@@ -78,7 +90,9 @@ def child(db_path: str, mode: str) -> dict:
 
 
 def measure(db_path: Path, mode: str, backend: str) -> dict:
-    env = {**os.environ, "FAIRHEARING_EMBED_BACKEND": backend, "FAIRHEARING_MODELS_DIR": str(db_path.parent)}
+    """One fresh process's first search (``FAIRHEARING_MODELS_DIR`` as set: the built db's folder, or
+    the default models folder for a prepared ``--db``)."""
+    env = {**os.environ, "FAIRHEARING_EMBED_BACKEND": backend}
     return run_child(__file__, ["--child", str(db_path), mode], f"{mode}/{backend}", env=env)
 
 
@@ -87,22 +101,28 @@ def main() -> None:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     ap = argparse.ArgumentParser()
     ap.add_argument("--polis", type=int, default=1000)
+    ap.add_argument("--db", type=Path, help="a prepared, analysed database (MiniLM vectors) to measure")
+    ap.add_argument("--backends", nargs="+", default=["torch", "onnx"], choices=["torch", "onnx"])
     ap.add_argument("--child", nargs=2, metavar=("DB", "MODE"))
     args = ap.parse_args()
     if args.child:
         report(child(*args.child))
         return
     with tempfile.TemporaryDirectory() as tmp:
-        db_path = Path(tmp) / "bench.db"
-        os.environ["FAIRHEARING_MODELS_DIR"] = tmp  # the ONNX export is made here once, before timing
-        points = build_db(db_path, args.polis)
+        if args.db is not None:
+            db_path = args.db.resolve()
+            points = _points(db_path)
+        else:
+            db_path = Path(tmp) / "bench.db"
+            os.environ["FAIRHEARING_MODELS_DIR"] = tmp  # the ONNX export is made here once, before timing
+            points = build_db(db_path, args.polis)
         print(
             f"machine: {os.cpu_count()} cores (shared: compare rows of this run); {points} points, MiniLM\n"
         )
         print("| backend | preload | background load s | first search s | second search s | status |")
         print("|---|---|---|---|---|---|")
         labels = {"none": "no", "now": "yes, search at once", "later": "yes, search after load"}
-        for backend in ("torch", "onnx"):
+        for backend in args.backends:
             for mode in ("none", "now", "later"):
                 r = measure(db_path, mode, backend)
                 loaded = f"{r['loaded']:.1f}" if r["loaded"] is not None else "-"

@@ -205,6 +205,15 @@ def theme_reach(db: sqlite_utils.Database, run_id: int | None) -> dict[int, Reac
     return out
 
 
+def organisation_points(db: sqlite_utils.Database, name: str) -> int:
+    """Stakeholder points of the responses naming organisation ``name`` (the organisation page's total)."""
+    return db.execute(
+        f"""SELECT COUNT(*) FROM points p JOIN responses r ON r.id = p.response_id
+            WHERE r.organisation = ? AND {STAKEHOLDER}""",
+        [name],
+    ).fetchone()[0]
+
+
 POSITIONS = ("support", "oppose", "neutral")
 _POSITION_OF = {"positive": "support", "negative": "oppose"}  # anything else (neutral, none): neutral
 

@@ -10,6 +10,7 @@ first six words; trailing function words dropped.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 MAX_WORDS = 6
 _CLAUSE = re.compile(r"\s*(?:[.;:(\[]|\s[-–—]\s)")
@@ -27,6 +28,7 @@ _TRAILING = {
 }  # fmt: skip
 
 
+@lru_cache(maxsize=4096)  # pages derive the titles of the same few principles for every point
 def derive_title(text: str) -> str:
     """A short title (at most ``MAX_WORDS`` words) taken from ``text``; empty text gives ''."""
     text = " ".join((text or "").split())

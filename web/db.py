@@ -91,8 +91,19 @@ def _query_embedder_key(app: Flask, db: Database) -> str | None:
     return (json.loads(run["params"] or "{}").get("embedder") or "minilm") if run else None
 
 
+def _warm_search_page(app: Flask) -> None:
+    """What else a first search would wait for: its templates compiled, the filter choices cached."""
+    from web.search import options
+
+    with app.test_request_context("/search"):  # the default consultation, as a first visitor gets it
+        options(get_db())
+    for name in ("base.html", "macros.html", "search.html"):
+        app.jinja_env.get_template(name)
+
+
 def preload_search(app: Flask) -> threading.Thread | None:
-    """Load the query embedder (and the vector index search uses) in a background thread now.
+    """Load the query embedder (and the vector index search uses) in a background thread now, then
+    compile the search page's templates and cache its filter choices.
 
     Without it the first search after start waits for the model to load. Returns the started
     thread, or ``None`` when there is nothing to load (no analysis yet, or an embedder object was
@@ -122,6 +133,7 @@ def preload_search(app: Flask) -> threading.Thread | None:
                     vector_index(db, embedder.name)
             finally:
                 db.close()
+            _warm_search_page(app)
         except Exception:  # noqa: BLE001 - the first search reports the same failure in context
             return
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 
 from ingest.clean import redact
-from store import attributes, citations
+from store import attributes, citations, counts
 from store.audit_views import record_view
 from store.queries import organisations as organisation_queries
 from store.queries import responses as response_queries
 from web.db import get_db
+from web.helpers import Pager, int_arg
 from web.highlight import response_segments
 from web.security import current_user, is_analyst
 
@@ -67,6 +68,8 @@ def organisation(name: str):
     org = organisation_queries.organisation(db, name)
     if org is None:
         abort(404, description="No responses from that organisation.")
-    return render_template(
-        "organisation.html", org=org, points=organisation_queries.organisation_points(db, name)
-    )
+    per_page = current_app.config["PER_PAGE"]
+    page = int_arg("page", 1)
+    pager = Pager(page, per_page, counts.organisation_points(db, name))
+    points = organisation_queries.organisation_points(db, name, per_page, (page - 1) * per_page)
+    return render_template("organisation.html", org=org, points=points, pager=pager)

@@ -47,6 +47,15 @@ def sort_from_args() -> str | None:
     return sort if sort in attributes.VOTE_ORDERS else None
 
 
+def options(db) -> dict:
+    """The filters' choices for the page's consultation, cached until the data changes."""
+    return cached(
+        ("options", current_app.config["DATABASE"], scope_of(db)),
+        versions.data_version(db),
+        lambda: search_queries.filter_options(db, run_queries.run_id(db)),
+    )
+
+
 @bp.get("/search")
 def index():
     db = get_db()
@@ -77,11 +86,7 @@ def index():
         q=q,
         filters=filters,
         sort=sort,
-        options=cached(
-            ("options", current_app.config["DATABASE"], scope_of(db)),
-            versions.data_version(db),
-            lambda: search_queries.filter_options(db, run_queries.run_id(db)),
-        ),
+        options=options(db),
         rows=rows,
         outcome=outcome,
         pager=Pager(page, per_page, total),

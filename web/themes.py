@@ -50,12 +50,10 @@ def unthemed():
 @bp.get("/themes/<int:theme_id>")
 def show(theme_id: int):
     db = get_db()
+    version = versions.data_version(db)
+    path = current_app.config["DATABASE"]
     # the theme's aggregates are the same on every page of its points: cached until the data changes
-    parts = cached(
-        ("theme", current_app.config["DATABASE"], theme_id),
-        versions.data_version(db),
-        lambda: _summary(db, theme_id),
-    )
+    parts = cached(("theme", path, theme_id), version, lambda: _summary(db, theme_id))
     if parts is None:
         gone = theme_successors.successor(db, theme_id)
         if gone is None:
@@ -66,14 +64,25 @@ def show(theme_id: int):
     page = int_arg("page", 1)
     position = request.args.get("position")
     position = position if position in POSITION_SENTIMENT else None
-    points, total = theme_queries.theme_points(db, theme_id, page, per_page, POSITION_SENTIMENT.get(position))
+    sentiment = POSITION_SENTIMENT.get(position)
+    # so are the number of points listed (per position) and the run's themes to move points to
+    total = cached(
+        ("theme total", path, theme_id, sentiment),
+        version,
+        lambda: theme_queries.theme_points_total(db, theme_id, sentiment),
+    )
+    points, total = theme_queries.theme_points(db, theme_id, page, per_page, sentiment, total=total)
     return render_template(
         "theme.html",
         **parts,
         position=position,
         points=points,
         pager=Pager(page, per_page, total),
-        choices=theme_queries.theme_choices(db, theme["run_id"]),
+        choices=cached(
+            ("theme choices", path, theme["run_id"]),
+            version,
+            lambda: theme_queries.theme_choices(db, theme["run_id"]),
+        ),
         current=run_queries.run_id(db) == theme["run_id"],
     )
 

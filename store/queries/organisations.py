@@ -65,12 +65,14 @@ def organisation(db: Database, name: str) -> dict | None:
     return {"name": name, "responses": responses, "themes": themes_, "principles": principles_}
 
 
-def organisation_points(db: Database, name: str, limit: int = 500) -> list[dict]:
+def organisation_points(db: Database, name: str, limit: int = 500, offset: int = 0) -> list[dict]:
+    """The organisation's stakeholder points in source order, ``limit`` of them from ``offset`` (one page;
+    ``store.counts.organisation_points`` is their total)."""
     rows = all_rows(
         db,
         f"""SELECT {POINT_COLS} FROM {POINT_FROM} WHERE r.organisation = ? AND r.role = 'stakeholder'
-            ORDER BY s.name, r.idx, p.idx LIMIT ?""",
-        [name, limit],
+            ORDER BY s.name, r.idx, p.idx LIMIT ? OFFSET ?""",
+        [name, limit, max(offset, 0)],
     )
     return attach_principles(db, rows)
 

@@ -168,18 +168,36 @@ def theme_principles(db: Database, theme_id: int) -> list[dict]:
     )
 
 
-def theme_points(
-    db: Database, theme_id: int, page: int = 1, per_page: int = 50, sentiment: str | None = None
-) -> tuple[list, int]:
-    """Every point of the theme (or only those of one tagger ``sentiment``; ``neutral`` includes
-    untagged points), closest first, one page at a time: (rows, total)."""
+def _theme_points_where(db: Database, theme_id: int, sentiment: str | None) -> tuple[str, list]:
     cond, params = _in_themes(theme_ids(db, theme_id))
     if sentiment == "neutral":
         cond += " AND COALESCE(pa.sentiment, 'neutral') NOT IN ('positive', 'negative')"
     elif sentiment is not None:
         cond += " AND pa.sentiment = ?"
         params = [*params, sentiment]
-    total = scalar(db, f"SELECT COUNT(*) FROM point_analysis pa WHERE {cond}", params)
+    return cond, params
+
+
+def theme_points_total(db: Database, theme_id: int, sentiment: str | None = None) -> int:
+    """How many points ``theme_points`` pages through (the same on every page: callers may cache it)."""
+    cond, params = _theme_points_where(db, theme_id, sentiment)
+    return scalar(db, f"SELECT COUNT(*) FROM point_analysis pa WHERE {cond}", params)
+
+
+def theme_points(
+    db: Database,
+    theme_id: int,
+    page: int = 1,
+    per_page: int = 50,
+    sentiment: str | None = None,
+    total: int | None = None,
+) -> tuple[list, int]:
+    """Every point of the theme (or only those of one tagger ``sentiment``; ``neutral`` includes
+    untagged points), closest first, one page at a time: (rows, total). ``total``: the
+    ``theme_points_total`` already known (not counted again)."""
+    cond, params = _theme_points_where(db, theme_id, sentiment)
+    if total is None:
+        total = theme_points_total(db, theme_id, sentiment)
     rows = all_rows(
         db,
         f"""SELECT {POINT_COLS} FROM {THEME_FROM} WHERE {cond}
