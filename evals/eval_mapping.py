@@ -516,13 +516,32 @@ def compare_setfit(
     return out, times
 
 
-def setfit_codebooks(folder: Path) -> tuple[list, list]:
+def paired_bootstrap(
+    a: Sequence[bool], b: Sequence[bool], resamples: int = 10_000, seed: int = 0
+) -> tuple[float, float, float]:
+    """mean(a) - mean(b) over the same items, with its paired-bootstrap 95% interval (items resampled
+    with replacement, the two methods together; seeded)."""
+    diff = np.asarray(a, np.float64) - np.asarray(b, np.float64)
+    rng = np.random.default_rng(seed)
+    boot = diff[rng.integers(0, len(diff), (resamples, len(diff)))].mean(axis=1)
+    return float(diff.mean()), float(np.percentile(boot, 2.5)), float(np.percentile(boot, 97.5))
+
+
+def setfit_codebooks(
+    folder: Path, questions: Sequence[int] = (), hits_dir: Path | None = None
+) -> dict[int, dict]:
     """Survey top-1 (first decided code) on the other 75% of each question after 25% of its answers
-    are confirmed (seed 0, as ``eval_codebooks``), untuned and with the encoder tuned per question."""
+    are confirmed (seed 0, as ``eval_codebooks``), untuned and with the encoder tuned per question.
+
+    Returns question index -> {"pairs", "seconds", "hits": {method: [hit per answer]}}; with
+    ``hits_dir``, each question is also written there as ``qNN.json`` as soon as it is done (tuning
+    is seeded per question, so questions can be split over processes and pooled by ``--combine``)."""
     enc = TunedEncoder()
-    totals: dict[str, list[bool]] = {}
-    times = []
+    out: dict[int, dict] = {}
     for q, (_, fw, answers, gold) in enumerate(codebook_questions(folder)):
+        if questions and q not in questions:
+            continue
+        totals: dict[str, list[bool]] = {}
         enc.reset()
         vec0 = enc.encode(answers)
         order = np.random.default_rng(0).permutation(len(answers))
@@ -531,7 +550,7 @@ def setfit_codebooks(folder: Path) -> tuple[list, list]:
         rest_t = [answers[i] for i in rest]
         labels = [Feedback(answers[i], pid, "confirm") for i in chosen for pid in sorted(gold[i])]
 
-        def hit(name, maps, gold=gold, rest=rest):
+        def hit(name, maps, gold=gold, rest=rest, totals=totals):
             totals.setdefault(name, []).extend(
                 bool(m.mapped and m.mapped[0] in gold[i]) for m, i in zip(maps, rest, strict=True)
             )
@@ -544,8 +563,8 @@ def setfit_codebooks(folder: Path) -> tuple[list, list]:
         pairs = contrastive_pairs(
             [(answers[i], set(gold[i])) for i in chosen], {p.id: [p.text] for p in fw.principles}, q
         )
-        times.append((len(pairs), enc.tune(pairs, q)))
-        print(f"question {q}: {len(pairs)} pairs, tuned in {times[-1][1]:.0f} s", file=sys.stderr, flush=True)
+        secs = enc.tune(pairs, q)
+        print(f"question {q}: {len(pairs)} pairs, tuned in {secs:.0f} s", file=sys.stderr, flush=True)
         vec1 = enc.encode(answers)
         hit("tuned: cosine", CosineBaseline().fit(fw, enc.encode).decide(rest_t, vec1[rest]))
         hit(
@@ -563,11 +582,54 @@ def setfit_codebooks(folder: Path) -> tuple[list, list]:
         totals.setdefault("tuned: logistic head (SetFit)", []).extend(
             bool(p in gold[i]) for p, i in zip(pred, rest, strict=True)
         )
-    return [[n, float(np.mean(v))] for n, v in totals.items()], times
+        out[q] = {"pairs": len(pairs), "seconds": secs, "hits": totals}
+        if hits_dir:
+            hits_dir.mkdir(parents=True, exist_ok=True)
+            (hits_dir / f"q{q:02d}.json").write_text(json.dumps(out[q]), encoding="utf-8")
+    return out
+
+
+def survey_report(per_question: dict[int, dict]) -> None:
+    """Pooled top-1 per method, tuning time per question, and each method minus the learner in use
+    with a paired-bootstrap interval over the same answers."""
+    hits: dict[str, list[bool]] = {}
+    for q in sorted(per_question):
+        for name, v in per_question[q]["hits"].items():
+            hits.setdefault(name, []).extend(v)
+    table(
+        ["method (survey, 75% of each question pooled)", "top-1"],
+        [[n, float(np.mean(v))] for n, v in hits.items()],
+    )
+    table(
+        ["question", "pairs", "tuning s"],
+        [[q, per_question[q]["pairs"], per_question[q]["seconds"]] for q in sorted(per_question)],
+    )
+    in_use = hits["nearest labelled neighbours (VerdictModel, in use)"]
+    print(
+        f"Paired bootstrap over the same {len(in_use)} answers (10,000 resamples, seed 0), "
+        "minus the learner in use:\n"
+    )
+    table(
+        ["method minus VerdictModel (in use)", "difference", "95% interval"],
+        [
+            [name, diff, f"{lo:+.3f} to {hi:+.3f}"]
+            for name, v in hits.items()
+            if v is not in_use
+            for diff, lo, hi in [paired_bootstrap(v, in_use)]
+        ],
+    )
 
 
 def run_setfit(
-    fw, texts, gold, comp_of, codebook_dir: Path | None, dev: bool = True, draws: Sequence[int] = ()
+    fw,
+    texts,
+    gold,
+    comp_of,
+    codebook_dir: Path | None,
+    dev: bool = True,
+    draws: Sequence[int] = (),
+    questions: Sequence[int] = (),
+    hits_dir: Path | None = None,
 ) -> None:
     print("## SetFit-style contrastive tuning of MiniLM: 25% random labels, the other 75%\n")
     if dev:
@@ -586,9 +648,7 @@ def run_setfit(
             [[d, n, a, b] for d, (n, a, b) in zip(draws or range(5), times, strict=True)],
         )
     if codebook_dir:
-        rows, times = setfit_codebooks(codebook_dir)
-        table(["method (survey, 75% of each question pooled)", "top-1"], rows)
-        table(["question", "pairs", "tuning s"], [[i, n, a] for i, (n, a) in enumerate(times)])
+        survey_report(setfit_codebooks(codebook_dir, questions, hits_dir))
 
 
 # --- off-topic text -----------------------------------------------------------------------------
@@ -782,8 +842,22 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--draws", type=int, nargs="*", default=[], help="with --learner setfit: only these draws (0-4)"
     )
+    ap.add_argument(
+        "--questions", type=int, nargs="*", default=[], help="with --learner setfit-survey: only these (0-13)"
+    )
+    ap.add_argument(
+        "--hits-dir", type=Path, help="with --learner setfit-survey: write each question's hits here"
+    )
+    ap.add_argument(
+        "--combine", type=Path, help="print the survey SetFit tables from a --hits-dir folder and stop"
+    )
     ap.add_argument("--skip-curve", action="store_true", help="skip the learning curve")
     args = ap.parse_args(argv)
+    if args.combine:
+        files = sorted(args.combine.glob("q*.json"))
+        print(f"## SetFit-style tuning on the survey: {len(files)} questions from {args.combine}\n")
+        survey_report({int(f.stem[1:]): json.loads(f.read_text(encoding="utf-8")) for f in files})
+        return
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from nlp.embed import load_embedder
 
@@ -799,7 +873,15 @@ def main(argv: list[str] | None = None) -> None:
     split = np.array([half(i) for i in ids])
     if args.learner:
         run_setfit(
-            plain, texts, gold, comp_of, args.codebook_dir, dev=args.learner == "setfit", draws=args.draws
+            plain,
+            texts,
+            gold,
+            comp_of,
+            args.codebook_dir,
+            dev=args.learner == "setfit",
+            draws=args.draws,
+            questions=args.questions,
+            hits_dir=args.hits_dir,
         )
         return
     if args.tune:
