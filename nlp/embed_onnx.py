@@ -151,22 +151,37 @@ def ensure_onnx(model_dir: Path, folder: Path, torch_encode: Any, *, threads: in
     ``torch_encode(texts)`` gives the reference vectors for the check. Raises ``OnnxUnavailable``
     if the export cannot be made or was rejected (the reason is kept in ``rejected.json``).
     """
-    target = folder / "model.onnx"
-    verified = folder / "verified.json"
-    rejected = folder / "rejected.json"
-    if rejected.exists():
-        raise OnnxUnavailable(f"the ONNX export was rejected earlier: {rejected.read_text()}")
-    if target.exists() and verified.exists():
+    target = _checked_before(folder, "the ONNX export")
+    if target.exists():
         return target
     export_onnx(model_dir, target)
     model = OnnxSentenceModel(model_dir, target, threads=threads, max_length=max_seq_length(model_dir))
     cosine = agreement(model.run(CHECK_SENTENCES), np.asarray(torch_encode(CHECK_SENTENCES)))
-    record = json.dumps({"min_cosine": cosine, "threshold": MIN_COSINE, "sentences": len(CHECK_SENTENCES)})
-    if cosine < MIN_COSINE:
-        rejected.write_text(record)
+    record = {"min_cosine": cosine, "threshold": MIN_COSINE, "sentences": len(CHECK_SENTENCES)}
+    why = f"ONNX vectors differ from torch (min cosine {cosine:.6f} < {MIN_COSINE})"
+    return _keep_or_reject(folder, record, None if cosine >= MIN_COSINE else why)
+
+
+def _checked_before(folder: Path, what: str) -> Path:
+    """``folder/model.onnx``; it exists only if an earlier check kept it. Raises ``OnnxUnavailable``
+    if an earlier check rejected it (the reason is in ``rejected.json``)."""
+    target, rejected = folder / "model.onnx", folder / "rejected.json"
+    if rejected.exists():
+        raise OnnxUnavailable(f"{what} was rejected earlier: {rejected.read_text()}")
+    if target.exists() and not (folder / "verified.json").exists():
+        target.unlink()  # made but never checked (a process stopped in between): make it again
+    return target
+
+
+def _keep_or_reject(folder: Path, record: dict, why_not: str | None) -> Path:
+    """Record the check beside ``folder/model.onnx``: kept (``verified.json``) when ``why_not`` is
+    None, else removed, ``rejected.json`` written and ``OnnxUnavailable(why_not)`` raised."""
+    target = folder / "model.onnx"
+    if why_not is not None:
+        (folder / "rejected.json").write_text(json.dumps(record))
         target.unlink(missing_ok=True)
-        raise OnnxUnavailable(f"ONNX vectors differ from torch (min cosine {cosine:.6f} < {MIN_COSINE})")
-    verified.write_text(record)
+        raise OnnxUnavailable(why_not)
+    (folder / "verified.json").write_text(json.dumps(record))
     return target
 
 
@@ -207,12 +222,8 @@ def ensure_int8(model_dir: Path, fp32: Path, folder: Path, *, threads: int) -> P
 
     Raises ``OnnxUnavailable`` if it cannot be made or was rejected (reason kept in ``rejected.json``).
     """
-    target = folder / "model.onnx"
-    verified = folder / "verified.json"
-    rejected = folder / "rejected.json"
-    if rejected.exists():
-        raise OnnxUnavailable(f"the int8 copy was rejected earlier: {rejected.read_text()}")
-    if target.exists() and verified.exists():
+    target = _checked_before(folder, "the int8 copy")
+    if target.exists():
         return target
     quantise_int8(fp32, target)
     length = max_seq_length(model_dir)
@@ -222,17 +233,13 @@ def ensure_int8(model_dir: Path, fp32: Path, folder: Path, *, threads: int) -> P
         * reference,
         axis=1,
     )
-    record = json.dumps(
-        {
-            "mean_cosine": float(cosines.mean()),
-            "min_cosine": float(cosines.min()),
-            "thresholds": {"mean": INT8_MIN_COSINE, "min": INT8_FLOOR},
-            "sentences": len(CHECK_SENTENCES),
-        }
+    record = {
+        "mean_cosine": float(cosines.mean()),
+        "min_cosine": float(cosines.min()),
+        "thresholds": {"mean": INT8_MIN_COSINE, "min": INT8_FLOOR},
+        "sentences": len(CHECK_SENTENCES),
+    }
+    too_far = cosines.mean() < INT8_MIN_COSINE or cosines.min() < INT8_FLOOR
+    return _keep_or_reject(
+        folder, record, f"int8 vectors are too far from fp32: {record}" if too_far else None
     )
-    if cosines.mean() < INT8_MIN_COSINE or cosines.min() < INT8_FLOOR:
-        rejected.write_text(record)
-        target.unlink(missing_ok=True)
-        raise OnnxUnavailable(f"int8 vectors are too far from fp32: {record}")
-    verified.write_text(record)
-    return target
