@@ -20,6 +20,7 @@ import http.client
 import os
 import random
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -368,8 +369,10 @@ def main() -> None:
         args.tmp = Path(tmp)
         if args.db is None:
             args.db = args.keep or args.tmp / "bench.db"
-            if not args.db.exists():
-                build(args.db, args.responses, build_embedder(args.embedder, args.vector_cache))
+            if not args.db.exists():  # built beside, then renamed: a stopped build never passes for a kept db
+                part = args.tmp / "building.db"
+                build(part, args.responses, build_embedder(args.embedder, args.vector_cache))
+                shutil.move(part, args.db)
         if not args.build_only:
             run(args)
 
