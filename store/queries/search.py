@@ -12,7 +12,14 @@ from store.languages import language_counts
 from store.queries._sql import all_rows, scalar
 from store.queries.organisations import organisation_names
 from store.queries.overview import respondents_by_type
-from store.queries.points import POINT_COLS, POINT_FROM, POINT_TYPES, SENTIMENTS, attach_principles
+from store.queries.points import (
+    POINT_COLS,
+    POINT_FROM,
+    POINT_JOINS,
+    POINT_TYPES,
+    SENTIMENTS,
+    attach_principles,
+)
 from store.queries.themes import theme_choices
 
 
@@ -167,10 +174,15 @@ def points_for_hashes(db: Database, hashes: list[str], filters: Filters) -> list
     if not hashes:
         return []
     where, params = filters.where()
+    # CROSS JOIN keeps the hashes as the outer loop, so each is looked up by its index: given the
+    # consultation's scope, SQLite would otherwise walk every point of its sources (37 ms vs 0.7 ms
+    # for 50 hashes among 87k points)
     rows = all_rows(
         db,
-        f"""SELECT {POINT_COLS}, r.question, r.role, {_VOTE_COLS} FROM {POINT_FROM}
-            WHERE p.text_hash IN (SELECT value FROM json_each(?)) AND {where} ORDER BY p.id""",
+        f"""SELECT {POINT_COLS}, r.question, r.role, {_VOTE_COLS}
+            FROM (SELECT DISTINCT value AS hash FROM json_each(?)) wanted
+            CROSS JOIN points p ON p.text_hash = wanted.hash {POINT_JOINS}
+            WHERE {where} ORDER BY p.id""",
         [json.dumps(hashes), *params],
     )
     first: dict[str, dict] = {}
