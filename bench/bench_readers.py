@@ -44,10 +44,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parents[1]
+from _common import ROOT, polis_comments, wait_ready
+
 sys.path.insert(0, str(ROOT))
 SEEDS = ROOT / "corpora" / "dwp-seeds"
-POLIS = ROOT / "corpora" / "polis-opendata" / "polis_comments_all.csv"
 FAIRHEARING = [sys.executable, "-m", "fairhearing.cli"]
 # serve as the CLI runs it, plus a stack dump of every thread on SIGUSR1 (sent when a request hangs)
 SERVE = [
@@ -89,8 +89,7 @@ def cli(*args: str) -> list[str]:
 
 def write_csv(path: Path, n: int, changed: str = "") -> None:
     """``n`` real Polis comments (3+ words) as a survey CSV; ``changed`` edits every 10th comment."""
-    with POLIS.open(encoding="utf-8") as f:
-        rows = [r["comment_body"] for r in csv.DictReader(f) if len(r["comment_body"].split()) >= 3]
+    rows = polis_comments()
     with path.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
         w.writerow(["response_id", "comment"])
@@ -141,20 +140,6 @@ def get(port: int, url: str) -> tuple[int, str]:
         return resp.status, resp.read().decode("utf-8", "replace")
     finally:
         conn.close()
-
-
-def wait_ready(port: int, proc: subprocess.Popen, limit: float = 120) -> float:
-    t = time.perf_counter()
-    while time.perf_counter() - t < limit:
-        if proc.poll() is not None:
-            sys.exit(f"serve exited with {proc.returncode}")
-        try:
-            if get(port, "/runs")[0] == 200:
-                return time.perf_counter() - t
-        except OSError:
-            pass
-        time.sleep(0.2)
-    sys.exit("serve did not answer in time")
 
 
 @dataclass
@@ -271,7 +256,8 @@ def main() -> None:
                 [*SERVE, *serve, "--threads", str(args.threads)], env=env, stdout=log_file, stderr=log_file
             )
         try:
-            print(f"serve answered after {wait_ready(port, server):.1f} s (waitress, {args.threads} threads)")
+            ready = wait_ready(lambda: get(port, "/runs")[0], server, 120)
+            print(f"serve answered after {ready:.1f} s (waitress, {args.threads} threads)")
             measure(args, port, db, src, env, server.pid)
         finally:
             server.terminate()

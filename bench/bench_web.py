@@ -32,8 +32,8 @@ from pathlib import Path
 from urllib.parse import quote, unquote, urlencode
 
 import numpy as np
+from _common import ROOT, wait_ready
 
-ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 QUERIES = [
@@ -175,20 +175,6 @@ def serve(args, port: int) -> subprocess.Popen:
         return subprocess.Popen([*cmd, "--threads", str(args.threads)], env=env, stdout=log, stderr=log)
 
 
-def wait_ready(client: Client, proc: subprocess.Popen, limit: float = 300) -> float:
-    t = time.perf_counter()
-    while time.perf_counter() - t < limit:
-        if proc.poll() is not None:
-            sys.exit(f"serve exited with {proc.returncode}")
-        try:
-            if client.request("GET", "/runs")[0] == 200:
-                return time.perf_counter() - t
-        except OSError:
-            pass
-        time.sleep(0.2)
-    sys.exit("serve did not answer in time")
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -200,7 +186,8 @@ def run(args) -> None:
     server = serve(args, port)
     try:
         warm = Client(port)
-        print(f"serve answered after {wait_ready(warm, server):.1f} s (waitress, {args.threads} threads)")
+        ready = wait_ready(lambda: warm.request("GET", "/runs")[0], server, 300)
+        print(f"serve answered after {ready:.1f} s (waitress, {args.threads} threads)")
         if args.settle:
             time.sleep(args.settle)  # let serve's background preload (embedder, vector index) finish
         themes = [

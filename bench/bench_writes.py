@@ -27,15 +27,14 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from _common import ROOT, polis_comments
+
 sys.path.insert(0, str(ROOT))
-POLIS = ROOT / "corpora" / "polis-opendata" / "polis_comments_all.csv"
 PASSWORD = "bench password 123"
 
 
 def make_csv(path: Path, n: int, variant: str = "") -> Path:
-    with POLIS.open(encoding="utf-8") as f:
-        rows = [r["comment_body"] for r in csv.DictReader(f) if len(r["comment_body"].split()) >= 3]
+    rows = polis_comments()
     with path.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
         w.writerow(["response_id", "comment"])
