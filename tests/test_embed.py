@@ -261,6 +261,7 @@ def test_int8_copy_rejected_when_too_far_from_fp32(tmp_path, monkeypatch):
     from nlp import embed_onnx
 
     fp32 = MiniLMEmbedder(backend="onnx", models_dir=tmp_path)._fp32_onnx()
+
     def copy(source, target):  # an "int8" copy that is the fp32 file itself
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(source, target)
