@@ -266,15 +266,6 @@ def _chunks(text: str, size: int = MODEL_CHUNK) -> list[tuple[int, int]]:
     return out
 
 
-class _NoEntities:
-    """A parsed text without entities: what ``_model_spans`` reads for a text the model skips."""
-
-    ents: tuple = ()
-
-
-_NO_ENTITIES = _NoEntities()
-
-
 def _model_spans(text: str, doc=None) -> list[tuple[int, int]]:
     """PERSON entities of the model (``doc`` when already parsed), filtered; [] in rules-only mode.
     A text longer than ``MODEL_CHUNK`` is read in pieces, each piece's spans moved to the whole text;
@@ -372,10 +363,7 @@ def prefetch(texts: list[str], batch_size: int = 32) -> None:
         for text in todo:
             _remember(text, _compute(text))
         return
-    for text in todo:
-        if not could_hold_model_name(text):
-            _remember(text, _compute(text, _NO_ENTITIES))
-    todo = [t for t in todo if could_hold_model_name(t)]
+    todo = [t for t in todo if could_hold_model_name(t)]  # the rest need no model: ``name_spans`` does them
     with _LOCK:
         # the entity recogniser has its own token vectors: the shared tok2vec and the tagger are run
         # afterwards, only on the few texts whose filters read part-of-speech tags
