@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from nlp.embed import normalise_rows
+
 EXACT_KNN_MIN = 4_096  # UMAP's own switch from all pairwise distances to NN-descent
 EXACT_KNN_MAX = 20_000  # above this many points, UMAP's own NN-descent is used (time grows as n²)
 BLOCK_ROWS = 512
@@ -26,13 +28,11 @@ def exact_cosine_knn(
     Returns ``(indices, distances)``, shape ``(n, k)``, int64 and float32, nearest first; among the
     neighbours found, equal distances are ordered by index (the same input gives the same result).
     """
-    x = np.asarray(vectors, dtype=np.float32)
+    x = normalise_rows(vectors)
     n = x.shape[0]
     if n == 0 or k < 1:
         return np.zeros((n, 0), dtype=np.int64), np.zeros((n, 0), dtype=np.float32)
     k = min(k, n)
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    x = x / np.where(norms > 0, norms, 1.0)
     indices = np.empty((n, k), dtype=np.int64)
     distances = np.empty((n, k), dtype=np.float32)
     for start in range(0, n, block):
