@@ -180,7 +180,10 @@ def _theme_points_where(db: Database, theme_id: int, sentiment: str | None) -> t
 
 def theme_points_total(db: Database, theme_id: int, sentiment: str | None = None) -> int:
     """How many points ``theme_points`` pages through (the same on every page: callers may cache it)."""
-    cond, params = _theme_points_where(db, theme_id, sentiment)
+    return _count(db, *_theme_points_where(db, theme_id, sentiment))
+
+
+def _count(db: Database, cond: str, params: list) -> int:
     return scalar(db, f"SELECT COUNT(*) FROM point_analysis pa WHERE {cond}", params)
 
 
@@ -197,7 +200,7 @@ def theme_points(
     ``theme_points_total`` already known (not counted again)."""
     cond, params = _theme_points_where(db, theme_id, sentiment)
     if total is None:
-        total = theme_points_total(db, theme_id, sentiment)
+        total = _count(db, cond, params)  # the conditions just built, not built again
     rows = all_rows(
         db,
         f"""SELECT {POINT_COLS} FROM {THEME_FROM} WHERE {cond}
