@@ -12,8 +12,10 @@ printed on its own. Best of ``--repeat`` passes. Nothing is asserted.
 Second table: short real answers (the first ``--polis`` distinct Polis comments of
 ``bench_e2e.real_answers``), batched as ingest does, with the model run on every text that has a
 capital letter ("before"), only on texts where ``names.could_hold_model_name`` says it could find
-a name that is kept, and with that and the tagger run only where the filters read tags (now); the
-share of texts the model still reads, and whether every pass redacted the same spans.
+a name that is kept, and with that and the tagger run, in batches, only where the filters read tags;
+then the same shared with worker processes as ingest does (``names.NameWorkers``, one per usable
+core, their start inside the timing); the share of texts the model still reads, and whether every
+pass redacted the same spans.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from fairhearing.cores import available_cores  # noqa: E402
 from ingest import clean, names  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,13 +41,16 @@ def paragraphs() -> list[str]:
     return out
 
 
-def best_pass(texts: list[str], with_names: bool, repeat: int, batched: bool = False) -> float:
+def best_pass(
+    texts: list[str], with_names: bool, repeat: int, batched: bool = False, workers: int = 1
+) -> float:
     best = float("inf")
     for _ in range(repeat):
         names.clear_cache()
         t = time.perf_counter()
         if batched:
-            names.prefetch(texts)
+            with names.NameWorkers(workers) as pool:  # a pool's start is part of the pass, as at ingest
+                names.prefetch(texts, workers=pool)
         for text in texts:
             clean.redact_spans(text, names=with_names)
         best = min(best, time.perf_counter() - t)
@@ -55,7 +61,7 @@ def spans_of(texts: list[str]) -> list:
     return [clean.redact_spans(t, names=True) for t in texts]
 
 
-def prefilter_table(n: int, repeat: int) -> None:
+def prefilter_table(n: int, repeat: int, workers: int) -> None:
     sys.path.insert(0, str(ROOT / "bench"))
     from bench_e2e import real_answers
 
@@ -65,7 +71,10 @@ def prefilter_table(n: int, repeat: int) -> None:
     variants = {
         "before: the whole model on every text with a capital": (lambda t: True, ()),
         "model only where it could find a kept name": (real_check, ()),
-        "... and tagging only the texts whose filters read tags (now)": (real_check, real_tagging),
+        "... and tagging only the texts whose filters read tags, in batches (one process)": (
+            real_check,
+            real_tagging,
+        ),
     }
     timings, spans = {}, {}
     for label, (check, tagging) in variants.items():
@@ -77,6 +86,9 @@ def prefilter_table(n: int, repeat: int) -> None:
             spans[label] = spans_of(texts)
         finally:
             names.could_hold_model_name, names._TAGGING = real_check, real_tagging
+    label = f"... shared with worker processes ({workers} processes in all: ingest's default here)"
+    timings[label] = best_pass(texts, True, repeat, batched=True, workers=workers)
+    spans[label] = spans_of(texts)
     first = next(iter(spans.values()))
     print(
         f"\n{len(texts):,} real Polis answers; the model reads {read:,} of them ({read / len(texts):.0%}) now\n"
@@ -117,7 +129,7 @@ def main() -> None:
     del os.environ["FAIRHEARING_PII_NAMES"]
     names._nlp.cache_clear()
     if args.polis:
-        prefilter_table(args.polis, args.repeat)
+        prefilter_table(args.polis, args.repeat, available_cores())
 
 
 if __name__ == "__main__":

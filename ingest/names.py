@@ -23,6 +23,8 @@ recall; see evals/README.md "Personal data"). Deterministic: the same text gives
 from __future__ import annotations
 
 import functools
+import multiprocessing
+import multiprocessing.pool
 import os
 import re
 import threading
@@ -355,8 +357,9 @@ def could_hold_model_name(text: str) -> bool:
     return False
 
 
-def prefetch(texts: list[str], batch_size: int = 32) -> None:
-    """Find the names in many texts at once (the model parses them in batches, which is faster)."""
+def prefetch(texts: list[str], batch_size: int = 32, workers: NameWorkers | None = None) -> None:
+    """Find the names in many texts at once (the model parses them in batches, which is faster);
+    with ``workers``, a large batch is shared between this process and the workers' processes."""
     nlp = _nlp()
     todo = list(dict.fromkeys(t for t in texts if _wanted(t) and t not in _CACHE and len(t) <= MODEL_CHUNK))
     if nlp is None:
@@ -364,26 +367,81 @@ def prefetch(texts: list[str], batch_size: int = 32) -> None:
             _remember(text, _compute(text))
         return
     todo = [t for t in todo if could_hold_model_name(t)]  # the rest need no model: ``name_spans`` does them
-    with _LOCK:
-        # the entity recogniser has its own token vectors: the shared tok2vec and the tagger are run
-        # afterwards, only on the few texts whose filters read part-of-speech tags
-        docs = [_tag_if_needed(nlp, d) for d in nlp.pipe(todo, batch_size=batch_size, disable=_TAGGING)]
-    for text, doc in zip(todo, docs, strict=True):
-        _remember(text, _compute(text, doc))
+    if workers is not None and len(todo) >= PARALLEL_MIN:
+        found = workers.read(todo, batch_size)
+    else:
+        found = _read(todo, batch_size)
+    for text, spans in zip(todo, found, strict=True):
+        _remember(text, spans)
 
 
+# Below this many texts for the model in one ``prefetch``, extra processes cost more than they save
+# (each loads its own copy of the model, about a second).
+PARALLEL_MIN = 400
 _TAGGING = ("tok2vec", "tagger")
 
 
-def _tag_if_needed(nlp, doc):
-    """``doc`` with part-of-speech tags when ``_model_spans`` will read them (a one-word PERSON entity
-    with a token after it); the entities do not depend on the tags, so they stay as they are."""
-    if not any(ent.label_ == "PERSON" and len(ent) == 1 and ent.end < len(doc) for ent in doc.ents):
-        return doc
-    for name in _TAGGING:
-        if name in nlp.pipe_names:
-            doc = nlp.get_pipe(name)(doc)
-    return doc
+def _read(texts: list[str], batch_size: int) -> list[tuple[tuple[int, int], ...]]:
+    """The merged name spans of each text, read with the model in batches (in this process)."""
+    nlp = _nlp()
+    with _LOCK:
+        # the entity recogniser has its own token vectors: the shared tok2vec and the tagger are run
+        # afterwards, only on the few texts whose filters read part-of-speech tags
+        docs = list(nlp.pipe(texts, batch_size=batch_size, disable=_TAGGING))
+        need = [i for i, doc in enumerate(docs) if _reads_tags(doc)]
+        tagged = [docs[i] for i in need]
+        for name in _TAGGING:
+            if name in nlp.pipe_names:
+                tagged = list(nlp.get_pipe(name).pipe(tagged, batch_size=batch_size))
+        for i, doc in zip(need, tagged, strict=True):
+            docs[i] = doc
+    return [_compute(text, doc) for text, doc in zip(texts, docs, strict=True)]
+
+
+def _reads_tags(doc) -> bool:
+    """Whether ``_model_spans`` reads part-of-speech tags in ``doc``: a one-word PERSON entity with a
+    token after it (the entities do not depend on the tags, so tagging afterwards changes nothing else)."""
+    return any(ent.label_ == "PERSON" and len(ent) == 1 and ent.end < len(doc) for ent in doc.ents)
+
+
+class NameWorkers:
+    """Extra processes, each with the model, that share large batches of ``prefetch`` with this one.
+
+    Started on first use: forked when this process runs a single thread (the model is shared, nothing
+    to load), spawned otherwise (safe under a threaded web server; each loads the model, about a
+    second). Use as a context manager, or call ``close``. ``count`` counts this process too.
+    """
+
+    def __init__(self, count: int) -> None:
+        self.count = max(1, count)
+        self._pool: multiprocessing.pool.Pool | None = None
+
+    def read(self, texts: list[str], batch_size: int) -> list[tuple[tuple[int, int], ...]]:
+        """``_read`` of ``texts``, in contiguous parts: the first here, the others in the workers."""
+        if self.count == 1:
+            return _read(texts, batch_size)
+        if self._pool is None:
+            method = "fork" if threading.active_count() == 1 else "spawn"
+            self._pool = multiprocessing.get_context(method).Pool(self.count - 1)
+        size = -(-len(texts) // self.count)
+        parts = [texts[i : i + size] for i in range(0, len(texts), size)]
+        pending = [self._pool.apply_async(_read, (part, batch_size)) for part in parts[1:]]
+        found = _read(parts[0], batch_size)
+        for result in pending:
+            found += result.get()
+        return found
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+    def __enter__(self) -> NameWorkers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def clear_cache() -> None:

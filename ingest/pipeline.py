@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fairhearing import crashpoints
+from fairhearing.cores import available_cores
 from fairhearing.errors import FairhearingError, IngestError
 from ingest import clean, names, points, respondents
 from ingest.dedupe_store import ensure_duplicates, recompute_duplicates
@@ -100,19 +101,30 @@ def parse_file(data: bytes, name: str, fmt: str | None, options: ReadOptions) ->
     return parsed
 
 
-_NAME_BATCH = 256
+_NAME_BATCH = 2048  # responses whose names are found at once (within ``names``' cache of 4,096 texts)
 
 
-def prepare(parsed: ParseResult, options: ReadOptions, name: str = "") -> list[PreparedResponse]:
+def prepare(
+    parsed: ParseResult, options: ReadOptions, name: str = "", workers: int | None = None
+) -> list[PreparedResponse]:
     """Validate offsets, infer respondents, make display text and points for every response.
 
-    ``name`` is the source's name (an event's notes are one respondent: the event).
+    ``name`` is the source's name (an event's notes are one respondent: the event). Names are found
+    by up to ``workers`` processes (default: the usable cores) when a file has enough text for it.
     """
+    with names.NameWorkers(workers or available_cores()) as pool:
+        return _prepare(parsed, options, name, pool)
+
+
+def _prepare(
+    parsed: ParseResult, options: ReadOptions, name: str, pool: names.NameWorkers
+) -> list[PreparedResponse]:
     text = parsed.text
     out = []
     for idx, r in enumerate(parsed.responses):
         if idx % _NAME_BATCH == 0:  # the name model parses in batches, which is faster
-            names.prefetch([text[x.start : x.end] for x in parsed.responses[idx : idx + _NAME_BATCH]])
+            batch = parsed.responses[idx : idx + _NAME_BATCH]
+            names.prefetch([text[x.start : x.end] for x in batch], workers=pool)
         if not (0 <= r.start < r.end <= len(text)):
             raise IngestError("FH-E140", f"reader produced bad offsets {r.start}..{r.end} for response {idx}")
         raw = text[r.start : r.end]

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from fairhearing.cores import available_cores  # noqa: F401 - re-exported: stages import it from here
 from fairhearing.errors import AnalysisError
 from nlp import registry
 from nlp.stages import Embedder
@@ -53,14 +54,6 @@ def default_models_dir() -> Path:
     """Where refittable models and unpacked weights live (``$FAIRHEARING_MODELS_DIR`` or ./models)."""
     env = os.environ.get("FAIRHEARING_MODELS_DIR")
     return Path(env) if env else Path(__file__).resolve().parents[1] / "models"
-
-
-def available_cores() -> int:
-    """CPU cores this process may use (respects affinity masks and cgroup-pinned sets)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def normalise_rows(vectors: np.ndarray) -> np.ndarray:

@@ -160,3 +160,18 @@ def test_polis_csv_ingests(tmp_path):
     assert any("rejected by the source's moderators" in p for p in r.problems)  # ...and counted
     row = db.execute("SELECT meta FROM responses LIMIT 1").fetchone()[0]
     assert "row" in row
+
+
+def test_names_found_by_worker_processes_change_nothing(monkeypatch):
+    from ingest import names
+    from ingest.formats import ReadOptions
+    from ingest.pipeline import parse_file, prepare
+
+    path = SEEDS / "000_8ef29a6578c7ff4a.txt"
+    parsed = parse_file(path.read_bytes(), path.name, None, ReadOptions())
+    names.clear_cache()
+    alone = prepare(parsed, ReadOptions(), path.name, workers=1)
+    monkeypatch.setattr(names, "PARALLEL_MIN", 2)
+    names.clear_cache()
+    shared = prepare(parsed, ReadOptions(), path.name, workers=2)
+    assert shared == alone and any("[name]" in r.clean_text for r in alone)

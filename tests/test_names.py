@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from ingest import names
@@ -72,6 +74,43 @@ def test_prefetch_skipping_the_model_gives_the_spans_it_would_have() -> None:
     names.prefetch(texts)
     assert [found(t) for t in texts] == one_by_one
     assert one_by_one[1] == ["Priya Raghavan"] and one_by_one[0] == one_by_one[3] == []
+
+
+def test_workers_find_the_same_names_as_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = [
+        "My name is Priya Raghavan and I claim Universal Credit.",
+        "We met Colin Moss at the Jobcentre. Colin asked for the figures.",
+        "Card numbers fail the Luhn check, said Okafor.",
+        "The council in Leeds should fund Mind and Scope.",
+        "We asked Siobhan about Down's syndrome support.",
+        "Ask Dr Helen Marsh at Leonard Cheshire.",
+        "Carer support is poor.",
+    ] * 3
+    texts = [f"{t} ({i})" for i, t in enumerate(texts)]  # all distinct, so each one is read
+    names.clear_cache()
+    one_by_one = [found(t) for t in texts]
+    monkeypatch.setattr(names, "PARALLEL_MIN", 2)
+    names.clear_cache()
+    with names.NameWorkers(2) as workers:
+        assert workers.read(texts[:4], 8) == names._read(texts[:4], 8)
+        names.prefetch(texts, workers=workers)
+        assert workers._pool is not None  # the batch was shared with a worker
+    assert [found(t) for t in texts] == one_by_one
+    assert one_by_one[0] == ["Priya Raghavan"] and one_by_one[1] == ["Colin Moss", "Colin"]
+
+
+def test_workers_are_spawned_under_a_threaded_server() -> None:
+    texts = ["My name is Priya Raghavan.", "We met Colin Moss.", "Ask Siobhan.", "Carer support is poor."]
+    stop = threading.Event()
+    server = threading.Thread(target=stop.wait)  # stands in for a web server's threads: forking is unsafe
+    server.start()
+    try:
+        with names.NameWorkers(2) as workers:
+            assert workers.read(texts, 8) == names._read(texts, 8)
+            assert workers._pool is not None and workers._pool._ctx.get_start_method() == "spawn"
+    finally:
+        stop.set()
+        server.join()
 
 
 def test_recurrences_and_first_names_are_redacted_too() -> None:
