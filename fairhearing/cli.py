@@ -358,16 +358,15 @@ def check(db_path, text_file, as_json, max_chars, models_dir):
     """Was my point captured? Found in the analysis, reflected in the summary, and position, per point."""
     from dataclasses import asdict
 
-    from nlp.check import check_limits, check_submission, latest_run
+    from nlp.check import check_limits, check_submission, latest_run, run_tagger
     from nlp.embed import load_embedder
-    from nlp.tags import default_tagger
 
     text = text_file.read()
     check_limits(text, max_chars, max_points=None)  # local: the size limit only, before loading a model
     db = _open(db_path)
     _, _, embedder_name = latest_run(db)
     embedder = load_embedder(embedder_name)
-    tagger = default_tagger(embedder.name, embedder.encode, models_dir=Path(models_dir))
+    tagger = run_tagger(db, embedder, Path(models_dir))
     result = check_submission(db, text, embedder, tagger=tagger)
     if as_json:
         rows = [asdict(p) | {"status": p.status} for p in result.points]

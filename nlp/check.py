@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -33,6 +34,8 @@ import numpy as np
 from fairhearing.errors import AnalysisError
 from ingest.clean import display_text
 from ingest.points import split_points
+from nlp import registry
+from nlp.stages import Embedder
 from search.vector_index import VectorIndex, load_index
 from store import check_data
 from store.db import Database
@@ -167,6 +170,20 @@ def latest_run(db: Database) -> tuple[int, str, str]:
         raise AnalysisError("FH-E300", "no finished analysis; run `fairhearing analyse --db DB` first")
     params = json.loads(run["params"] or "{}")
     return run["id"], run["embedder"], params.get("embedder", "minilm")
+
+
+def run_tagger(db: Database, embedder: Embedder, models_dir: Path) -> SentimentTagger:
+    """The tagger of the current run, by the registered name it ran with (``analyse --tagger``), so a
+    check reads sentiment as the analysis did. A run made before the name was kept, or whose tagger
+    was a Python object not in the registry, gets the default tagger."""
+    run = run_queries.current_run(db)
+    params = json.loads(run["params"] or "{}") if run is not None else {}
+    name = params.get("tagger", registry.DEFAULTS["tagger"])
+    if name not in registry.names("tagger"):
+        name = registry.DEFAULTS["tagger"]
+    return registry.create(
+        "tagger", name, embedder_name=embedder.name, embed=embedder.encode, models_dir=models_dir
+    )
 
 
 def check_limits(text: str, max_chars: int = MAX_CHARS, max_points: int | None = MAX_POINTS) -> int:

@@ -149,6 +149,16 @@ def test_analyse_swaps_embedder_tagger_and_mapper_through_the_cli(tmp_path, test
     decisions = mapped_principles(db, [p.id for p in points])
     assert len(decisions) == len(points) and {d["principle_id"] for d in decisions} == {last}
 
+    # "was my point captured?" reads sentiment with the run's tagger, not the default one
+    checked = CliRunner().invoke(
+        cli,
+        ["check", "--db", db_path, "--text-file", "-", "--json", "--models-dir", str(tmp_path / "m")],
+        input="This is an awful, unfair and cruel system.\n\nPayments are terrible and far too slow.",
+        catch_exceptions=False,
+    )
+    assert checked.exit_code == 0, checked.output
+    assert [row["sentiment"] for row in json.loads(checked.output)] == ["neutral", "neutral"]
+
 
 def test_the_analyser_takes_each_stage_as_an_argument(tmp_path):
     """Stage objects given to the constructor replace the registered defaults."""

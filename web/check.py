@@ -2,8 +2,8 @@
 
 Submissions are checked in memory and never stored. The one call into the analysis is
 ``run_check``: it uses search's vector index (``web.cache.vector_index``, one cached index for
-both) and the analysis' sentiment tagger (``nlp.tags.default_tagger`` for the run's embedder, from
-``MODELS_DIR``, loaded once per app). Picking an organisation checks exactly the text a visitor
+both) and the run's sentiment tagger (``nlp.check.run_tagger``: the tagger ``analyse`` ran with, from
+``MODELS_DIR``, loaded once per app and run). Picking an organisation checks exactly the text a visitor
 could paste (shown in the box), so both give the same verdicts.
 A check costs CPU in proportion to its points, so each request is bounded (``CHECK_MAX_CHARS``,
 ``CHECK_MAX_POINTS``: 413 beyond) and each client address may run ``CHECK_RATE_LIMIT`` checks
@@ -33,17 +33,19 @@ FOUND_CLASS = {"very likely": "found", "likely": "found", "possibly": "possibly"
 _TAGGER_LOCK = threading.Lock()
 
 
-def get_tagger():
-    """The analysis' sentiment tagger for the current embedder, loaded (or fitted) once per app."""
-    from nlp.tags import default_tagger
+def get_tagger(db):
+    """The current run's sentiment tagger (``nlp.check.run_tagger``), loaded (or fitted) once per app
+    for each run."""
+    from nlp.check import run_tagger
 
     embedder = get_embedder()
     models = Path(current_app.config.get("MODELS_DIR") or os.environ.get("FAIRHEARING_MODELS", "models"))
     taggers = current_app.extensions.setdefault("fairhearing_taggers", {})
-    key = (embedder.name, str(models))
+    run = run_queries.current_run(db)
+    key = (embedder.name, str(models), run["id"] if run is not None else None)
     with _TAGGER_LOCK:
         if key not in taggers:
-            taggers[key] = default_tagger(embedder.name, embedder.encode, models_dir=models)
+            taggers[key] = run_tagger(db, embedder, models)
     return taggers[key]
 
 
@@ -60,7 +62,7 @@ def run_check(db, text: str):
     index = vector_index(db, model) if model else None
     if index is None:
         raise FairhearingError("FH-E300", "the analysis has no stored embeddings to check against")
-    return check_submission(db, text, get_embedder(), index=index, tagger=get_tagger())
+    return check_submission(db, text, get_embedder(), index=index, tagger=get_tagger(db))
 
 
 @bp.route("/check", methods=["GET", "POST"])
