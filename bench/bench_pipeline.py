@@ -69,7 +69,7 @@ def run_ours(csv_path: Path, embedder: str) -> dict:
             **run.seconds,
             "analyse": t_analyse,
             "total": t_ingest + t_analyse,
-            "themes": run.themes,
+            "themes_n": run.themes,
             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         }
 
