@@ -103,7 +103,8 @@ def _warm_search_page(app: Flask) -> None:
 
 def preload_search(app: Flask) -> threading.Thread | None:
     """Load the query embedder (and the vector index search uses) in a background thread now, then
-    compile the search page's templates and cache its filter choices.
+    compile the search page's templates and cache its filter choices. Also starts ``web.warm``'s theme
+    warmer (every theme page's summary, now and again after each change of the data).
 
     Without it the first search after start waits for the model to load. Returns the started
     thread, or ``None`` when there is nothing to load (no analysis yet, or an embedder object was
@@ -118,6 +119,9 @@ def preload_search(app: Flask) -> threading.Thread | None:
             db.close()
     except DatabaseError:
         return None
+    from web import warm
+
+    warm.start(app)  # the theme pages' summaries, in their own thread: searches never wait for it
     if key is None:
         return None
 
