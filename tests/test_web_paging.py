@@ -8,6 +8,7 @@ import pytest
 
 from store import counts
 from store.queries import organisations as organisation_queries
+from store.queries import runs as run_queries
 from store.queries import themes as theme_queries
 from tests.web_helpers import app_over, db_of, sample_base, sign_in
 
@@ -125,3 +126,22 @@ def test_id_url_is_url_for(app, script_root):
         ):
             for ident in (1, 42, 2**62):
                 assert id_url(endpoint, **{name: ident}) == url_for(endpoint, **{name: ident})
+
+
+def test_a_groups_points_are_paged_in_score_order_across_its_sub_themes(app):
+    db = db_of(app)
+    try:
+        run = run_queries.run_id(db)
+        group = next(t for t in theme_queries.themes(db, run) if t["level"] > 0)
+        subs = theme_queries.subthemes(db, group["id"])
+        members = [p for s in subs for p in theme_queries.theme_points(db, s["id"], 1, 10_000)[0]]
+        total = theme_queries.theme_points_total(db, group["id"])
+        paged: list[dict] = []
+        for page in range(1, -(-total // 7) + 2):  # one page past the end: empty
+            paged += theme_queries.theme_points(db, group["id"], page, 7, total=total)[0]
+    finally:
+        db.close()
+    assert len(subs) > 1 and total == len(members) > 7
+    expected = sorted(members, key=lambda p: (-p["theme_score"], -p["id"]))
+    assert [p["id"] for p in paged] == [p["id"] for p in expected]
+    assert [p["principles"] for p in paged] == [p["principles"] for p in expected]
