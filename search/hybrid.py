@@ -53,20 +53,25 @@ def semantic_ranking(
 ) -> list[str]:
     """The ``k`` nearest hashes that pass the filters.
 
-    With filters, the nearest hashes are checked against them in chunks of ``10 k`` (cheap SQL on
-    a few thousand hashes); a filter so narrow that ``chunk_rounds`` chunks do not yield ``k``
-    is instead evaluated once over the whole table, and only its hashes are scored.
+    With filters, only the nearest ``chunk_rounds * 10 k`` hashes are ranked, and checked against the
+    filters in growing chunks (``2 k``, then four times as many each time: cheap SQL on a few hundred
+    to a few thousand hashes) until ``k`` pass; a filter so narrow that they do not yield ``k`` is
+    instead evaluated once over the whole table, and only its hashes are scored. Either way the
+    result is the first ``k`` passing hashes of the full ranking.
     """
     if not filters.any:
         return index.top(query, k, None, min_sim)
-    ranked = index.top(query, len(index.hashes), None, min_sim)
+    limit = chunk_rounds * 10 * k
+    ranked = index.top(query, limit + 1, None, min_sim)  # one more than checked: were there more?
     found: list[str] = []
-    size = 10 * k
-    for start in range(0, min(len(ranked), chunk_rounds * size), size):
-        found += search_queries.filter_hashes(db, ranked[start : start + size], filters)
+    start, size = 0, 2 * k
+    while start < min(len(ranked), limit):
+        end = min(start + size, limit)
+        found += search_queries.filter_hashes(db, ranked[start:end], filters)
         if len(found) >= k:
             return found[:k]
-    if len(ranked) <= chunk_rounds * size:
+        start, size = end, size * 4
+    if len(ranked) <= limit:
         return found
     return index.top(query, k, search_queries.filtered_hashes(db, filters), min_sim)
 

@@ -19,11 +19,16 @@ from store.queries import vectors as vector_queries
 
 
 def top_k(sims: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the ``k`` largest values of ``sims``, best first (ties: lower index first)."""
+    """Indices of the ``k`` largest values of ``sims``, best first (ties: lower index first): always
+    the first ``k`` of the full order, even when values tie across the ``k``-th place."""
     k = min(k, len(sims))
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
     best = np.argpartition(-sims, k - 1)[:k]
+    last = sims[best].min()  # the k-th value: of the rows holding it, argpartition keeps any; keep the first
+    if not np.isnan(last):
+        above = best[sims[best] > last]
+        best = np.concatenate([above, np.flatnonzero(sims == last)[: k - len(above)]])
     return best[np.lexsort((best, -sims[best]))]
 
 
