@@ -14,7 +14,7 @@ from store.queries import versions
 from store.users import create_user
 from tests.web_helpers import PASSWORD, sign_in
 from web import create_app
-from web.db import preload_search
+from web.db import one_native_thread_per_request, preload_search
 from web.warm import theme_warmer
 
 
@@ -126,3 +126,15 @@ def test_a_write_request_warms_the_theme_pages_again(analysed_db, tmp_path):
     cache = app.extensions["fairhearing_cache"]
     summary = cache.get(("theme", app.config["DATABASE"], first), warmer.version, lambda: None)
     assert summary is not None and summary["theme"]["label"] == "Renamed on the page"
+
+
+def test_one_native_thread_per_request_limits_blas_to_the_calling_thread():
+    import numpy as np  # noqa: F401 - loads the BLAS threadpoolctl reports on
+    from threadpoolctl import threadpool_info
+
+    limits = one_native_thread_per_request()
+    try:
+        blas = [p for p in threadpool_info() if p["user_api"] == "blas"]
+        assert blas and all(p["num_threads"] == 1 for p in blas)
+    finally:
+        limits.restore_original_limits()

@@ -101,6 +101,19 @@ def _warm_search_page(app: Flask) -> None:
         app.jinja_env.get_template(name)
 
 
+def one_native_thread_per_request():
+    """Numeric libraries (BLAS: a search's scores against every vector) run on the calling thread only.
+
+    A server's parallelism is its request threads; a BLAS thread pool of its own per product spins on
+    the cores the other requests need. ``fairhearing serve`` and ``app.py`` call it once at start
+    (bench/bench_web.py at 50k, 4 clients on 2 cores: the server's CPU per request fell ~15%).
+    Returns the ``threadpoolctl`` limits (``restore_original_limits()`` undoes them).
+    """
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(1, user_api="blas")
+
+
 def preload_search(app: Flask) -> threading.Thread | None:
     """Load the query embedder (and the vector index search uses) in a background thread now, then
     compile the search page's templates and cache its filter choices. Also starts ``web.warm``'s theme
