@@ -64,6 +64,15 @@ class VectorIndex:
         ids = best if rows is None else rows[best]
         return [(self.hashes[i], float(sims[j])) for i, j in zip(ids, best, strict=True)]
 
+    def top_in(self, query: np.ndarray, k: int, mask: np.ndarray, min_sim: float = -1.0) -> list[str]:
+        """Hashes of the ``k`` rows most similar to ``query`` among the rows ``mask`` (a boolean per row)
+        keeps, best first (ties: lower row first)."""
+        if not len(self.hashes):
+            return []
+        sims = np.where(mask, self.matrix @ query, -np.inf)
+        best = top_k(sims, k)
+        return [self.hashes[i] for i in best[sims[best] >= min_sim]]
+
     def top(
         self, query: np.ndarray, k: int, allowed: set[str] | None = None, min_sim: float = -1.0
     ) -> list[str]:
