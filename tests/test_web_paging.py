@@ -145,3 +145,30 @@ def test_a_groups_points_are_paged_in_score_order_across_its_sub_themes(app):
     expected = sorted(members, key=lambda p: (-p["theme_score"], -p["id"]))
     assert [p["id"] for p in paged] == [p["id"] for p in expected]
     assert [p["principles"] for p in paged] == [p["principles"] for p in expected]
+
+
+RESPONSE_LINK = re.compile(r'<li><a href="/responses/(\d+)">')
+
+
+def test_organisation_responses_are_paged_with_the_organisations_page_total(app):
+    client = app.test_client()
+    db = db_of(app)
+    try:
+        top = max(organisation_queries.organisations(db), key=lambda o: (o["responses"], o["name"]))
+        every = [r["id"] for r in organisation_queries.organisation_responses(db, top["name"], 10_000)]
+    finally:
+        db.close()
+    name, listed = top["name"], top["responses"]
+    assert listed > 3 and len(every) == listed  # the organisations page's figure, row for row
+    pages = -(-listed // 3)
+    seen: list[int] = []
+    for page in range(1, pages + 1):
+        html = client.get(f"/organisations/{name}?responses_page={page}&page=2").get_data(as_text=True)
+        ids = [int(i) for i in RESPONSE_LINK.findall(html)]
+        assert 0 < len(ids) <= 3
+        assert f'Responses <span class="small">({listed})</span>' in html
+        nxt = f"responses_page={page + 1}&amp;page=2"  # the points' page is kept in the responses' links
+        assert (nxt in html) == (page < pages)
+        assert f"responses_page={page}&amp;page=3" in html  # and the responses' page in the points' links
+        seen += ids
+    assert seen == every and len(set(seen)) == listed
