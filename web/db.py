@@ -106,7 +106,8 @@ def one_native_thread_per_request():
 
     A server's parallelism is its request threads; a BLAS thread pool of its own per product spins on
     the cores the other requests need. ``fairhearing serve`` and ``app.py`` call it once at start
-    (bench/bench_web.py at 50k, 4 clients on 2 cores: the server's CPU per request fell ~15%).
+    (bench/bench_web.py at 50k, 4 clients on 2 cores, the same limit set with OPENBLAS_NUM_THREADS=1:
+    the server's CPU per request fell from 160 to 135 ms, one run each on a shared machine).
     Returns the ``threadpoolctl`` limits (``restore_original_limits()`` undoes them).
     """
     from threadpoolctl import threadpool_limits
