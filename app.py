@@ -7,9 +7,10 @@ the address it listens on (a non-loopback one makes every page need a login unle
 """
 
 from web import create_app
-from web.db import preload_search
+from web.db import one_native_thread_per_request, preload_search
 
 app = create_app()
+one_native_thread_per_request()
 preload_search(app)  # the first search must not wait for the query embedder to load
 
 if __name__ == "__main__":

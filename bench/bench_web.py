@@ -202,7 +202,7 @@ def run(args) -> None:
         ]
         if not themes or not orgs:
             sys.exit("the database has no analysed themes or no organisations")
-        load(args, port, themes, orgs)
+        load(args, port, themes, orgs, server.pid)
     finally:
         server.terminate()
         try:
@@ -213,7 +213,16 @@ def run(args) -> None:
         profile(args, themes, orgs)
 
 
-def load(args, port: int, themes: list[int], orgs: list[str]) -> None:
+def cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system, all threads) the process has used so far; None where /proc is absent."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load(args, port: int, themes: list[int], orgs: list[str], pid: int) -> None:
     times: dict[str, list[float]] = {k: [] for k in KINDS}
     cold: dict[str, float] = {}
     errors: dict[str, int] = {k: 0 for k in KINDS}
@@ -253,6 +262,7 @@ def load(args, port: int, themes: list[int], orgs: list[str]) -> None:
                     times[kind].append(took)
                     errors[kind] += status != 200
 
+    cpu0 = cpu_seconds(pid)
     t0 = time.perf_counter()
     workers = [threading.Thread(target=worker, args=(i,)) for i in range(args.clients)]
     for w in workers:
@@ -260,11 +270,17 @@ def load(args, port: int, themes: list[int], orgs: list[str]) -> None:
     for w in workers:
         w.join()
     wall = time.perf_counter() - t0
+    cpu1 = cpu_seconds(pid)
     total = sum(len(v) for v in times.values())
     print(
         f"\n{args.clients} concurrent clients, {total} requests in {wall:.1f} s "
         f"({total / wall:.1f} req/s), database {args.db}, embedder {args.embedder}"
     )
+    if cpu0 is not None and cpu1 is not None:  # steadier than latency on a shared machine
+        print(
+            f"serve used {cpu1 - cpu0:.1f} s of CPU for them ({(cpu1 - cpu0) / total * 1000:.0f} ms a request, "
+            f"all kinds; load average {os.getloadavg()[0]:.1f})"
+        )
     print("| endpoint | n | cold ms | p50 ms | p95 ms | max ms | errors | 429 rate-limited (not timed) |")
     print("|---|---|---|---|---|---|---|---|")
     for kind in KINDS:

@@ -508,8 +508,9 @@ def serve(db_path, host, port, public, threads):
     accounts = list_users(db)
     db.close()
     app = create_app({"DATABASE": str(Path(db_path).resolve()), "BIND_HOST": host, "PUBLIC": public})
-    from web.db import preload_search
+    from web.db import one_native_thread_per_request, preload_search
 
+    one_native_thread_per_request()
     preload_search(app)  # load the query embedder now, so the first search does not wait for it
     if app.config["REQUIRE_LOGIN"]:
         access = "every page needs a login (viewer or analyst account)"

@@ -42,6 +42,26 @@ def vector_index(
     return cache.get(("vectors", key, model), versions.embeddings_version(db), lambda: load_index(db, model))
 
 
+def filter_mask(db: Database, index: VectorIndex, filters: search_queries.Filters) -> np.ndarray:
+    """A boolean per row of ``index``: whether some point matching ``filters`` has its text."""
+    mask = np.zeros(len(index.hashes), dtype=bool)
+    rows = [index.row[h] for h in search_queries.filtered_hashes(db, filters) if h in index.row]
+    mask[np.asarray(rows, dtype=np.int64)] = True
+    return mask
+
+
+def cached_filter_mask(
+    db: Database, index: VectorIndex, filters: search_queries.Filters, cache: BoundedCache, key: str = ""
+) -> np.ndarray:
+    """``filter_mask`` kept in ``cache`` per filters (``key``: the database path) until the data or the
+    vectors change: the filter's SQL runs once, not on every search or page of results."""
+    where, params = filters.where()
+    version = (versions.data_version(db), versions.embeddings_version(db), len(index.hashes))
+    return cache.get(
+        ("filter mask", key, where, tuple(params)), version, lambda: filter_mask(db, index, filters)
+    )
+
+
 def semantic_ranking(
     db: Database,
     index: VectorIndex,
@@ -50,23 +70,32 @@ def semantic_ranking(
     k: int,
     min_sim: float,
     chunk_rounds: int = 5,
+    mask: np.ndarray | None = None,
 ) -> list[str]:
-    """The ``k`` nearest hashes that pass the filters.
+    """The ``k`` nearest hashes that pass the filters (given as ``mask``, a ``filter_mask``: scored
+    over the rows it keeps).
 
-    With filters, the nearest hashes are checked against them in chunks of ``10 k`` (cheap SQL on
-    a few thousand hashes); a filter so narrow that ``chunk_rounds`` chunks do not yield ``k``
-    is instead evaluated once over the whole table, and only its hashes are scored.
+    With filters, only the nearest ``chunk_rounds * 10 k`` hashes are ranked, and checked against the
+    filters in growing chunks (``2 k``, then four times as many each time: cheap SQL on a few hundred
+    to a few thousand hashes) until ``k`` pass; a filter so narrow that they do not yield ``k`` is
+    instead evaluated once over the whole table, and only its hashes are scored. Either way the
+    result is the first ``k`` passing hashes of the full ranking.
     """
     if not filters.any:
         return index.top(query, k, None, min_sim)
-    ranked = index.top(query, len(index.hashes), None, min_sim)
+    if mask is not None:
+        return index.top_in(query, k, mask, min_sim)
+    limit = chunk_rounds * 10 * k
+    ranked = index.top(query, limit + 1, None, min_sim)  # one more than checked: were there more?
     found: list[str] = []
-    size = 10 * k
-    for start in range(0, min(len(ranked), chunk_rounds * size), size):
-        found += search_queries.filter_hashes(db, ranked[start : start + size], filters)
+    start, size = 0, 2 * k
+    while start < min(len(ranked), limit):
+        end = min(start + size, limit)
+        found += search_queries.filter_hashes(db, ranked[start:end], filters)
         if len(found) >= k:
             return found[:k]
-    if len(ranked) <= chunk_rounds * size:
+        start, size = end, size * 4
+    if len(ranked) <= limit:
         return found
     return index.top(query, k, search_queries.filtered_hashes(db, filters), min_sim)
 
@@ -97,10 +126,14 @@ def hybrid_search(
     embedder: Callable[[], Any],
     candidates: int = 200,
     min_sim: float = 0.3,
+    cache: BoundedCache | None = None,
+    key: str = "",
 ) -> SearchOutcome:
     """Keyword and semantic rankings of point texts fused by RRF; keyword only without ``index``.
 
     ``embedder()`` gives the embedder of the index's model (called only when there is an index).
+    With ``cache`` (the web app's; ``key``: the database path) the filters' rows of the index are
+    kept there (``cached_filter_mask``); without it they are found near the query, chunk by chunk.
     """
     keyword = search_queries.keyword_search(db, q, filters, candidates)
     semantic: list[str] = []
@@ -117,5 +150,8 @@ def hybrid_search(
             if query.shape[0] != index.dim:
                 note = "Semantic search is off: the embedder does not match the stored vectors."
             else:
-                semantic = semantic_ranking(db, index, query, filters, candidates, min_sim)
+                mask = None
+                if filters.any and cache is not None:
+                    mask = cached_filter_mask(db, index, filters, cache, key)
+                semantic = semantic_ranking(db, index, query, filters, candidates, min_sim, mask=mask)
     return SearchOutcome(rrf([keyword, semantic]), len(keyword), len(semantic), note)

@@ -19,11 +19,16 @@ from store.queries import vectors as vector_queries
 
 
 def top_k(sims: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the ``k`` largest values of ``sims``, best first (ties: lower index first)."""
+    """Indices of the ``k`` largest values of ``sims``, best first (ties: lower index first): always
+    the first ``k`` of the full order, even when values tie across the ``k``-th place."""
     k = min(k, len(sims))
     if k <= 0:
         return np.zeros(0, dtype=np.int64)
     best = np.argpartition(-sims, k - 1)[:k]
+    last = sims[best].min()  # the k-th value: of the rows holding it, argpartition keeps any; keep the first
+    if not np.isnan(last):
+        above = best[sims[best] > last]
+        best = np.concatenate([above, np.flatnonzero(sims == last)[: k - len(above)]])
     return best[np.lexsort((best, -sims[best]))]
 
 
@@ -58,6 +63,15 @@ class VectorIndex:
         best = best[sims[best] >= min_sim]
         ids = best if rows is None else rows[best]
         return [(self.hashes[i], float(sims[j])) for i, j in zip(ids, best, strict=True)]
+
+    def top_in(self, query: np.ndarray, k: int, mask: np.ndarray, min_sim: float = -1.0) -> list[str]:
+        """Hashes of the ``k`` rows most similar to ``query`` among the rows ``mask`` (a boolean per row)
+        keeps, best first (ties: lower row first)."""
+        if not len(self.hashes):
+            return []
+        sims = np.where(mask, self.matrix @ query, -np.inf)
+        best = top_k(sims, k)
+        return [self.hashes[i] for i in best[sims[best] >= min_sim]]
 
     def top(
         self, query: np.ndarray, k: int, allowed: set[str] | None = None, min_sim: float = -1.0

@@ -8,6 +8,7 @@ import pytest
 
 from store import counts
 from store.queries import organisations as organisation_queries
+from store.queries import runs as run_queries
 from store.queries import themes as theme_queries
 from tests.web_helpers import app_over, db_of, sample_base, sign_in
 
@@ -125,3 +126,49 @@ def test_id_url_is_url_for(app, script_root):
         ):
             for ident in (1, 42, 2**62):
                 assert id_url(endpoint, **{name: ident}) == url_for(endpoint, **{name: ident})
+
+
+def test_a_groups_points_are_paged_in_score_order_across_its_sub_themes(app):
+    db = db_of(app)
+    try:
+        run = run_queries.run_id(db)
+        group = next(t for t in theme_queries.themes(db, run) if t["level"] > 0)
+        subs = theme_queries.subthemes(db, group["id"])
+        members = [p for s in subs for p in theme_queries.theme_points(db, s["id"], 1, 10_000)[0]]
+        total = theme_queries.theme_points_total(db, group["id"])
+        paged: list[dict] = []
+        for page in range(1, -(-total // 7) + 2):  # one page past the end: empty
+            paged += theme_queries.theme_points(db, group["id"], page, 7, total=total)[0]
+    finally:
+        db.close()
+    assert len(subs) > 1 and total == len(members) > 7
+    expected = sorted(members, key=lambda p: (-p["theme_score"], -p["id"]))
+    assert [p["id"] for p in paged] == [p["id"] for p in expected]
+    assert [p["principles"] for p in paged] == [p["principles"] for p in expected]
+
+
+RESPONSE_LINK = re.compile(r'<li><a href="/responses/(\d+)">')
+
+
+def test_organisation_responses_are_paged_with_the_organisations_page_total(app):
+    client = app.test_client()
+    db = db_of(app)
+    try:
+        top = max(organisation_queries.organisations(db), key=lambda o: (o["responses"], o["name"]))
+        every = [r["id"] for r in organisation_queries.organisation_responses(db, top["name"], 10_000)]
+    finally:
+        db.close()
+    name, listed = top["name"], top["responses"]
+    assert listed > 3 and len(every) == listed  # the organisations page's figure, row for row
+    pages = -(-listed // 3)
+    seen: list[int] = []
+    for page in range(1, pages + 1):
+        html = client.get(f"/organisations/{name}?responses_page={page}&page=2").get_data(as_text=True)
+        ids = [int(i) for i in RESPONSE_LINK.findall(html)]
+        assert 0 < len(ids) <= 3
+        assert f'Responses <span class="small">({listed})</span>' in html
+        nxt = f"responses_page={page + 1}&amp;page=2"  # the points' page is kept in the responses' links
+        assert (nxt in html) == (page < pages)
+        assert f"responses_page={page}&amp;page=3" in html  # and the responses' page in the points' links
+        seen += ids
+    assert seen == every and len(set(seen)) == listed

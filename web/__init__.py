@@ -76,13 +76,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     open_db(app.config["DATABASE"]).close()  # create / migrate once, switch the file to WAL
 
-    from web import busy, scope, security
+    from web import busy, scope, security, warm
     from web import db as webdb
 
     webdb.init_app(app)
     security.init_app(app)
     busy.init_app(app)
     scope.init_app(app)
+    warm.init_app(app)
 
     from web.analyst import bp as analyst_bp
     from web.check import bp as check_bp

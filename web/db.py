@@ -101,9 +101,24 @@ def _warm_search_page(app: Flask) -> None:
         app.jinja_env.get_template(name)
 
 
+def one_native_thread_per_request():
+    """Numeric libraries (BLAS: a search's scores against every vector) run on the calling thread only.
+
+    A server's parallelism is its request threads; a BLAS thread pool of its own per product spins on
+    the cores the other requests need. ``fairhearing serve`` and ``app.py`` call it once at start
+    (bench/bench_web.py at 50k, 4 clients on 2 cores, the same limit set with OPENBLAS_NUM_THREADS=1:
+    the server's CPU per request fell from 160 to 135 ms, one run each on a shared machine).
+    Returns the ``threadpoolctl`` limits (``restore_original_limits()`` undoes them).
+    """
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(1, user_api="blas")
+
+
 def preload_search(app: Flask) -> threading.Thread | None:
     """Load the query embedder (and the vector index search uses) in a background thread now, then
-    compile the search page's templates and cache its filter choices.
+    compile the search page's templates and cache its filter choices. Also starts ``web.warm``'s theme
+    warmer (every theme page's summary, now and again after each change of the data).
 
     Without it the first search after start waits for the model to load. Returns the started
     thread, or ``None`` when there is nothing to load (no analysis yet, or an embedder object was
@@ -118,6 +133,9 @@ def preload_search(app: Flask) -> threading.Thread | None:
             db.close()
     except DatabaseError:
         return None
+    from web import warm
+
+    warm.start(app)  # the theme pages' summaries, in their own thread: searches never wait for it
     if key is None:
         return None
 

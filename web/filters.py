@@ -14,10 +14,10 @@ def pct(part: float, whole: float) -> str:
     return f"{100 * part / whole:.0f}%" if whole else "0%"
 
 
-def page_url(page: int) -> str:
-    """The current URL with ``page`` replaced (other query arguments kept)."""
+def page_url(page: int, arg: str = "page") -> str:
+    """The current URL with ``page`` as query argument ``arg`` (other query arguments kept)."""
     args = request.args.to_dict(flat=False)
-    args["page"] = [str(page)]
+    args[arg] = [str(page)]
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 

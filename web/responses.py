@@ -9,6 +9,8 @@ from store import attributes, citations, counts
 from store.audit_views import record_view
 from store.queries import organisations as organisation_queries
 from store.queries import responses as response_queries
+from store.queries import versions
+from web.cache import cached
 from web.db import get_db
 from web.helpers import Pager, int_arg
 from web.highlight import response_segments
@@ -65,11 +67,33 @@ def organisations():
 @bp.get("/organisations/<path:name>")
 def organisation(name: str):
     db = get_db()
-    org = organisation_queries.organisation(db, name)
+    # its themes, principles and totals are the same on every page: cached until the data changes
+    org = cached(
+        ("organisation", current_app.config["DATABASE"], name),
+        versions.data_version(db),
+        lambda: _summary(db, name),
+    )
     if org is None:
         abort(404, description="No responses from that organisation.")
     per_page = current_app.config["PER_PAGE"]
     page = int_arg("page", 1)
-    pager = Pager(page, per_page, counts.organisation_points(db, name))
+    pager = Pager(page, per_page, org["points"])
     points = organisation_queries.organisation_points(db, name, per_page, (page - 1) * per_page)
-    return render_template("organisation.html", org=org, points=points, pager=pager)
+    # its responses are paged too (``responses_page``): thousands of excerpts made a page of megabytes
+    rpage = int_arg("responses_page", 1)
+    responses = organisation_queries.organisation_responses(db, name, per_page, (rpage - 1) * per_page)
+    return render_template(
+        "organisation.html",
+        org=org,
+        points=points,
+        pager=pager,
+        responses=responses,
+        responses_pager=Pager(rpage, per_page, org["responses"]),
+    )
+
+
+def _summary(db, name: str) -> dict | None:
+    org = organisation_queries.organisation(db, name)
+    if org is not None:
+        org["points"] = counts.organisation_points(db, name)
+    return org

@@ -10,7 +10,7 @@ from store.queries import runs as run_queries
 from store.queries import search as search_queries
 from store.queries import versions
 from store.scope import scope_of
-from web.cache import cached, vector_index
+from web.cache import app_cache, cached, vector_index
 from web.db import get_db, get_embedder, search_model
 from web.helpers import Pager, int_arg
 
@@ -75,6 +75,8 @@ def index():
             embedder=get_embedder,
             candidates=current_app.config["SEARCH_CANDIDATES"],
             min_sim=current_app.config["SEARCH_MIN_SIMILARITY"],
+            cache=app_cache(),
+            key=current_app.config["DATABASE"],
         )
         hashes = attributes.order_by_votes(db, outcome.hashes, sort) if sort else outcome.hashes
         total = len(hashes)

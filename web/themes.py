@@ -15,6 +15,7 @@ from store.unthemed import unthemed_count, unthemed_points
 from web.cache import cached
 from web.db import get_db
 from web.helpers import Pager, int_arg
+from web.warm import theme_warmer
 
 bp = Blueprint("themes", __name__)
 
@@ -53,7 +54,10 @@ def show(theme_id: int):
     version = versions.data_version(db)
     path = current_app.config["DATABASE"]
     # the theme's aggregates are the same on every page of its points: cached until the data changes
-    parts = cached(("theme", path, theme_id), version, lambda: _summary(db, theme_id))
+    warmer = theme_warmer()
+    if warmer is not None:
+        warmer.kick_if_stale(version)  # data changed elsewhere (a CLI run): warm the other pages now
+    parts = cached(("theme", path, theme_id), version, lambda: _summary(db, theme_id, version))
     if parts is None:
         gone = theme_successors.successor(db, theme_id)
         if gone is None:
@@ -87,14 +91,33 @@ def show(theme_id: int):
     )
 
 
-def _summary(db, theme_id: int) -> dict | None:
+def warm_themes(db, version: tuple) -> int:
+    """Cache the summary and point total of every theme (and group) of each consultation's current
+    run, and the run's move-to choices, as their pages would (``web.warm``): how many themes."""
+    path = current_app.config["DATABASE"]
+    n = 0
+    for run in run_queries.current_run_ids(db):
+        cached(("theme choices", path, run), version, lambda run=run: theme_queries.theme_choices(db, run))
+        for t in theme_queries.themes(db, run):
+            tid = t["id"]
+            cached(("theme", path, tid), version, lambda tid=tid: _summary(db, tid, version))
+            cached(
+                ("theme total", path, tid, None),
+                version,
+                lambda tid=tid: theme_queries.theme_points_total(db, tid, None),
+            )
+            n += 1
+    return n
+
+
+def _summary(db, theme_id: int, version: tuple) -> dict | None:
     theme = theme_queries.theme(db, theme_id)
     if theme is None:
         return None
     # positions are computed for every theme of the run at once: share them across the run's theme pages
     every = cached(
         ("theme positions", current_app.config["DATABASE"], theme["run_id"]),
-        versions.data_version(db),
+        version,
         lambda: counts.theme_positions(db, theme["run_id"]),
     )
     positions = every.get(theme_id, dict.fromkeys(counts.POSITIONS, 0))

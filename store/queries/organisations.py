@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from store.counts import MAPPED, STAKEHOLDER
 from store.db import Database
-from store.queries._sql import all_rows
+from store.queries._sql import all_rows, scalar
 from store.queries.points import POINT_COLS, POINT_FROM, attach_principles
 from store.scope import scope_of
 
@@ -36,16 +36,15 @@ def organisation_names(db: Database, limit: int = 5000) -> list[str]:
     ]
 
 
+_RESPONSES_OF = """FROM responses r JOIN sources s ON s.id = r.source_id
+           WHERE r.organisation = ? AND r.role = 'stakeholder'"""
+
+
 def organisation(db: Database, name: str) -> dict | None:
-    responses = all_rows(
-        db,
-        """SELECT r.id, r.author, r.respondent_type, r.org_kind, r.question, s.name AS source,
-                  substr(r.clean_text, 1, 400) AS excerpt, length(r.clean_text) AS length
-           FROM responses r JOIN sources s ON s.id = r.source_id
-           WHERE r.organisation = ? AND r.role = 'stakeholder' ORDER BY s.name, r.idx""",
-        [name],
-    )
-    if not responses:
+    """The organisation's themes and principles (with their point counts) and how many responses it
+    sent (``responses``: the rows ``organisation_responses`` pages through); None when it sent none."""
+    total = scalar(db, f"SELECT COUNT(*) {_RESPONSES_OF}", [name])
+    if not total:
         return None
     themes_ = all_rows(
         db,
@@ -62,7 +61,19 @@ def organisation(db: Database, name: str) -> dict | None:
            WHERE r.organisation = ? AND {MAPPED} AND {STAKEHOLDER} GROUP BY pr.id ORDER BY n DESC, pr.id""",
         [name],
     )
-    return {"name": name, "responses": responses, "themes": themes_, "principles": principles_}
+    return {"name": name, "responses": total, "themes": themes_, "principles": principles_}
+
+
+def organisation_responses(db: Database, name: str, limit: int = 500, offset: int = 0) -> list[dict]:
+    """The organisation's stakeholder responses by source and position, ``limit`` of them from ``offset``
+    (one page; ``organisation(...)["responses"]`` is their total), each with its first 400 characters."""
+    return all_rows(
+        db,
+        f"""SELECT r.id, r.author, r.respondent_type, r.org_kind, r.question, s.name AS source,
+                  substr(r.clean_text, 1, 400) AS excerpt, length(r.clean_text) AS length
+           {_RESPONSES_OF} ORDER BY s.name, r.idx, r.id LIMIT ? OFFSET ?""",
+        [name, limit, max(offset, 0)],
+    )
 
 
 def organisation_points(db: Database, name: str, limit: int = 500, offset: int = 0) -> list[dict]:

@@ -169,6 +169,7 @@ def theme_principles(db: Database, theme_id: int) -> list[dict]:
 
 
 def _theme_points_where(db: Database, theme_id: int, sentiment: str | None) -> tuple[str, list]:
+    """Conditions on ``pa`` (point_analysis) alone: ``theme_points`` pages through them before joining."""
     cond, params = _in_themes(theme_ids(db, theme_id))
     if sentiment == "neutral":
         cond += " AND COALESCE(pa.sentiment, 'neutral') NOT IN ('positive', 'negative')"
@@ -201,10 +202,14 @@ def theme_points(
     cond, params = _theme_points_where(db, theme_id, sentiment)
     if total is None:
         total = _count(db, cond, params)  # the conditions just built, not built again
+    # the page's points are chosen on point_analysis alone (the conditions are all on pa), then joined:
+    # a group's 25,000 points would otherwise all be joined before the sort (240 ms vs 10 ms at 50k)
+    order = "pa.theme_score DESC, pa.point_id DESC"
     rows = all_rows(
         db,
-        f"""SELECT {POINT_COLS} FROM {THEME_FROM} WHERE {cond}
-            ORDER BY pa.theme_score DESC, pa.point_id DESC LIMIT ? OFFSET ?""",
+        f"""SELECT {POINT_COLS} FROM {THEME_FROM} WHERE pa.point_id IN (
+                SELECT pa.point_id FROM point_analysis pa WHERE {cond} ORDER BY {order} LIMIT ? OFFSET ?)
+            ORDER BY {order}""",
         [*params, per_page, (max(page, 1) - 1) * per_page],
     )
     attach_principles(db, rows)

@@ -1,0 +1,100 @@
+"""Semantic ranking: ``top_k`` is the head of the full order, and filtered ranking (growing chunks
+of the nearest hashes, else the whole filtered table) equals brute force over the filtered hashes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from search.cache import BoundedCache
+from search.hybrid import filter_mask, hybrid_search, semantic_ranking
+from search.vector_index import load_index, top_k
+from store.db import open_db
+from store.queries import search as search_queries
+from tests.web_helpers import EMBEDDER, sample_base
+
+
+def test_top_k_is_the_head_of_the_full_order_when_values_tie():
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        sims = rng.integers(0, 6, size=int(rng.integers(1, 60))).astype(np.float32) / 5  # many ties
+        full = np.lexsort((np.arange(len(sims)), -sims))  # best first, ties: lower index first
+        for k in range(1, len(sims) + 2):
+            assert top_k(sims, k).tolist() == full[:k].tolist()
+    assert top_k(np.zeros(0, dtype=np.float32), 3).tolist() == []
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    path, _, _ = sample_base(tmp_path_factory.mktemp("ranking") / "base.db", 120, analyst=False)
+    db = open_db(path)
+    yield db
+    db.close()
+
+
+FILTERS = [  # (filters, how many of the sample's 194 texts pass)
+    (search_queries.Filters(sentiment="negative"), "most"),  # found in the first chunk
+    (search_queries.Filters(organisation="Northfield Works"), "few"),  # several chunks, or the whole table
+    (search_queries.Filters(language="unknown"), "all"),
+    (search_queries.Filters(organisation="No such organisation"), "none"),
+]
+
+
+@pytest.mark.parametrize(("filters", "passing"), FILTERS, ids=[p for _, p in FILTERS])
+def test_filtered_ranking_equals_brute_force(db, filters, passing):
+    index = load_index(db, EMBEDDER.name)
+    allowed = search_queries.filtered_hashes(db, filters)
+    mask = filter_mask(db, index, filters)
+    assert {index.hashes[i] for i in np.flatnonzero(mask)} == allowed & set(index.hashes)
+    share = len(allowed) / len(index.hashes)
+    assert {"most": 0.5 < share < 1, "few": 0 < share < 0.2, "all": share == 1, "none": share == 0}[passing]
+    queries = EMBEDDER.encode(["payment by results squeezes small charities", "bus fares", "long contracts"])
+    for query in queries:
+        for k in (1, 3, 10, 40):
+            for min_sim in (-1.0, 0.1):
+                brute = index.top(query, k, allowed, min_sim)
+                for rounds in (0, 1, 5):
+                    got = semantic_ranking(db, index, query, filters, k, min_sim, chunk_rounds=rounds)
+                    assert got == brute, (k, min_sim, rounds)
+                assert semantic_ranking(db, index, query, filters, k, min_sim, mask=mask) == brute
+
+
+@pytest.mark.parametrize(("filters", "passing"), FILTERS, ids=[p for _, p in FILTERS])
+def test_hybrid_search_with_a_cache_keeps_the_filter_mask_and_the_same_results(db, filters, passing):
+    index = load_index(db, EMBEDDER.name)
+    cache = BoundedCache()
+    for q in ("payment by results", "bus fares to the jobcentre"):
+        plain = hybrid_search(db, q, filters, index=index, embedder=lambda: EMBEDDER, candidates=20)
+        kept = hybrid_search(
+            db, q, filters, index=index, embedder=lambda: EMBEDDER, candidates=20, cache=cache
+        )
+        assert kept == plain
+    (key,) = cache.keys("filter mask")  # built once, for both queries
+    assert key[2:] == (filters.where()[0], tuple(filters.where()[1]))
+
+
+def _keyword_reference(db, q: str, filters, limit: int) -> list[str]:
+    """The keyword ranking as one query over every match (the joins and filters applied to all)."""
+    where, params = filters.where()
+
+    def run(expr: str) -> list[str]:
+        rows = db.execute(
+            f"""SELECT p.text_hash FROM points_fts JOIN points p ON p.rowid = points_fts.rowid
+                JOIN responses r ON r.id = p.response_id LEFT JOIN point_analysis pa ON pa.point_id = p.id
+                WHERE points_fts MATCH ? AND {where} ORDER BY points_fts.rank, p.rowid LIMIT ?""",
+            [expr, *params, limit * 4],
+        ).fetchall()
+        return list(dict.fromkeys(r[0] for r in rows))[:limit]
+
+    match = search_queries.fts_query(q)
+    return run(match) or (run(match.replace('" "', '" OR "')) if " " in match else [])
+
+
+@pytest.mark.parametrize(("filters", "passing"), FILTERS, ids=[p for _, p in FILTERS])
+def test_keyword_ranking_checked_in_chunks_equals_one_query_over_every_match(db, filters, passing):
+    for q in ("the", "payment by results", "contracts", "bus fare zebra", "charities council"):
+        for limit in (1, 3, 10, 200):
+            expected = _keyword_reference(db, q, filters, limit)
+            assert search_queries.keyword_search(db, q, filters, limit) == expected, (q, limit)
+    unfiltered = search_queries.Filters()
+    assert len(search_queries.keyword_search(db, "the", unfiltered, 10)) == 10  # more than one chunk's worth
