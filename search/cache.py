@@ -14,7 +14,11 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 DEFAULT_LIMIT = 256  # entries per kind
-LIMITS = {"vectors": 2, "filter mask": 32}  # a vector index is the size of the embeddings table: keep few
+LIMITS = {
+    "vectors": 2,
+    "keywords": 2,
+    "filter mask": 32,
+}  # a vector index is the size of the embeddings table: keep few
 
 
 class BoundedCache:

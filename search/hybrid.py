@@ -18,8 +18,10 @@ import numpy as np
 
 from fairhearing.errors import FairhearingError
 from search.cache import BoundedCache
+from search.keyword_index import KeywordIndex, load_keyword_index
 from search.vector_index import VectorIndex, load_index
 from store.db import Database
+from store.queries import keywords as keyword_queries
 from store.queries import search as search_queries
 from store.queries import vectors as vector_queries
 from store.queries import versions
@@ -40,6 +42,12 @@ def vector_index(
     if cache is None:
         return load_index(db, model)
     return cache.get(("vectors", key, model), versions.embeddings_version(db), lambda: load_index(db, model))
+
+
+def keyword_index(db: Database, cache: BoundedCache, key: str = "") -> KeywordIndex | None:
+    """The in-memory BM25 index of ``points_fts`` (``search.keyword_index``), kept in ``cache`` under
+    ``("keywords", key)`` until the FTS index is written (``None``: a database without it)."""
+    return cache.get(("keywords", key), keyword_queries.fts_version(db), lambda: load_keyword_index(db))
 
 
 def filter_mask(db: Database, index: VectorIndex, filters: search_queries.Filters) -> np.ndarray:
@@ -128,14 +136,16 @@ def hybrid_search(
     min_sim: float = 0.3,
     cache: BoundedCache | None = None,
     key: str = "",
+    keywords: KeywordIndex | None = None,
 ) -> SearchOutcome:
     """Keyword and semantic rankings of point texts fused by RRF; keyword only without ``index``.
 
     ``embedder()`` gives the embedder of the index's model (called only when there is an index).
     With ``cache`` (the web app's; ``key``: the database path) the filters' rows of the index are
     kept there (``cached_filter_mask``); without it they are found near the query, chunk by chunk.
+    ``keywords`` (a ``keyword_index``) ranks the keyword matches without calling FTS5's bm25 per row.
     """
-    keyword = search_queries.keyword_search(db, q, filters, candidates)
+    keyword = search_queries.keyword_search(db, q, filters, candidates, index=keywords)
     semantic: list[str] = []
     note = ""
     if index is None or not index.hashes:

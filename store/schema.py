@@ -16,6 +16,7 @@ import sqlite_utils
 
 from fairhearing.errors import FairhearingError
 from store.audit_views import m015_pii_originals
+from store.queries.keywords import m016_fts_vocab
 from store.schema_counts import m006_counts
 from store.schema_integrity import m005_integrity
 from store.schema_loop import m013_loop
@@ -260,6 +261,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("009_themes", _m009_themes),
     ("014_run_snapshots", m014_run_snapshots),
     ("015_pii_originals", m015_pii_originals),
+    ("016_fts_vocab", m016_fts_vocab),
 ]
 
 # Migrations that rebuild tables referenced by foreign keys: they run with enforcement off (it cannot

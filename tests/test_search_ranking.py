@@ -6,8 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from ingest.pipeline import ingest_file
 from search.cache import BoundedCache
-from search.hybrid import filter_mask, hybrid_search, semantic_ranking
+from search.hybrid import filter_mask, hybrid_search, keyword_index, semantic_ranking
+from search.keyword_index import load_keyword_index
 from search.vector_index import load_index, top_k
 from store.db import open_db
 from store.queries import search as search_queries
@@ -98,3 +100,51 @@ def test_keyword_ranking_checked_in_chunks_equals_one_query_over_every_match(db,
             assert search_queries.keyword_search(db, q, filters, limit) == expected, (q, limit)
     unfiltered = search_queries.Filters()
     assert len(search_queries.keyword_search(db, "the", unfiltered, 10)) == 10  # more than one chunk's worth
+
+
+@pytest.mark.parametrize(("filters", "passing"), FILTERS, ids=[p for _, p in FILTERS])
+def test_keyword_ranking_from_the_numpy_index_equals_fts5(db, filters, passing):
+    index = load_keyword_index(db)
+    for q in ("the", "payment by results", "contracts", "bus fare zebra", "charities council", "café"):
+        for limit in (1, 3, 10, 200):
+            expected = _keyword_reference(db, q, filters, limit)
+            assert search_queries.keyword_search(db, q, filters, limit, index=index) == expected, (q, limit)
+
+
+def _fts5_order(db, words: list[str], any_word: bool) -> list[int]:
+    expr = (" OR " if any_word else " ").join(f'"{w}"' for w in words)
+    return [r[0] for r in db.execute(_FTS5_RANKED, [expr])]
+
+
+_FTS5_RANKED = "SELECT rowid FROM points_fts WHERE points_fts MATCH ? ORDER BY rank, rowid"
+
+
+def test_keyword_index_scores_every_query_as_fts5_does(db):
+    """Random one- to four-word queries over the sample's own words (common and rare, repeated
+    words too): the same rowids in the same order as FTS5's ``ORDER BY rank, rowid``."""
+    index = load_keyword_index(db)
+    vocab = sorted(
+        {w.lower() for (t,) in db.execute("SELECT clean_text FROM points") for w in t.split() if w.isalnum()}
+    )
+    rng = np.random.default_rng(3)
+    for _ in range(150):
+        words = [str(w) for w in rng.choice(vocab, size=int(rng.integers(1, 5)))]
+        for any_word in (False, True):
+            assert index.ranked(db, words, any_word) == _fts5_order(db, words, any_word), (words, any_word)
+    assert index.ranked(db, ["zzzunseen"], True) == []
+    assert index.ranked(db, ["café"], False) is None  # not plain ASCII: FTS5 answers instead
+
+
+def test_keyword_index_is_rebuilt_when_the_fts_index_changes(tmp_path):
+    path, _, _ = sample_base(tmp_path / "kw.db", 40, analyst=False)
+    db = open_db(path)
+    cache = BoundedCache()
+    first = keyword_index(db, cache, "k")
+    assert keyword_index(db, cache, "k") is first  # unchanged: kept
+    extra = tmp_path / "more.txt"
+    extra.write_text("Zebra crossings are needed outside every jobcentre.\n", encoding="utf-8")
+    assert ingest_file(db, extra).status == "added"
+    second = keyword_index(db, cache, "k")
+    assert second is not first
+    assert second.ranked(db, ["zebra"]) == _fts5_order(db, ["zebra"], False) != []
+    db.close()

@@ -12,7 +12,9 @@ from typing import Any
 from flask import current_app
 
 from search.cache import BoundedCache
+from search.hybrid import keyword_index as build_keyword_index
 from search.hybrid import vector_index as build_vector_index
+from search.keyword_index import KeywordIndex
 from search.vector_index import VectorIndex
 from store.db import Database
 
@@ -33,3 +35,9 @@ def cached(key: tuple, version: Any, build: Callable[[], Any]) -> Any:
 def vector_index(db: Database, model: str) -> VectorIndex | None:
     """``model``'s vector index for this app's database, kept in the app's cache (``None``: no vectors)."""
     return build_vector_index(db, model, cache=app_cache(), key=current_app.config["DATABASE"])
+
+
+def keyword_index(db: Database) -> KeywordIndex | None:
+    """The in-memory BM25 index of this app's database, kept in the app's cache until the FTS index
+    changes (``None``: a database from before migration ``016_fts_vocab``)."""
+    return build_keyword_index(db, app_cache(), key=current_app.config["DATABASE"])

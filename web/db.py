@@ -116,9 +116,10 @@ def one_native_thread_per_request():
 
 
 def preload_search(app: Flask) -> threading.Thread | None:
-    """Load the query embedder (and the vector index search uses) in a background thread now, then
-    compile the search page's templates and cache its filter choices. Also starts ``web.warm``'s theme
-    warmer (every theme page's summary, now and again after each change of the data).
+    """Load the query embedder (and the vector and keyword indexes search uses) in a background
+    thread now, then compile the search page's templates and cache its filter choices. Also starts
+    ``web.warm``'s theme warmer (every theme page's summary, now and again after each change of the
+    data).
 
     Without it the first search after start waits for the model to load. Returns the started
     thread, or ``None`` when there is nothing to load (no analysis yet, or an embedder object was
@@ -143,12 +144,13 @@ def preload_search(app: Flask) -> threading.Thread | None:
         try:
             embedder = _cached_embedder(app.extensions["fairhearing_embedders"], key)
             embedder.encode(["warm up the query embedder"])
-            from web.cache import vector_index
+            from web.cache import keyword_index, vector_index
 
             db = connect(app.config["DATABASE"], readonly=True)
             try:
                 with app.app_context():  # the index lives in the app's bounded cache
                     vector_index(db, embedder.name)
+                    keyword_index(db)
             finally:
                 db.close()
             _warm_search_page(app)

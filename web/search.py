@@ -10,7 +10,7 @@ from store.queries import runs as run_queries
 from store.queries import search as search_queries
 from store.queries import versions
 from store.scope import scope_of
-from web.cache import app_cache, cached, vector_index
+from web.cache import app_cache, cached, keyword_index, vector_index
 from web.db import get_db, get_embedder, search_model
 from web.helpers import Pager, int_arg
 
@@ -77,6 +77,7 @@ def index():
             min_sim=current_app.config["SEARCH_MIN_SIMILARITY"],
             cache=app_cache(),
             key=current_app.config["DATABASE"],
+            keywords=keyword_index(db),
         )
         hashes = attributes.order_by_votes(db, outcome.hashes, sort) if sort else outcome.hashes
         total = len(hashes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from store import attributes
 from store import counts as count_model
@@ -21,6 +22,9 @@ from store.queries.points import (
     attach_principles,
 )
 from store.queries.themes import theme_choices
+
+if TYPE_CHECKING:
+    from search.keyword_index import KeywordIndex
 
 
 @dataclass
@@ -123,20 +127,27 @@ def fts_query(q: str) -> str:
     return " ".join('"' + w + '"' for w in words[:20])
 
 
-def keyword_search(db: Database, q: str, filters: Filters, limit: int = 200) -> list[str]:
+def keyword_search(
+    db: Database, q: str, filters: Filters, limit: int = 200, index: KeywordIndex | None = None
+) -> list[str]:
     """Text hashes of points matching the words of ``q`` (best BM25 first), with filters applied.
 
     The first ``4 limit`` matching points that pass the filters, in BM25 order (ties: lower rowid
-    first), one per text. The matches are ranked on the FTS table alone and checked against the
-    filters in growing chunks, so only the points near the top are joined (not every match of a
-    common word: 14,000 for a two-word query at 50k).
+    first), one per text. The matches are ranked on the FTS table alone — by ``index``
+    (``search.keyword_index``: the same order, computed in numpy) when given and able, else by FTS5
+    — and checked against the filters in growing chunks, so only the points near the top are joined
+    (not every match of a common word: 14,000 for a two-word query at 50k).
     """
     match = fts_query(q)
     if not match:
         return []
+    words = match[1:-1].split('" "')
 
-    def run(expr: str) -> list[str]:
-        ranked = [r[0] for r in db.execute(_RANKED, [expr])]
+    def run(any_word: bool) -> list[str]:
+        ranked = index.ranked(db, words, any_word) if index is not None else None
+        if ranked is None:
+            expr = match.replace('" "', '" OR "') if any_word else match
+            ranked = [r[0] for r in db.execute(_RANKED, [expr])]
         want, found = limit * 4, []
         start, size = 0, want
         while start < len(ranked) and len(found) < want:
@@ -146,9 +157,9 @@ def keyword_search(db: Database, q: str, filters: Filters, limit: int = 200) -> 
             start, size = start + size, size * 4
         return list(dict.fromkeys(found[:want]))[:limit]  # best BM25 first, one per text
 
-    hashes = run(match)
-    if not hashes and " " in match:  # no point has every word: any word will do
-        hashes = run(match.replace('" "', '" OR "'))
+    hashes = run(any_word=False)
+    if not hashes and len(words) > 1:  # no point has every word: any word will do
+        hashes = run(any_word=True)
     return hashes
 
 
