@@ -6,6 +6,7 @@ import threading
 
 import numpy as np
 
+from search import vector_index
 from search.cache import BoundedCache
 from search.vector_index import VectorIndex, top_k
 
@@ -84,3 +85,37 @@ def test_cache_builds_one_key_once_under_concurrency():
     for t in threads:
         t.join()
     assert len(builds) == 1
+
+
+def test_pruned_top_k_equals_brute_force(monkeypatch):
+    """On a large index the exact top k is found by bounds over the leading axes: the same rows, in
+    the same order (ties by row), as scoring every row, with and without a mask and a floor."""
+    monkeypatch.setattr(vector_index, "PRUNE_MIN_ROWS", 100)
+    rng = np.random.default_rng(11)
+    topics = rng.normal(size=(12, 96))
+    m = topics[rng.integers(0, 12, 3000)] + 0.6 * rng.normal(size=(3000, 96))  # clustered, like text
+    m[2000:2010] = m[1000]  # exact duplicates: ties
+    m = (m / np.linalg.norm(m, axis=1, keepdims=True)).astype(np.float32)
+    index = VectorIndex([f"h{i}" for i in range(len(m))], m)
+    assert index.pruner() is not None
+    queries = [
+        m[1000],
+        m[5],
+        *(m[rng.integers(0, 3000, 20)] + 0.3 * rng.normal(size=(20, 96)).astype(np.float32)),
+    ]
+    for q in queries:
+        q = (q / np.linalg.norm(q)).astype(np.float32)
+        full = m @ q
+        for k in (1, 5, 11, 200):
+            for min_sim in (-1.0, 0.2, 0.6):
+                for mask in (None, rng.random(3000) < 0.2):
+                    sims = full if mask is None else np.where(mask, full, -np.inf)
+                    want = top_k(sims, k)
+                    want = want[sims[want] >= min_sim]
+                    rows, got_sims = index.best(q, k, mask, min_sim)
+                    assert rows.tolist() == want.tolist(), (k, min_sim, mask is None)
+                    assert np.allclose(got_sims, full[want])
+
+
+def test_small_index_is_not_pruned():
+    assert _index().pruner() is None

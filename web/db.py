@@ -149,7 +149,9 @@ def preload_search(app: Flask) -> threading.Thread | None:
             db = connect(app.config["DATABASE"], readonly=True)
             try:
                 with app.app_context():  # the index lives in the app's bounded cache
-                    vector_index(db, embedder.name)
+                    index = vector_index(db, embedder.name)
+                    if index is not None:
+                        index.pruner()  # a large index's pruning axes, built before the first search
                     keyword_index(db)
             finally:
                 db.close()

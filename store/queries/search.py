@@ -148,14 +148,19 @@ def keyword_search(
         if ranked is None:
             expr = match.replace('" "', '" OR "') if any_word else match
             ranked = [r[0] for r in db.execute(_RANKED, [expr])]
-        want, found = limit * 4, []
-        start, size = 0, want
-        while start < len(ranked) and len(found) < want:
+        # the first `limit` distinct texts among the first `want` passing points: checking stops as
+        # soon as either is reached (usually after about `limit` points, texts being mostly distinct)
+        want, found, distinct = limit * 4, [], set()
+        start, size = 0, limit
+        while start < len(ranked) and len(found) < want and len(distinct) < limit:
             chunk = ranked[start : start + size]
             passing = _passing(db, chunk, filters)
-            found += [passing[i] for i in chunk if i in passing]
-            start, size = start + size, size * 4
-        return list(dict.fromkeys(found[:want]))[:limit]  # best BM25 first, one per text
+            for i in chunk:
+                if i in passing and len(found) < want:
+                    found.append(passing[i])
+                    distinct.add(passing[i])
+            start, size = start + size, size * 2
+        return list(dict.fromkeys(found))[:limit]  # best BM25 first, one per text
 
     hashes = run(any_word=False)
     if not hashes and len(words) > 1:  # no point has every word: any word will do
