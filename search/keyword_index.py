@@ -1,7 +1,7 @@
 """FTS5's BM25 ranking of the points, computed in numpy: the same order, a fraction of the time.
 
-``SELECT rowid FROM points_fts WHERE points_fts MATCH ? ORDER BY rank, rowid`` calls FTS5's bm25
-once per matching row (~2 µs each: 14,000 rows of a common two-word OR query at 50k took ~40 ms).
+An FTS5 query ordered by ``rank`` calls FTS5's bm25 once per matching row (~2 µs each: 14,000
+rows of a common two-word OR query at 50k took ~40 ms).
 ``KeywordIndex`` holds what bm25 reads — the row count, the average and each row's length in
 tokens — and fetches each query term's postings once (``store.queries.keywords``), then scores all
 matches with array arithmetic that repeats FTS5's formula operation for operation (k1 = 1.2,
