@@ -30,7 +30,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.preprocessing import StandardScaler
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController, threadpool_limits
 
 from nlp import tag_rules
 
@@ -73,6 +73,18 @@ def vader_sentiment(text: str, threshold: float = 0.05) -> str:
     """The usual VADER rule: compound ≥ threshold positive, ≤ −threshold negative, else neutral."""
     compound = _vader().polarity_scores(text)["compound"]
     return "positive" if compound >= threshold else "negative" if compound <= -threshold else "neutral"
+
+
+_controller: ThreadpoolController | None = None
+
+
+def _one_thread():
+    """``threadpool_limits(1)`` over the native libraries found on first use, without scanning the
+    process's libraries again on every call (2.4 ms each: a check-my-point request's tagging)."""
+    global _controller
+    if _controller is None:
+        _controller = ThreadpoolController()
+    return _controller.limit(limits=1)
 
 
 class Tagger:
@@ -210,7 +222,7 @@ class Tagger:
         if not texts:
             return []
         x = self.scaler.transform(self._features(texts, embeddings))
-        with threadpool_limits(1):
+        with _one_thread():
             ps = self.sentiment_head.predict_proba(self._weighted(x, self.weights["sentiment"]))
             pt = self.type_head.predict_proba(self._weighted(x, self.weights["type"]))
         s_classes = list(self.sentiment_head.classes_)

@@ -17,12 +17,16 @@ def analysed_points(db: sqlite_utils.Database, run_id: int, hashes: list[str]) -
     """The run's analysed stakeholder points whose text has one of ``hashes`` (several may share one)."""
     if not hashes:
         return []
+    # the hashes drive the join (CROSS JOIN keeps them the outer loop, each looked up by its index):
+    # led by the run's index, SQLite walked every analysed point (42 ms vs 0.7 ms, 50 hashes at 87k)
     rows = db.execute(
         f"""SELECT p.id, p.response_id, p.clean_text, p.text_hash, r.organisation, pa.theme_id, pa.sentiment
-            FROM points p JOIN point_analysis pa ON pa.point_id = p.id JOIN responses r ON r.id = p.response_id
-            WHERE pa.run_id = ? AND {STAKEHOLDER} AND p.text_hash IN (SELECT value FROM json_each(?))
+            FROM (SELECT DISTINCT value AS hash FROM json_each(?)) wanted
+            CROSS JOIN points p ON p.text_hash = wanted.hash
+            JOIN point_analysis pa ON pa.point_id = p.id JOIN responses r ON r.id = p.response_id
+            WHERE pa.run_id = ? AND {STAKEHOLDER}
             ORDER BY p.id""",
-        [run_id, json.dumps(hashes)],
+        [json.dumps(hashes), run_id],
     ).fetchall()
     keys = ("id", "response_id", "text", "text_hash", "organisation", "theme_id", "sentiment")
     return [dict(zip(keys, r, strict=True)) for r in rows]
