@@ -18,6 +18,7 @@ LIMITS = {
     "vectors": 2,
     "keywords": 2,
     "filter mask": 32,
+    "filter rows": 16,  # up to ~9 MB each (an unfiltered consultation of 87,000 points)
 }  # a vector index is the size of the embeddings table: keep few
 
 

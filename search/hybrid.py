@@ -18,6 +18,7 @@ import numpy as np
 
 from fairhearing.errors import FairhearingError
 from search.cache import BoundedCache
+from search.filter_rows import FilterRows, load_filter_rows
 from search.keyword_index import KeywordIndex, load_keyword_index
 from search.vector_index import VectorIndex, load_index
 from store.db import Database
@@ -67,6 +68,19 @@ def cached_filter_mask(
     version = (versions.data_version(db), versions.embeddings_version(db), len(index.hashes))
     return cache.get(
         ("filter mask", key, where, tuple(params)), version, lambda: filter_mask(db, index, filters)
+    )
+
+
+def cached_filter_rows(
+    db: Database, filters: search_queries.Filters, cache: BoundedCache, key: str = ""
+) -> FilterRows:
+    """The points passing ``filters`` (``search.filter_rows``) kept in ``cache`` per filters (``key``:
+    the database path) until the data or the points change: keyword matches are then checked
+    against them in memory."""
+    where, params = filters.where()
+    version = (versions.data_version(db), versions.embeddings_version(db))
+    return cache.get(
+        ("filter rows", key, where, tuple(params)), version, lambda: load_filter_rows(db, filters)
     )
 
 
@@ -143,9 +157,11 @@ def hybrid_search(
     ``embedder()`` gives the embedder of the index's model (called only when there is an index).
     With ``cache`` (the web app's; ``key``: the database path) the filters' rows of the index are
     kept there (``cached_filter_mask``); without it they are found near the query, chunk by chunk.
-    ``keywords`` (a ``keyword_index``) ranks the keyword matches without calling FTS5's bm25 per row.
+    ``keywords`` (a ``keyword_index``) ranks the keyword matches without calling FTS5's bm25 per row;
+    with ``cache`` they are checked against the filters' points kept there (``cached_filter_rows``).
     """
-    keyword = search_queries.keyword_search(db, q, filters, candidates, index=keywords)
+    rows = cached_filter_rows(db, filters, cache, key) if cache is not None else None
+    keyword = search_queries.keyword_search(db, q, filters, candidates, index=keywords, rows=rows)
     semantic: list[str] = []
     note = ""
     if index is None or not index.hashes:

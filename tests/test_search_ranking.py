@@ -8,7 +8,14 @@ import pytest
 
 from ingest.pipeline import ingest_file
 from search.cache import BoundedCache
-from search.hybrid import filter_mask, hybrid_search, keyword_index, semantic_ranking
+from search.filter_rows import load_filter_rows
+from search.hybrid import (
+    cached_filter_rows,
+    filter_mask,
+    hybrid_search,
+    keyword_index,
+    semantic_ranking,
+)
 from search.keyword_index import load_keyword_index
 from search.vector_index import load_index, top_k
 from store.db import open_db
@@ -109,6 +116,55 @@ def test_keyword_ranking_from_the_numpy_index_equals_fts5(db, filters, passing):
         for limit in (1, 3, 10, 200):
             expected = _keyword_reference(db, q, filters, limit)
             assert search_queries.keyword_search(db, q, filters, limit, index=index) == expected, (q, limit)
+
+
+@pytest.mark.parametrize(("filters", "passing"), FILTERS, ids=[p for _, p in FILTERS])
+def test_keyword_matches_checked_against_the_filters_points_in_memory_equal_fts5(db, filters, passing):
+    rows = load_filter_rows(db, filters)
+    where, params = filters.where()
+    assert (
+        len(rows)
+        == db.execute(
+            f"SELECT COUNT(*) FROM points p JOIN responses r ON r.id = p.response_id "
+            f"LEFT JOIN point_analysis pa ON pa.point_id = p.id WHERE {where}",
+            params,
+        ).fetchone()[0]
+    )
+    index = load_keyword_index(db)
+    for q in ("the", "payment by results", "contracts", "bus fare zebra", "charities council", "café"):
+        for limit in (1, 3, 10, 200):
+            expected = _keyword_reference(db, q, filters, limit)
+            for keywords in (None, index):  # ranked by FTS5 or by the numpy index
+                got = search_queries.keyword_search(db, q, filters, limit, index=keywords, rows=rows)
+                assert got == expected, (q, limit, keywords)
+
+
+def test_filter_rows_keep_the_first_passing_points_in_ranked_order():
+    from search.filter_rows import FilterRows
+
+    rows = FilterRows(np.array([2, 5, 9], dtype=np.int64), ["b", "e", "i"])
+    assert rows.first_hashes([9, 1, 5, 10, 2, 5], 10) == ["i", "e", "b", "e"]  # repeats kept, misses dropped
+    assert rows.first_hashes([9, 1, 5, 2], 2) == ["i", "e"]
+    assert rows.first_hashes([], 3) == [] and rows.first_hashes([2], 0) == []
+    assert FilterRows(np.array([], dtype=np.int64), []).first_hashes([1, 2], 3) == []
+
+
+def test_filters_points_are_kept_until_the_data_changes(tmp_path):
+    path, _, _ = sample_base(tmp_path / "rows.db", 40, analyst=False)
+    db = open_db(path)
+    cache = BoundedCache()
+    filters = search_queries.Filters()
+    first = cached_filter_rows(db, filters, cache, "k")
+    assert cached_filter_rows(db, filters, cache, "k") is first  # unchanged: kept
+    extra = tmp_path / "more.txt"
+    extra.write_text("Zebra crossings are needed outside every jobcentre.\n", encoding="utf-8")
+    assert ingest_file(db, extra).status == "added"
+    second = cached_filter_rows(db, filters, cache, "k")
+    assert second is not first and len(second) == len(first) + 1
+    index = keyword_index(db, cache, "k")
+    expected = _keyword_reference(db, "zebra", filters, 10)
+    assert search_queries.keyword_search(db, "zebra", filters, 10, index=index, rows=second) == expected != []
+    db.close()
 
 
 def _fts5_order(db, words: list[str], any_word: bool) -> list[int]:

@@ -39,6 +39,7 @@ def test_preload_loads_the_runs_embedder_and_search_reuses_it(analysed_db, tmp_p
     cache = app.extensions["fairhearing_cache"]
     assert any(key[2] == embedder.name for key in cache.keys("vectors"))  # the index is warm
     assert cache.keys("options")  # and the search page's filter choices
+    assert cache.keys("filter rows")  # and the points its keyword matches are checked against
     assert app.jinja_env.cache and any("search.html" in str(k) for k in app.jinja_env.cache)  # compiled
     r = app.test_client().get("/search", query_string={"q": "work programme providers"})
     assert r.status_code == 200

@@ -92,11 +92,16 @@ def _query_embedder_key(app: Flask, db: Database) -> str | None:
 
 
 def _warm_search_page(app: Flask) -> None:
-    """What else a first search would wait for: its templates compiled, the filter choices cached."""
-    from web.search import options
+    """What else a first search would wait for: its templates compiled, the filter choices and the
+    unfiltered points its keyword matches are checked against (``search.filter_rows``) cached."""
+    from search.hybrid import cached_filter_rows
+    from web.cache import app_cache
+    from web.search import filters_from_args, options
 
     with app.test_request_context("/search"):  # the default consultation, as a first visitor gets it
-        options(get_db())
+        db = get_db()
+        options(db)
+        cached_filter_rows(db, filters_from_args(), app_cache(), app.config["DATABASE"])
     for name in ("base.html", "macros.html", "search.html"):
         app.jinja_env.get_template(name)
 

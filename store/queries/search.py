@@ -24,6 +24,7 @@ from store.queries.points import (
 from store.queries.themes import theme_choices
 
 if TYPE_CHECKING:
+    from search.filter_rows import FilterRows
     from search.keyword_index import KeywordIndex
 
 
@@ -128,7 +129,12 @@ def fts_query(q: str) -> str:
 
 
 def keyword_search(
-    db: Database, q: str, filters: Filters, limit: int = 200, index: KeywordIndex | None = None
+    db: Database,
+    q: str,
+    filters: Filters,
+    limit: int = 200,
+    index: KeywordIndex | None = None,
+    rows: FilterRows | None = None,
 ) -> list[str]:
     """Text hashes of points matching the words of ``q`` (best BM25 first), with filters applied.
 
@@ -136,7 +142,8 @@ def keyword_search(
     first), one per text. The matches are ranked on the FTS table alone — by ``index``
     (``search.keyword_index``: the same order, computed in numpy) when given and able, else by FTS5
     — and checked against the filters in growing chunks, so only the points near the top are joined
-    (not every match of a common word: 14,000 for a two-word query at 50k).
+    (not every match of a common word: 14,000 for a two-word query at 50k). ``rows`` (a
+    ``search.filter_rows.FilterRows`` of the same filters) checks them in memory instead.
     """
     match = fts_query(q)
     if not match:
@@ -148,6 +155,8 @@ def keyword_search(
         if ranked is None:
             expr = match.replace('" "', '" OR "') if any_word else match
             ranked = [r[0] for r in db.execute(_RANKED, [expr])]
+        if rows is not None:
+            return list(dict.fromkeys(rows.first_hashes(ranked, limit * 4)))[:limit]
         # the first `limit` distinct texts among the first `want` passing points: checking stops as
         # soon as either is reached (usually after about `limit` points, texts being mostly distinct)
         want, found, distinct = limit * 4, [], set()
@@ -182,6 +191,14 @@ def _passing(db: Database, rowids: list[int], filters: Filters) -> dict[int, str
             [json.dumps(rowids), *params],
         ).fetchall()
     )
+
+
+def filter_rows(db: Database, filters: Filters) -> list[tuple[int, str]]:
+    """(rowid, text hash) of every point that passes the filters, by rowid."""
+    where, params = filters.where()
+    return db.execute(
+        f"SELECT p.rowid, p.text_hash FROM {_SEARCH_FROM} WHERE {where} ORDER BY p.rowid", params
+    ).fetchall()
 
 
 def filtered_hashes(db: Database, filters: Filters) -> set[str]:
