@@ -122,8 +122,8 @@ def one_native_thread_per_request():
 
 def preload_search(app: Flask) -> threading.Thread | None:
     """Load the query embedder (and the vector and keyword indexes search uses) in a background
-    thread now, then compile the search page's templates and cache its filter choices. Also starts
-    ``web.warm``'s theme warmer (every theme page's summary, now and again after each change of the
+    thread now, then compile the search page's templates and cache its filter choices. Then starts
+    ``web.warm``'s theme warmer (every theme page's summary, then again after each change of the
     data).
 
     Without it the first search after start waits for the model to load. Returns the started
@@ -141,8 +141,11 @@ def preload_search(app: Flask) -> threading.Thread | None:
         return None
     from web import warm
 
-    warm.start(app)  # the theme pages' summaries, in their own thread: searches never wait for it
+    # the theme pages' summaries are warmed in their own thread, started once the search is loaded:
+    # at 50k, warming while the query embedder and indexes loaded made a first search wait longer
+    warmer = warm.install(app)
     if key is None:
+        warmer.kick()
         return None
 
     def work() -> None:
@@ -163,6 +166,8 @@ def preload_search(app: Flask) -> threading.Thread | None:
             _warm_search_page(app)
         except Exception:  # noqa: BLE001 - the first search reports the same failure in context
             return
+        finally:
+            warmer.kick()
 
     thread = threading.Thread(target=work, name="fairhearing-preload", daemon=True)
     app.extensions["fairhearing_preload"] = thread

@@ -85,11 +85,18 @@ def theme_warmer(app: Flask | None = None) -> ThemeWarmer | None:
     return (app or current_app).extensions.get(KEY)
 
 
-def start(app: Flask) -> ThemeWarmer:
-    """Make the app's warmer (once), have it warm the theme pages now, and after each write request."""
+def install(app: Flask) -> ThemeWarmer:
+    """The app's warmer, made once; it warms after each write request and when a theme page sees a new
+    data version, and now only once kicked (``start``)."""
     warmer = app.extensions.get(KEY)
     if warmer is None:
         warmer = app.extensions.setdefault(KEY, ThemeWarmer(app))
+    return warmer
+
+
+def start(app: Flask) -> ThemeWarmer:
+    """Make the app's warmer (once) and have it warm the theme pages now."""
+    warmer = install(app)
     warmer.kick()
     return warmer
 
