@@ -730,14 +730,28 @@ class RankingVariant(PrincipleMapper):
     """The default ranking with one change: ``pool`` adds ``lam`` × a component score (mean of its top
     two principle cosines) to each principle; ``expand_k`` moves each principle vector towards the mean
     of its ``expand_k`` nearest points of the batch (pseudo-relevance feedback, weight ``expand_b``);
-    ``rrf`` fuses cosine and TF-IDF by reciprocal rank instead of adding scores."""
+    ``rrf`` fuses cosine and TF-IDF by reciprocal rank instead of adding scores; ``center`` subtracts
+    the batch's mean vector from each point's (the direction every answer of a consultation shares);
+    ``smooth_k`` adds ``smooth_b`` × the mean cosines of each point's ``smooth_k`` nearest points of
+    the batch (point-side smoothing)."""
 
-    def __init__(self, lam=0.0, expand_k=0, expand_b=0.3, rrf=False, **kw) -> None:
+    def __init__(
+        self, lam=0.0, expand_k=0, expand_b=0.3, rrf=False, center=False, smooth_k=0, smooth_b=0.25, **kw
+    ) -> None:
         super().__init__(**kw)
         self.lam, self.expand_k, self.expand_b, self.rrf = lam, expand_k, expand_b, rrf
+        self.center, self.smooth_k, self.smooth_b = center, smooth_k, smooth_b
 
     def cosines(self, embeddings):
         emb = np.asarray(embeddings, np.float32)
+        if self.center and len(emb) > 1:
+            emb = _l2(emb - emb.mean(axis=0))
+        if self.smooth_k and len(emb) > self.smooth_k:
+            base = super().cosines(emb)
+            sims = emb @ emb.T
+            np.fill_diagonal(sims, -np.inf)
+            near = np.argsort(-sims, axis=1, kind="stable")[:, : self.smooth_k]
+            return base + self.smooth_b * base[near].mean(axis=1)
         if not self.expand_k or len(emb) < self.expand_k:
             return super().cosines(emb)
         views = self._views[0]
@@ -787,6 +801,15 @@ VARIANTS = (
     (
         "reciprocal rank fusion, cosine + 1.0 TF-IDF",
         lambda: RankingVariant(rrf=True, lexical_weight=1.0, anchor_component=False),
+    ),
+    ("points centred on the batch mean", lambda: RankingVariant(center=True, anchor_component=False)),
+    (
+        "point smoothing, 5 nearest points, 0.25",
+        lambda: RankingVariant(smooth_k=5, anchor_component=False),
+    ),
+    (
+        "point smoothing, 10 nearest points, 0.5",
+        lambda: RankingVariant(smooth_k=10, smooth_b=0.5, anchor_component=False),
     ),
 )
 
