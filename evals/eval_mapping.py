@@ -723,6 +723,48 @@ def eval_codebooks(folder: Path, embed) -> None:
         rows.append(cells)
     table(["question", "answers", "items", "cosine top-1", "mapper top-1", "+25% labels, other 75%"], rows)
     table(["method (all answers pooled)", "top-1"], [[k, float(np.mean(v))] for k, v in totals.items()])
+    question_weight_halves(qs, embed)
+
+
+QUESTION_WEIGHTS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.5)
+
+
+def question_weight_halves(qs, embed) -> None:
+    """How much of the question to take out of each answer (``PrincipleMapper.question_weight``),
+    chosen on the even-numbered questions and scored on the odd ones, and the other way round."""
+    hits: dict[tuple[int, float], list[bool]] = {}
+    for k, (_, fw, answers, gold) in enumerate(qs):
+        vecs = embed(answers)
+        for w in QUESTION_WEIGHTS:
+            maps = PrincipleMapper(question_weight=w).fit(fw, embed).decide(answers, vecs)
+            hits[k, w] = [bool(m.mapped and m.mapped[0] in g) for m, g in zip(maps, gold, strict=True)]
+
+    def pooled(ks: list[int], w: float) -> float:
+        return float(np.mean([h for k in ks for h in hits[k, w]]))
+
+    rows = []
+    for name, parity in (("even", 0), ("odd", 1)):
+        tune_on = [k for k in range(len(qs)) if k % 2 == parity]
+        score_on = [k for k in range(len(qs)) if k % 2 != parity]
+        best = max(QUESTION_WEIGHTS, key=lambda w: (round(pooled(tune_on, w), 4), -w))
+        rows.append(
+            [
+                name,
+                best,
+                pooled(tune_on, 0.0),
+                pooled(tune_on, best),
+                pooled(score_on, 0.0),
+                pooled(score_on, best),
+            ]
+        )
+    table(
+        ["chosen on questions", "weight", "there: 0", "there: chosen", "other half: 0", "other half: chosen"],
+        rows,
+    )
+    table(
+        ["question weight", *[str(w) for w in QUESTION_WEIGHTS]],
+        [["mapper decided top-1 (pooled)", *[pooled(list(range(len(qs))), w) for w in QUESTION_WEIGHTS]]],
+    )
 
 
 # --- ranking variants measured on split A (not kept: see evals/README.md) ---------------------------

@@ -224,6 +224,11 @@ def anchor_to_component(
     return out
 
 
+# How much of a codebook's question is taken out of each answer before ranking its items
+# (``PrincipleMapper.without_question``); chosen on the public coded survey, evals/README.md.
+QUESTION_WEIGHT = 1.0
+
+
 class PrincipleMapper:
     """The default mapper: rank every principle always, decide separately, learn from verdicts.
 
@@ -232,7 +237,8 @@ class PrincipleMapper:
     times a TF-IDF cosine (no built-in glossary) between the point and the principle's text, title
     and synonyms, anchored so that the top principle lies in the component of the best cosine
     (``anchor_component``: the lexical term reorders principles but never moves the top component,
-    so without labels the top component is cosine's; evals/README.md). Analyst verdicts
+    so without labels the top component is cosine's; evals/README.md). For a codebook with a
+    question, the question is first taken out of each answer (``without_question``). Analyst verdicts
     (``framework.feedback`` plus ``feedback``) and the framework's shipped examples then move scores through ``VerdictModel`` (labelled nearest
     neighbours, by principle and by component). Fallback items ("Other", "Don't know", kind
     ``fallback``) are never ranked; ``decide`` chooses them when nothing else fits.
@@ -246,9 +252,12 @@ class PrincipleMapper:
         verdicts: VerdictModel | None = None,
         use_examples: bool = True,
         anchor_component: bool = True,
+        question_weight: float = QUESTION_WEIGHT,
     ) -> None:
         self.lexical_weight = lexical_weight
         self.anchor_component = anchor_component
+        self.question_weight = question_weight
+        self._question: np.ndarray | None = None
         self.rule = rule or DecisionRule()
         self.verdicts = verdicts or VerdictModel()
         self.use_examples = use_examples
@@ -268,6 +277,10 @@ class PrincipleMapper:
         verdicts on unknown principles are ignored) and, with ``use_examples``, shipped examples."""
         princ = framework.principles
         self.principle_ids = [p.id for p in princ]
+        self._question = None
+        if framework.question and framework.question.strip() and self.question_weight:
+            q = np.asarray(embed([framework.question]), np.float32)[0]
+            self._question = q / np.linalg.norm(q) if np.linalg.norm(q) > 0 else None
         self.comp = np.array([p.component for p in princ], np.int64)
         self.rankable = np.array([not p.is_fallback for p in princ], bool)
         fb = [p for p in princ if p.is_fallback]
@@ -314,10 +327,23 @@ class PrincipleMapper:
             return np.zeros((len(emb), 0), np.float32)
         return np.max(np.einsum("nd,vpd->vnp", emb, self._views), axis=0)
 
+    def without_question(self, embeddings: np.ndarray) -> np.ndarray:
+        """The points with ``question_weight`` × their codebook's question taken out, renormalised:
+        every answer restates the question, so its direction says nothing about which item applies.
+        At weight 1 an item ranks by its cosine to the answer minus its cosine to the question.
+        Unchanged for a framework without a question."""
+        emb = np.asarray(embeddings, np.float32)
+        if self._question is None or not len(emb):
+            return emb
+        out = emb - self.question_weight * self._question
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return (out / np.where(norms > 1e-6, norms, 1.0)).astype(np.float32)
+
     def prior(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
-        """(n, P) ranking scores before verdicts: cosine plus weighted TF-IDF; with
-        ``anchor_component``, the top principle lies in the component of the best cosine."""
-        cos = self.cosines(embeddings)
+        """(n, P) ranking scores before verdicts: cosine (to the point without its codebook's question,
+        ``without_question``) plus weighted TF-IDF; with ``anchor_component``, the top principle lies in
+        the component of the best cosine."""
+        cos = self.cosines(self.without_question(embeddings))
         if self._lexical is None or not self.lexical_weight:
             return cos
         scores = cos + self.lexical_weight * self._lexical.scores(list(texts))

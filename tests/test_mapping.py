@@ -560,3 +560,41 @@ def test_anchor_keeps_cosines_top_component_and_reorders_within_it():
     assert np.array_equal(out[1], scores[1])  # already in cosine's component
     single = anchor_to_component(scores, cos, np.zeros(4, np.int64), rankable)
     assert np.array_equal(single, scores)  # a codebook (one component) is unchanged
+
+
+def _table_embed(table: dict[str, list[float]]):
+    """An embedder over a fixed table of unit vectors (texts not in it are an error)."""
+
+    def embed(texts):
+        rows = np.array([table[t] for t in texts], np.float32)
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+    return embed
+
+
+def test_a_codebooks_question_is_taken_out_of_each_answer_before_ranking():
+    # "fees" sits close to the question (every answer is near it); "staff" does not. The answer is a
+    # little closer to "fees" in raw cosine only because it restates the question.
+    table = {
+        "Why did you leave?": [1.0, 0.0, 0.0],
+        "fees": [0.8, 0.6, 0.0],
+        "staff": [0.0, 0.55, 0.83],
+        "I left, the staff were rude": [0.75, 0.35, 0.56],
+    }
+    embed = _table_embed(table)
+    items = [MapperPrinciple(1, 0, "fees", kind="code"), MapperPrinciple(2, 0, "staff", kind="code")]
+    answer = ["I left, the staff were rude"]
+    vec = embed(answer)
+    raw = vec @ embed(["fees", "staff"]).T
+    assert raw[0, 0] > raw[0, 1]  # plain cosine picks "fees"
+
+    def top(question, **kw):
+        fw = MapperFramework("Exit survey", [MapperComponent("Q")], items, question=question)
+        mapper = PrincipleMapper(lexical_weight=0.0, **kw).fit(fw, embed)
+        return mapper.decide(answer, vec)[0].ranked[0][0]
+
+    assert top("Why did you leave?") == 2  # without the question, "staff" is the closer item
+    assert top("Why did you leave?", question_weight=0.0) == 1  # the step switched off
+    assert top(None) == 1  # a framework without a question ranks by plain cosine
+    mapper = PrincipleMapper().fit(MapperFramework("F", [MapperComponent("Q")], items), embed)
+    assert np.array_equal(mapper.without_question(vec), vec)
