@@ -238,7 +238,8 @@ class PrincipleMapper:
     and synonyms, anchored so that the top principle lies in the component of the best cosine
     (``anchor_component``: the lexical term reorders principles but never moves the top component,
     so without labels the top component is cosine's; evals/README.md). For a codebook with a
-    question, the question is first taken out of each answer (``without_question``). Analyst verdicts
+    question, the question is first taken out of each answer (``without_question``; for the verdicts'
+    neighbours too). Analyst verdicts
     (``framework.feedback`` plus ``feedback``) and the framework's shipped examples then move scores through ``VerdictModel`` (labelled nearest
     neighbours, by principle and by component). Fallback items ("Other", "Don't know", kind
     ``fallback``) are never ranked; ``decide`` chooses them when nothing else fits.
@@ -317,7 +318,7 @@ class PrincipleMapper:
         for i, t in enumerate(points):
             for j, v in labelled[t].items():
                 votes[i, j] = v
-        self.verdicts.fit(vecs["points"], votes)
+        self.verdicts.fit(self.without_question(vecs["points"]), votes)
         return self
 
     def cosines(self, embeddings: np.ndarray) -> np.ndarray:
@@ -331,7 +332,9 @@ class PrincipleMapper:
         """The points with ``question_weight`` × their codebook's question taken out, renormalised:
         every answer restates the question, so its direction says nothing about which item applies.
         At weight 1 an item ranks by its cosine to the answer minus its cosine to the question.
-        Unchanged for a framework without a question."""
+        Verdicts' neighbours are found in the same space (answers all lie near their question, so
+        raw neighbours are the question's, not the answer's). Unchanged for a framework without a
+        question."""
         emb = np.asarray(embeddings, np.float32)
         if self._question is None or not len(emb):
             return emb
@@ -355,7 +358,7 @@ class PrincipleMapper:
         emb = np.asarray(embeddings, np.float32)
         if len(texts) != len(emb):
             raise ValueError(f"{len(texts)} texts but {len(emb)} embeddings")
-        return self.verdicts.adjust(self.prior(texts, emb), emb, self.comp)
+        return self.verdicts.adjust(self.prior(texts, emb), self.without_question(emb), self.comp)
 
     def decide(
         self,
@@ -370,7 +373,9 @@ class PrincipleMapper:
         scores = self.scores(texts, emb)
         cos = self.cosines(emb)
         relevance = cos[:, self.rankable].max(axis=1) if self.rankable.any() else np.zeros(len(emb))
-        relevance = np.maximum(relevance, self.verdicts.support(emb))  # near a confirmed point: on-topic
+        relevance = np.maximum(
+            relevance, self.verdicts.support(self.without_question(emb))
+        )  # near a confirmed point: on-topic
         if placeholder is None:
             placeholder = [is_placeholder(t) for t in texts]
         return decide_rows(

@@ -598,3 +598,8 @@ def test_a_codebooks_question_is_taken_out_of_each_answer_before_ranking():
     assert top(None) == 1  # a framework without a question ranks by plain cosine
     mapper = PrincipleMapper().fit(MapperFramework("F", [MapperComponent("Q")], items), embed)
     assert np.array_equal(mapper.without_question(vec), vec)
+    # verdicts are compared in the same space: the labelled answers are kept without the question
+    fw = MapperFramework("Exit survey", [MapperComponent("Q")], items, question="Why did you leave?")
+    labelled = PrincipleMapper().fit(fw, embed, [Feedback(answer[0], 2, "confirm")])
+    assert np.allclose(labelled.verdicts.vectors, labelled.without_question(vec))
+    assert not np.allclose(labelled.verdicts.vectors, vec)
