@@ -281,7 +281,8 @@ class PrincipleMapper:
         self._question = None
         if framework.question and framework.question.strip() and self.question_weight:
             q = np.asarray(embed([framework.question]), np.float32)[0]
-            self._question = q / np.linalg.norm(q) if np.linalg.norm(q) > 0 else None
+            norm = float(np.linalg.norm(q))
+            self._question = q / norm if norm > 0 else None
         self.comp = np.array([p.component for p in princ], np.int64)
         self.rankable = np.array([not p.is_fallback for p in princ], bool)
         fb = [p for p in princ if p.is_fallback]
@@ -373,9 +374,8 @@ class PrincipleMapper:
         scores = self.scores(texts, emb)
         cos = self.cosines(emb)
         relevance = cos[:, self.rankable].max(axis=1) if self.rankable.any() else np.zeros(len(emb))
-        relevance = np.maximum(
-            relevance, self.verdicts.support(self.without_question(emb))
-        )  # near a confirmed point: on-topic
+        # near a confirmed point (compared, as verdicts are, without the question): on-topic
+        relevance = np.maximum(relevance, self.verdicts.support(self.without_question(emb)))
         if placeholder is None:
             placeholder = [is_placeholder(t) for t in texts]
         return decide_rows(

@@ -30,7 +30,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 from sklearn.preprocessing import StandardScaler
-from threadpoolctl import ThreadpoolController, threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from nlp import tag_rules
 
@@ -79,8 +79,9 @@ _controller: ThreadpoolController | None = None
 
 
 def _one_thread():
-    """``threadpool_limits(1)`` over the native libraries found on first use, without scanning the
-    process's libraries again on every call (2.4 ms each: a check-my-point request's tagging)."""
+    """One native thread (``threadpoolctl``'s limit 1) over the libraries found on first use, without
+    scanning the process's libraries again on every call (2.4 ms each: a check-my-point request's
+    tagging)."""
     global _controller
     if _controller is None:
         _controller = ThreadpoolController()
@@ -162,7 +163,7 @@ class Tagger:
         self.scaler = StandardScaler().fit(x)
         x = self.scaler.transform(x)
         # Small dense problems: one BLAS thread is ~50x faster than threads contending for the cores.
-        with threadpool_limits(1):
+        with _one_thread():
             self.sentiment_head, w_s = self._fit_head(x, np.asarray(sentiments), groups)
             self.type_head, w_t = self._fit_head(x, np.asarray(types), groups)
         self.weights = {"sentiment": w_s, "type": w_t}

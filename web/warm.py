@@ -87,17 +87,11 @@ def theme_warmer(app: Flask | None = None) -> ThemeWarmer | None:
 
 def install(app: Flask) -> ThemeWarmer:
     """The app's warmer, made once; it warms after each write request and when a theme page sees a new
-    data version, and now only once kicked (``start``)."""
+    data version, and now when kicked (``ThemeWarmer.kick``: ``web.db.preload_search`` does, once the
+    search is loaded)."""
     warmer = app.extensions.get(KEY)
     if warmer is None:
         warmer = app.extensions.setdefault(KEY, ThemeWarmer(app))
-    return warmer
-
-
-def start(app: Flask) -> ThemeWarmer:
-    """Make the app's warmer (once) and have it warm the theme pages now."""
-    warmer = install(app)
-    warmer.kick()
     return warmer
 
 

@@ -155,11 +155,12 @@ def keyword_search(
         if ranked is None:
             expr = match.replace('" "', '" OR "') if any_word else match
             ranked = [r[0] for r in db.execute(_RANKED, [expr])]
+        want = limit * 4  # the first `limit` distinct texts among the first `want` passing points
         if rows is not None:
-            return list(dict.fromkeys(rows.first_hashes(ranked, limit * 4)))[:limit]
-        # the first `limit` distinct texts among the first `want` passing points: checking stops as
-        # soon as either is reached (usually after about `limit` points, texts being mostly distinct)
-        want, found, distinct = limit * 4, [], set()
+            return list(dict.fromkeys(rows.first_hashes(ranked, want)))[:limit]
+        # checking stops as soon as either is reached (usually after about `limit` points, texts
+        # being mostly distinct)
+        found, distinct = [], set()
         start, size = 0, limit
         while start < len(ranked) and len(found) < want and len(distinct) < limit:
             chunk = ranked[start : start + size]
