@@ -48,3 +48,16 @@ def test_every_option_documented():
 def test_every_error_code_documented():
     for code in CODES:
         assert code in README, f"README does not list error code {code}"
+
+
+def test_every_environment_variable_documented():
+    """Every ``FAIRHEARING_*`` variable named in the code is in the README's table."""
+    import re
+
+    names = set()
+    for folder in ("fairhearing", "ingest", "nlp", "store", "web", "search"):
+        for path in (ROOT / folder).rglob("*.py"):
+            names |= set(re.findall(r"[\"'](FAIRHEARING_[A-Z0-9_]+)[\"']", path.read_text(encoding="utf-8")))
+    assert "FAIRHEARING_DB" in names  # the scan finds them
+    for name in sorted(names):
+        assert f"| `{name}` |" in README, f"README's environment table lacks {name}"
