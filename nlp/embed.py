@@ -247,11 +247,13 @@ class MiniLMEmbedder(_SentenceTransformerEmbedder):
 
     def _bulk_model(self) -> Any:
         """auto only: the verified bfloat16 model when this CPU has hardware bfloat16, else None."""
+        if self.requested_backend != "auto":
+            return None
         if self._bf16 is None:
             from nlp.embed_bf16 import Bf16Unavailable, native_bf16
 
             self._bf16 = False
-            if self.requested_backend == "auto" and self.precision == "fp32" and native_bf16():
+            if self.precision == "fp32" and native_bf16():
                 try:
                     self._bf16 = self._make_bf16()
                 except (Bf16Unavailable, AnalysisError):
@@ -299,9 +301,7 @@ class MiniLMEmbedder(_SentenceTransformerEmbedder):
         self, texts: list[str], *, batch_size: int | None = None, progress: bool = False
     ) -> np.ndarray:
         """Normalised vectors; ``batch_size`` defaults to the backend's best (``BATCH``)."""
-        bulk = (
-            self._bulk_model() if len(texts) >= self.BULK_TEXTS and self.requested_backend == "auto" else None
-        )
+        bulk = self._bulk_model() if len(texts) >= self.BULK_TEXTS else None
         if bulk is not None:
             run, self.backend = bulk.run, "torch-bf16"
         else:

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from nlp.embed import normalise_rows
 from nlp.embed_onnx import CHECK_SENTENCES, MIN_COSINE, agreement
 
 NATIVE_FLAGS = ("amx_bf16", "avx512_bf16")  # /proc/cpuinfo flags of hardware bfloat16 products
@@ -64,9 +65,7 @@ class Bf16SentenceModel:
                 normalize_embeddings=False,
                 show_progress_bar=False,
             )
-        vectors = np.asarray(vectors, dtype=np.float32)
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.where(norms > 0, norms, 1.0).astype(np.float32)
+        return normalise_rows(vectors)
 
     def verify(self) -> float:
         """Smallest cosine between bfloat16 and float32 vectors of ``CHECK_SENTENCES``; raises
