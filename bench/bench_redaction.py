@@ -69,7 +69,7 @@ def prefilter_table(n: int, repeat: int, workers: int) -> None:
     read = sum(names.could_hold_model_name(t) for t in texts)
     real_check, real_tagging = names.could_hold_model_name, names._TAGGING
     variants = {
-        "before: the whole model on every text with a capital": (lambda t: True, ()),
+        "before: the whole model on every text with a capital": (lambda *_: True, ()),
         "model only where it could find a kept name": (real_check, ()),
         "... and tagging only the texts whose filters read tags, in batches (one process)": (
             real_check,

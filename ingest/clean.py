@@ -153,9 +153,16 @@ def _phone_end(m: re.Match[str]) -> int | None:
     return best
 
 
+_SHADOW = {ord(k): v for k, v in _REPLACE.items() if len(v) == 1} | {
+    i: " "
+    for i in range(0x3001)
+    if chr(i).isspace()  # every Unicode space lies below U+3001
+}
+
+
 def _shadow(text: str) -> str:
     """``text`` with whitespace, dashes and quotes made ASCII one character for one (same offsets)."""
-    return "".join(" " if ch.isspace() else (r if len(r := _REPLACE.get(ch, ch)) == 1 else ch) for ch in text)
+    return text.translate(_SHADOW)
 
 
 def redact_spans(text: str, names: bool = True) -> list[tuple[int, int, str]]:

@@ -12,6 +12,9 @@ Two sources of evidence, merged:
   ("Name: …", "From: …", "Signed: …"), "written/submitted by …" and a title before a name
   ("Mrs Doreen Fletcher", "Dr Helen Marsh").
 
+The model reads a text one segment (sentence or line) at a time and parses each distinct segment
+once, so sentences shared by many responses (form letters, campaign text) are read once.
+
 A name found once is redacted wherever it recurs in the same text, and so is its first name.
 Organisation names, principle codes, places and policy names are left alone.
 
@@ -29,6 +32,8 @@ import os
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Mapping
+from typing import NamedTuple
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
@@ -141,6 +146,10 @@ _ROLE_WORDS = frozenset(
 _LOCK = threading.RLock()  # one parse at a time: the spaCy pipeline is shared by web threads
 _CACHE: OrderedDict[str, tuple[tuple[int, int], ...]] = OrderedDict()
 _CACHE_SIZE = 4096
+_SEGMENTS: OrderedDict[str, tuple] = OrderedDict()  # segment text -> its ``_Entity`` tuple
+_SEGMENTS_SIZE = 65_536  # segments remembered, at most ...
+_SEGMENTS_CHARS = 16_000_000  # ... and at most this many characters of them (one long line is one segment)
+_segment_chars = 0
 
 
 class ModelMissing(FairhearingError):
@@ -199,6 +208,12 @@ def _public_figures(text: str, spans: list[tuple[int, int]]) -> set[str]:
     return out
 
 
+@functools.lru_cache(maxsize=8192)
+def _whole_word(word: str) -> re.Pattern[str]:
+    """``word`` as a whole word, compiled once (names recur across responses; ``re``'s own cache is small)."""
+    return re.compile(rf"(?<![\w'-]){re.escape(word)}(?![\w'-])")
+
+
 def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
     """The span without a leading title or trailing possessive; None when it is not a person's name."""
     piece = text[start:end]
@@ -212,7 +227,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None
     if re.search(r"[\d@/]|\b[A-Z]{2,}\b", piece):
         return None  # acronyms, numbers and addresses are not names
-    if " " not in piece.strip() and re.search(rf"(?<![\w'-]){re.escape(piece.lower())}(?![\w'-])", text):
+    if " " not in piece.strip() and _whole_word(piece.lower()).search(text):
         return None  # the same word written in lower case elsewhere: an ordinary word ("Primes")
     if _part_of_organisation(text, end):
         return None
@@ -268,31 +283,110 @@ def _chunks(text: str, size: int = MODEL_CHUNK) -> list[tuple[int, int]]:
     return out
 
 
-def _model_spans(text: str, doc=None) -> list[tuple[int, int]]:
-    """PERSON entities of the model (``doc`` when already parsed), filtered; [] in rules-only mode.
-    A text longer than ``MODEL_CHUNK`` is read in pieces, each piece's spans moved to the whole text;
-    one longer than ``MODEL_MAX`` is left to the context rules (the model would take minutes)."""
-    if doc is None:
-        nlp = _nlp()
-        if nlp is None or len(text) > MODEL_MAX or not could_hold_model_name(text):
-            return []
-        if len(text) > MODEL_CHUNK:
-            return [(a + s, a + e) for a, b in _chunks(text) for s, e in _model_spans(text[a:b])]
-        with _LOCK:
-            doc = nlp(text)
+class _Entity(NamedTuple):
+    """A PERSON entity the model found in one segment, with what its filters need from the parse."""
+
+    start: int  # characters, within the segment
+    end: int
+    at_start: bool  # the segment's first token: whether it opens a line depends on the whole text
+    opens: bool  # after a line break, bullet, colon, semicolon, bracket or quote within the segment
+    eponym: bool  # one word followed by a lower-case common noun ("Luhn check")
+    lower_next: bool  # one word followed by a lower-case word
+
+
+# A segment ends at a line break, or at a sentence end (after a word of two or more letters that is
+# not a title such as "Mrs.") followed by a capital letter or an opening quote or bracket.
+_SEGMENT_BREAK = re.compile(r"[ \t]*\n\s*|(?<=[.!?])[\"'”’)]*[ \t]+(?=[\"'“‘(]?[A-Z])")
+_WORD_BEFORE = re.compile(r"([^\W\d_]+)[\"'”’)]*[.!?][\"'”’)]*$")
+_NO_BREAK_AFTER = frozenset(re.sub(r"[^\w|]", "", _TITLE.split(")")[0]).lower().split("|")) | {
+    "st", "mt", "no", "nos", "vs", "co", "inc", "jr", "sr", "esq", "eg", "ie", "cf", "approx", "ref",
+    "rep", "sen", "gov", "hon", "gen", "col", "capt", "lt", "sgt", "pres", "supt", "insp", "det", "fr",
+}  # fmt: skip
+_OPENERS = '\n-*•:;("'  # a token that opens what follows (``_model_spans`` reads a word after it as opening)
+
+
+def _segments(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """(start, end) of the sentence- or line-like pieces of ``text[start:end]`` the model reads one by one,
+    without surrounding whitespace; a piece longer than ``MODEL_CHUNK`` is cut by ``_chunks``."""
+    end = len(text) if end is None else end
+    out, a = [], start
+    for m in _SEGMENT_BREAK.finditer(text, start, end):
+        if "\n" not in m.group():
+            w = _WORD_BEFORE.search(text, a, m.start())
+            if w is None or len(w.group(1)) < 2 or w.group(1).lower() in _NO_BREAK_AFTER:
+                continue  # an initial ("J. Smith"), a title ("Mrs. Smith") or an abbreviation
+        out.append((a, m.start()))
+        a = m.end()
+    out.append((a, end))
+    pieces = []
+    for s, e in out:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            pieces += [(s + x, s + y) for x, y in _chunks(text[s:e])] if e - s > MODEL_CHUNK else [(s, e)]
+    return pieces
+
+
+def _opens_at(text: str, start: int) -> bool:
+    """Whether the token before offset ``start``, in a parse of the whole of ``text``, opens what follows:
+    a line break (spaCy makes one its own token; a single space belongs to the token before) or one of
+    ``_OPENERS`` (punctuation, split from the word before it); also the very start of the text."""
+    if start == 0:
+        return True
+    before = text[:start]
+    word = before.rstrip()
+    gap = before[len(word) :]
+    if word and gap.startswith(" "):
+        gap = gap[1:]
+    return gap in _OPENERS if gap else word[-1] in _OPENERS
+
+
+def _model_spans(text: str, parsed: Mapping[str, tuple[_Entity, ...]] | None = None) -> list[tuple[int, int]]:
+    """PERSON entities of the model, filtered; [] in rules-only mode. The text is read one segment at a
+    time (``_segments``: sentences and lines), only where a segment could hold a kept name, each
+    segment's entities taken from ``parsed``, the cache or a parse now, and moved to the whole text. A
+    text longer than ``MODEL_MAX`` is left to the context rules (the model would take minutes)."""
+    if _nlp() is None or len(text) > MODEL_MAX or not could_hold_model_name(text):
+        return []
+    segments = [(a, b) for a, b in _segments(text) if could_hold_model_name(text, a, b)]
+    pieces = [text[a:b] for a, b in segments]
+    if parsed is None or any(p not in parsed for p in pieces):
+        parsed = _parsed(pieces)
+    out = []
+    for (a, _), piece in zip(segments, pieces, strict=True):
+        for ent in parsed[piece]:
+            if ent.eponym:
+                continue  # one word used as a modifier: an eponym ("Luhn check", "Down's syndrome")
+            if ent.lower_next and (ent.opens or (ent.at_start and _opens_at(text, a))):
+                continue  # a capitalised word opening a sentence ("Carer support is poor"), not a name
+            if (t := _trim(text, a + ent.start, a + ent.end)) is not None:
+                out.append(t)
+    return out
+
+
+def _entities(doc) -> tuple[_Entity, ...]:
+    """The PERSON entities of one parsed segment, with the facts their filters read."""
     out = []
     for ent in doc.ents:
-        if ent.label_ != "PERSON" or (t := _trim(text, ent.start_char, ent.end_char)) is None:
+        if ent.label_ != "PERSON":
             continue
         nxt = doc[ent.end + 1] if ent.end < len(doc) - 1 and doc[ent.end].tag_ == "POS" else None
         nxt = nxt or (doc[ent.end] if ent.end < len(doc) else None)
-        if len(ent) == 1 and nxt is not None and nxt.tag_ in ("NN", "NNS") and nxt.text.islower():
-            continue  # one word used as a modifier: an eponym ("Luhn check", "Down's syndrome")
-        first = ent.start == 0 or doc[ent.start].is_sent_start or doc[ent.start - 1].text in '\n-*•:;("'
-        if len(ent) == 1 and first and nxt is not None and nxt.text[:1].islower():
-            continue  # a capitalised word opening a sentence ("Carer support is poor"), not a name
-        out.append(t)
-    return out
+        one = len(ent) == 1 and nxt is not None
+        opens = ent.start > 0 and bool(doc[ent.start].is_sent_start or doc[ent.start - 1].text in _OPENERS)
+        out.append(
+            _Entity(
+                ent.start_char,
+                ent.end_char,
+                ent.start == 0,
+                opens,
+                one and nxt.tag_ in ("NN", "NNS") and nxt.text.islower(),
+                one and nxt.text[:1].islower(),
+            )
+        )
+    return tuple(out)
 
 
 def _recurrences(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -301,12 +395,14 @@ def _recurrences(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int
     found |= {n.split()[0] for n in found if len(n.split()) > 1 and len(n.split()[0]) > 2 and "." not in n}
     out = []
     for name in found:
-        out += [(m.start(), m.end()) for m in re.finditer(rf"(?<![\w'-]){re.escape(name)}(?![\w'-])", text)]
+        out += [(m.start(), m.end()) for m in _whole_word(name).finditer(text)]
     return out
 
 
-def _compute(text: str, doc=None) -> tuple[tuple[int, int], ...]:
-    spans = _rule_spans(text) + _model_spans(text, doc)
+def _compute(
+    text: str, parsed: Mapping[str, tuple[_Entity, ...]] | None = None
+) -> tuple[tuple[int, int], ...]:
+    spans = _rule_spans(text) + _model_spans(text, parsed)
     public = _public_figures(text, spans)
     spans = [(s, e) for s, e in spans if text[s:e] not in public]
     spans += _recurrences(text, spans)
@@ -326,6 +422,35 @@ def _remember(text: str, spans: tuple[tuple[int, int], ...]) -> None:
             _CACHE.popitem(last=False)
 
 
+def _parsed(
+    pieces: list[str], batch_size: int = 32, workers: NameWorkers | None = None
+) -> dict[str, tuple[_Entity, ...]]:
+    """The entities of each segment: remembered ones from ``_SEGMENTS``, the others parsed now (with
+    ``workers`` when there are many) and remembered. A sentence that recurs across responses (form
+    letters, campaign text, quoted passages) is parsed once."""
+    with _LOCK:
+        found = {p: _SEGMENTS[p] for p in dict.fromkeys(pieces) if p in _SEGMENTS}
+        for p in found:
+            _SEGMENTS.move_to_end(p)
+    todo = [p for p in dict.fromkeys(pieces) if p not in found]
+    if not todo:
+        return found
+    if workers is not None and len(todo) >= PARALLEL_MIN:
+        ents = workers.read(todo, batch_size)
+    else:
+        ents = _parse(todo, batch_size)
+    global _segment_chars
+    with _LOCK:
+        for p, e in zip(todo, ents, strict=True):
+            found[p] = e
+            if p not in _SEGMENTS:
+                _segment_chars += len(p)
+            _SEGMENTS[p] = e
+        while _SEGMENTS and (len(_SEGMENTS) > _SEGMENTS_SIZE or _segment_chars > _SEGMENTS_CHARS):
+            _segment_chars -= len(_SEGMENTS.popitem(last=False)[0])
+    return found
+
+
 def _wanted(text: str) -> bool:
     return bool(text) and any(c.isupper() for c in text)
 
@@ -336,16 +461,17 @@ _AFTER_STOP = re.compile(r"[.!?…][\"'”’)]*[ \t]+$")
 _LOWER_NEXT = re.compile(r"[ \t]+[a-z]")
 
 
-def could_hold_model_name(text: str) -> bool:
+def could_hold_model_name(text: str, start: int = 0, end: int | None = None) -> bool:
     """Whether the NER model could find a name here that ``_model_spans`` keeps.
 
     A capitalised word (not all capitals, not "I") counts unless a lower-case word follows it and it
     opens the text or a line or bullet (where ``_model_spans`` drops a one-word entity), or it follows
     a full stop and is a stop word ("The", "We", "It"). A text with no word that counts skips the
     model (most short answers; ``bench/bench_redaction.py`` shows the share, ``evals/eval_pii.py`` the
-    recall); the context rules still read every text.
+    recall); the context rules still read every text. With ``start``/``end``, only the words of
+    ``text[start:end]`` count, read in the context of the whole text.
     """
-    for m in _CAPITALISED.finditer(text):
+    for m in _CAPITALISED.finditer(text, start, len(text) if end is None else end):
         if not _LOWER_NEXT.match(text, m.end()):
             return True
         before = text[max(0, m.start() - 8) : m.start()]
@@ -358,21 +484,20 @@ def could_hold_model_name(text: str) -> bool:
 
 
 def prefetch(texts: list[str], batch_size: int = 32, workers: NameWorkers | None = None) -> None:
-    """Find the names in many texts at once (the model parses them in batches, which is faster);
-    with ``workers``, a large batch is shared between this process and the workers' processes."""
+    """Find the names in many texts at once (the model parses their segments in batches, which is
+    faster, and each distinct segment once); with ``workers``, a large batch is shared between this
+    process and the workers' processes."""
     nlp = _nlp()
-    todo = list(dict.fromkeys(t for t in texts if _wanted(t) and t not in _CACHE and len(t) <= MODEL_CHUNK))
+    todo = list(dict.fromkeys(t for t in texts if _wanted(t) and t not in _CACHE and len(t) <= MODEL_MAX))
     if nlp is None:
         for text in todo:
             _remember(text, _compute(text))
         return
     todo = [t for t in todo if could_hold_model_name(t)]  # the rest need no model: ``name_spans`` does them
-    if workers is not None and len(todo) >= PARALLEL_MIN:
-        found = workers.read(todo, batch_size)
-    else:
-        found = _read(todo, batch_size)
-    for text, spans in zip(todo, found, strict=True):
-        _remember(text, spans)
+    pieces = [t[a:b] for t in todo for a, b in _segments(t) if could_hold_model_name(t, a, b)]
+    parsed = _parsed(pieces, batch_size, workers)
+    for text in todo:
+        _remember(text, _compute(text, parsed))
 
 
 # Below this many texts for the model in one ``prefetch``, extra processes cost more than they save
@@ -381,13 +506,13 @@ PARALLEL_MIN = 400
 _TAGGING = ("tok2vec", "tagger")
 
 
-def _read(texts: list[str], batch_size: int) -> list[tuple[tuple[int, int], ...]]:
-    """The merged name spans of each text, read with the model in batches (in this process)."""
+def _parse(pieces: list[str], batch_size: int) -> list[tuple[_Entity, ...]]:
+    """The PERSON entities of each segment, parsed with the model in batches (in this process)."""
     nlp = _nlp()
     with _LOCK:
         # the entity recogniser has its own token vectors: the shared tok2vec and the tagger are run
-        # afterwards, only on the few texts whose filters read part-of-speech tags
-        docs = list(nlp.pipe(texts, batch_size=batch_size, disable=_TAGGING))
+        # afterwards, only on the few segments whose filters read part-of-speech tags
+        docs = list(nlp.pipe(pieces, batch_size=batch_size, disable=_TAGGING))
         need = [i for i, doc in enumerate(docs) if _reads_tags(doc)]
         tagged = [docs[i] for i in need]
         for name in _TAGGING:
@@ -395,7 +520,7 @@ def _read(texts: list[str], batch_size: int) -> list[tuple[tuple[int, int], ...]
                 tagged = list(nlp.get_pipe(name).pipe(tagged, batch_size=batch_size))
         for i, doc in zip(need, tagged, strict=True):
             docs[i] = doc
-    return [_compute(text, doc) for text, doc in zip(texts, docs, strict=True)]
+    return [_entities(doc) for doc in docs]
 
 
 def _reads_tags(doc) -> bool:
@@ -416,17 +541,17 @@ class NameWorkers:
         self.count = max(1, count)
         self._pool: multiprocessing.pool.Pool | None = None
 
-    def read(self, texts: list[str], batch_size: int) -> list[tuple[tuple[int, int], ...]]:
-        """``_read`` of ``texts``, in contiguous parts: the first here, the others in the workers."""
+    def read(self, pieces: list[str], batch_size: int) -> list[tuple[_Entity, ...]]:
+        """``_parse`` of ``pieces``, in contiguous parts: the first here, the others in the workers."""
         if self.count == 1:
-            return _read(texts, batch_size)
+            return _parse(pieces, batch_size)
         if self._pool is None:
             method = "fork" if threading.active_count() == 1 else "spawn"
             self._pool = multiprocessing.get_context(method).Pool(self.count - 1)
-        size = -(-len(texts) // self.count)
-        parts = [texts[i : i + size] for i in range(0, len(texts), size)]
-        pending = [self._pool.apply_async(_read, (part, batch_size)) for part in parts[1:]]
-        found = _read(parts[0], batch_size)
+        size = -(-len(pieces) // self.count)
+        parts = [pieces[i : i + size] for i in range(0, len(pieces), size)]
+        pending = [self._pool.apply_async(_parse, (part, batch_size)) for part in parts[1:]]
+        found = _parse(parts[0], batch_size)
         for result in pending:
             found += result.get()
         return found
@@ -446,8 +571,11 @@ class NameWorkers:
 
 def clear_cache() -> None:
     """Forget remembered results (after switching modes, and in benchmarks)."""
+    global _segment_chars
     with _LOCK:
         _CACHE.clear()
+        _SEGMENTS.clear()
+        _segment_chars = 0
 
 
 def name_spans(text: str) -> list[tuple[int, int, str]]:

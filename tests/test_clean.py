@@ -160,3 +160,13 @@ def test_address_formats() -> None:
     assert redact("Send it to PO Box 29, Norwich, NR3 1GN.") == "Send it to [address]."
     assert redact("at 16 Arthur Street in Belfast") == "at [address] in Belfast"
     assert redact("In 2050, Bowling Green will be lovely") == "In 2050, Bowling Green will be lovely"
+
+
+def test_shadow_is_the_one_for_one_ascii_mapping() -> None:
+    from ingest.clean import _REPLACE, _shadow
+
+    text = "".join(chr(i) for i in range(0x3100)) + "".join(_REPLACE)
+    expected = "".join(
+        " " if ch.isspace() else (r if len(r := _REPLACE.get(ch, ch)) == 1 else ch) for ch in text
+    )
+    assert _shadow(text) == expected and len(_shadow(text)) == len(text)

@@ -92,7 +92,7 @@ def test_workers_find_the_same_names_as_one_process(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(names, "PARALLEL_MIN", 2)
     names.clear_cache()
     with names.NameWorkers(2) as workers:
-        assert workers.read(texts[:4], 8) == names._read(texts[:4], 8)
+        assert workers.read(texts[:4], 8) == names._parse(texts[:4], 8)
         names.prefetch(texts, workers=workers)
         assert workers._pool is not None  # the batch was shared with a worker
     assert [found(t) for t in texts] == one_by_one
@@ -106,7 +106,7 @@ def test_workers_are_spawned_under_a_threaded_server() -> None:
     server.start()
     try:
         with names.NameWorkers(2) as workers:
-            assert workers.read(texts, 8) == names._read(texts, 8)
+            assert workers.read(texts, 8) == names._parse(texts, 8)
             assert workers._pool is not None and workers._pool._ctx.get_start_method() == "spawn"
     finally:
         stop.set()
@@ -198,3 +198,66 @@ def test_a_response_longer_than_the_model_reads_still_gets_the_context_rules() -
     assert len(huge) > names.MODEL_MAX
     assert names._model_spans(huge) == []
     assert "Jane Smith" in found(huge)
+
+
+def test_texts_are_read_by_segment_and_a_recurring_sentence_is_parsed_once(monkeypatch) -> None:
+    form = "We object to the closure of the Jobcentre and ask the minister to think again."
+    texts = [f"{form}\nMy name is Priya Raghavan.", f"{form} Colin Moss agrees.", f"{form} Thanks."]
+    parsed: list[str] = []
+    real = names._parse
+
+    def counting(pieces: list[str], batch_size: int):
+        parsed.extend(pieces)
+        return real(pieces, batch_size)
+
+    monkeypatch.setattr(names, "_parse", counting)
+    names.clear_cache()
+    names.prefetch(texts)
+    assert parsed.count(form) == 1 and "Colin Moss agrees." in parsed
+    assert found(texts[0]) == ["Priya Raghavan"] and found(texts[1]) == ["Colin Moss"]
+    parsed.clear()
+    names.clear_cache()
+    names._CACHE.clear()
+    found(f"{form} Anne Hill.")  # one text at a time goes through the same segment cache
+    found(f"{form} Anne Hill agrees.")
+    assert parsed.count(form) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "pieces"),
+    [
+        ("We met Colin Moss. Colin asked.\nThanks", ["We met Colin Moss.", "Colin asked.", "Thanks"]),
+        (
+            "Ask Mrs. Jane Smith or J. Okafor. Rep. Tulsi Gabbard too.",
+            ["Ask Mrs. Jane Smith or J. Okafor.", "Rep. Tulsi Gabbard too."],
+        ),
+        ('It works (mostly). "Yes," said Ann.', ["It works (mostly).", '"Yes," said Ann.']),
+        ("  \n\n", []),
+    ],
+)
+def test_segments_end_at_lines_and_sentences_never_inside_a_name(text: str, pieces: list[str]) -> None:
+    assert [text[a:b] for a, b in names._segments(text)] == pieces
+
+
+@pytest.mark.parametrize(
+    ("text", "opens"),
+    [("Bar", True), ("foo.\nBar", True), ("foo. \nBar", True), ("foo.\n\nBar", False), ("foo. Bar", False),
+     ("foo.  Bar", False), ('said "Bar', True), ("Notes: Bar", True)],
+)  # fmt: skip
+def test_a_segment_start_opens_a_line_as_the_whole_texts_parse_would_say(text: str, opens: bool) -> None:
+    # spaCy makes a line break its own token ("\n", "\n\n"); a single space belongs to the token before
+    assert names._opens_at(text, text.index("Bar")) is opens
+    doc = names._nlp()(text)
+    before = doc[[t.text for t in doc].index("Bar") - 1] if not text.startswith("Bar") else None
+    assert (before is None or before.text in names._OPENERS) is opens
+
+
+def test_the_segment_cache_is_bounded_by_characters(monkeypatch) -> None:
+    names.clear_cache()
+    monkeypatch.setattr(names, "_SEGMENTS_CHARS", 100)
+    texts = [f"Colin Moss wrote to the council about case number {i} and its long history." for i in range(5)]
+    names.prefetch(texts)
+    assert sum(map(len, names._SEGMENTS)) == names._segment_chars <= 100 and len(names._SEGMENTS) == 1
+    assert [found(t) for t in texts] == [["Colin Moss"]] * 5
+    names.clear_cache()
+    assert names._segment_chars == 0 and not names._SEGMENTS
