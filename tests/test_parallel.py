@@ -1,0 +1,64 @@
+"""Work shared with worker processes (nlp.parallel, fairhearing.cores.start_method): same results."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from fairhearing.cores import start_method
+from nlp import lemmas, parallel, theme_titles
+
+TEXTS = [
+    "The lack of funding for local advice services is the biggest problem.",
+    "Payment by results pushes providers to park the hardest cases.",
+    "Small charities cannot carry the cash flow risk of delayed payments.",
+    "We want a single point of contact for every claimant.",
+    "Die Förderung von Radwegen muss schneller gehen.",
+] * 3
+
+
+def test_parts_in_workers_give_the_one_pass_result() -> None:
+    words = sorted({w.lower().strip(".") for t in TEXTS for w in t.split()})
+    assert parallel.map_in_parts(lemmas._lemmas, words, min_items=2, processes=2) == lemmas._lemmas(words)
+    assert parallel.map_in_parts(lemmas._lemmas, words[:1], min_items=2, processes=2) == lemmas._lemmas(
+        words[:1]
+    )
+
+
+def test_phrases_and_lemmas_are_the_same_with_workers(monkeypatch: pytest.MonkeyPatch) -> None:
+    languages = ["de" if t.startswith("Die") else "en" for t in TEXTS]
+    one = theme_titles.extract_phrases(TEXTS, languages)
+    words = {w.lower().strip(".") for t in TEXTS for w in t.split()}
+    one_lemmas = lemmas.lemmatise_words(words)
+    monkeypatch.setattr(theme_titles, "PARALLEL_MIN", 2)
+    monkeypatch.setattr(lemmas, "PARALLEL_MIN", 2)
+    monkeypatch.setattr(parallel, "available_cores", lambda: 2)
+    assert theme_titles.extract_phrases(TEXTS, languages) == one
+    assert lemmas.lemmatise_words(words) == one_lemmas
+    assert one_lemmas["payments"] == "payment" and any(k == ("cash", "flow", "risk") for k, _ in one[2])
+
+
+def test_workers_are_spawned_beside_other_threads() -> None:
+    stop = threading.Event()
+    server = threading.Thread(target=stop.wait)  # stands in for a web server's threads: forking is unsafe
+    server.start()
+    try:
+        assert start_method() == "spawn"
+        words = ["payments", "providers", "charities"]
+        assert parallel.map_in_parts(lemmas._lemmas, words, min_items=2, processes=2) == lemmas._lemmas(words)
+    finally:
+        stop.set()
+        server.join()
+
+
+def test_tqdm_progress_monitor_does_not_stop_forking(monkeypatch: pytest.MonkeyPatch) -> None:
+    class TMonitor(threading.Thread):  # tqdm's monitor thread class name
+        pass
+
+    stop = threading.Event()
+    monitor = TMonitor(target=stop.wait, daemon=True)
+    monkeypatch.setattr(threading, "enumerate", lambda: [threading.current_thread(), monitor])
+    assert start_method() == "fork"
+    monkeypatch.setattr(threading, "enumerate", lambda: [threading.current_thread(), threading.Thread()])
+    assert start_method() == "spawn"
