@@ -30,13 +30,16 @@ def _nlp(model: str):
 PARALLEL_MIN = 5_000
 
 
-def lemmatise_words(words: Iterable[str], model: str = SPACY_MODEL) -> dict[str, str]:
+def lemmatise_words(
+    words: Iterable[str], model: str = SPACY_MODEL, *, processes: int | None = None
+) -> dict[str, str]:
     """``word -> lemma`` for the words whose lemma differs (lower-case, alphabetic lemmas only); a
-    long vocabulary is shared with worker processes (``nlp.parallel``), with the same result."""
+    long vocabulary is shared with worker processes (``nlp.parallel``; ``processes``: how many,
+    default the usable cores), with the same result."""
     todo = sorted(set(words))
     if model == SPACY_MODEL:
         _nlp(model)  # loaded here, so that forked workers inherit it
-        found = map_in_parts(_lemmas, todo, min_items=PARALLEL_MIN)
+        found = map_in_parts(_lemmas, todo, min_items=PARALLEL_MIN, processes=processes)
     else:
         found = _lemmas(todo, _nlp(model))
     return {w: lemma for w, lemma in zip(todo, found, strict=True) if lemma}
@@ -52,31 +55,41 @@ def _lemmas(words: list[str], nlp=None) -> list[str | None]:
     return out
 
 
+def vocabulary(texts: Iterable[str], pattern: re.Pattern[str]) -> Counter[str]:
+    """How often each lower-cased token of ``pattern`` occurs in ``texts``."""
+    return Counter(w for t in texts for w in pattern.findall(t.lower()))
+
+
 class LemmaTokenizer:
     """A CountVectorizer tokenizer: lower-cased tokens, stop words dropped, lemmatised.
 
     ``stop_words``: True for scikit-learn's English list, False for none, or the words to drop
-    (``nlp.language.stop_words_for`` the languages of the texts). A plain class (not a closure) so
-    that fitted vectorizers pickle.
+    (``nlp.language.stop_words_for`` the languages of the texts). ``lemmas``: ``lemmatise_words``
+    already run on (at least) the texts' words outside the stop words, e.g. in a worker process
+    (``vocabulary``); computed here when left out. A plain class (not a closure) so that fitted
+    vectorizers pickle.
     """
 
     def __init__(
-        self, texts: Iterable[str], token_pattern: str, *, stop_words: bool | Iterable[str] = True
+        self,
+        texts: Iterable[str],
+        token_pattern: str,
+        *,
+        stop_words: bool | Iterable[str] = True,
+        lemmas: dict[str, str] | None = None,
     ) -> None:
         self.pattern = re.compile(token_pattern)
         if isinstance(stop_words, bool):
             self.stop = ENGLISH_STOP_WORDS if stop_words else frozenset()
         else:
             self.stop = frozenset(stop_words)
-        seen = Counter(w for t in texts for w in self.pattern.findall(t.lower()))
+        seen = vocabulary(texts, self.pattern)
         words = set(seen)
+        content = [w for w in words if w not in self.stop]
+        found = lemmatise_words(content) if lemmas is None else {w: lemmas[w] for w in content if w in lemmas}
         # only merge into a lemma the texts themselves use: "payments" -> "payment" when both occur,
         # never "ofsted" -> "ofste" (spaCy guessing at a word it does not know)
-        self.lemmas = {
-            w: lemma
-            for w, lemma in lemmatise_words(w for w in words if w not in self.stop).items()
-            if lemma in words
-        }
+        self.lemmas = {w: lemma for w, lemma in found.items() if lemma in words}
         # each lemma is shown in the form the texts use most ("protected places", not "protect place")
         forms: dict[str, tuple[int, str]] = {}
         for w, n in seen.items():

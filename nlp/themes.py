@@ -66,7 +66,8 @@ from scipy import sparse
 
 from nlp.embed import Embedder, available_cores, normalise_rows
 from nlp.knn import EXACT_KNN_MAX, EXACT_KNN_MIN, exact_cosine_knn
-from nlp.language import LANGUAGES, detect_languages, main_languages, stop_words_for
+from nlp.parallel import Aside
+from nlp.theme_text import known_languages, read_texts, theme_stop_words
 from nlp.theme_titles import title_classes
 
 TOKEN_PATTERN = r"(?u)\b[^\W\d_][^\W\d_]+\b"  # words of two or more letters
@@ -338,6 +339,30 @@ def _kmeans(points: np.ndarray, n_clusters: int, seed: int) -> np.ndarray:
     return KMeans(n_clusters=n_clusters, random_state=seed, n_init=4).fit_predict(points)
 
 
+class _LaidOut:
+    """A dimensionality reduction already fitted on the embeddings BERTopic is given next: it hands
+    BERTopic their stored layout, and forwards any other call to the fitted model."""
+
+    def __init__(self, model: Any, embeddings: np.ndarray, reduced: np.ndarray) -> None:
+        self.model, self.embeddings, self.reduced = model, embeddings, reduced
+
+    def _same(self, x: Any) -> bool:
+        return x is self.embeddings or (
+            getattr(x, "shape", None) == self.embeddings.shape and np.array_equal(x, self.embeddings)
+        )
+
+    def fit(self, x: Any, y: Any = None) -> _LaidOut:
+        if not self._same(x):
+            self.model.fit(x, y=y)
+        return self
+
+    def fit_transform(self, x: Any, y: Any = None) -> np.ndarray:
+        return self.reduced if self._same(x) else self.model.fit_transform(x, y=y)
+
+    def transform(self, x: Any) -> np.ndarray:
+        return self.reduced if self._same(x) else self.model.transform(x)
+
+
 class ThemeModeller:
     """Fit themes on texts with precomputed embeddings; save, load, and assign new texts."""
 
@@ -445,14 +470,15 @@ class ThemeModeller:
             core_dist_n_jobs=available_cores(),
         )
 
-    def _vectorizer(self, texts: list[str]) -> Any:
+    def _vectorizer(self, texts: list[str], lemmas: dict[str, str] | None = None) -> Any:
         """The c-TF-IDF vectorizer: a vocabulary with a document-level ``min_df``, fixed for BERTopic.
 
         (BERTopic fits its vectorizer on one joined document per topic, where ``min_df`` would count
         topics; learning the vocabulary on the documents first gives ``min_df`` its usual meaning.)
+        ``lemmas``: the texts' words outside the stop words already lemmatised (``read_texts``).
         """
         from sklearn.base import clone
-        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+        from sklearn.feature_extraction.text import CountVectorizer
 
         self._lemmas = None
         if self.vectorizer_model is not None:
@@ -462,9 +488,9 @@ class ThemeModeller:
         tokenizers: dict[bool, LemmaTokenizer] = {}
         for min_df, stop_words in ((default_min_df(len(texts)), True), (1, True), (1, False)):
             if stop_words not in tokenizers:
-                main = main_languages(texts, languages=self._languages or None)
-                stops = ENGLISH_STOP_WORDS | stop_words_for(main) if stop_words else ()
-                tokenizers[stop_words] = LemmaTokenizer(texts, TOKEN_PATTERN, stop_words=stops)
+                stops = theme_stop_words(texts, self._languages) if stop_words else frozenset()
+                known = lemmas if stop_words else None  # read for the words outside the stop words
+                tokenizers[stop_words] = LemmaTokenizer(texts, TOKEN_PATTERN, stop_words=stops, lemmas=known)
             options = {"tokenizer": tokenizers[stop_words], "token_pattern": None, "lowercase": False}
             probe = CountVectorizer(ngram_range=(1, 2), min_df=min_df, **options)
             try:
@@ -496,11 +522,19 @@ class ThemeModeller:
         embeddings = _as_matrix(embeddings, len(texts))
         n = len(texts)
         self.topic_model = None
-        self.languages = detect_languages(texts)
-        main = main_languages(texts, languages=self.languages)
+        lemmas = self.vectorizer_model is None
+        sample, layout = None, None
+        if n >= self.min_docs:  # UMAP lays out the (sampled) points while a worker reads the texts
+            sample = sample_indices(n, self.sample_size, self.seed)
+            with Aside(read_texts, texts, TOKEN_PATTERN, lemmas) as reading_aside:
+                layout = self._layout(embeddings if sample is None else embeddings[sample])
+                reading = reading_aside.result()
+        else:
+            reading = read_texts(texts, TOKEN_PATTERN, lemmas)
+        self.languages = reading.languages
         # titles and keywords read each text with its language's stop words (the main one if unknown)
-        self._languages = [lang if lang in LANGUAGES else main[0] for lang in self.languages]
-        vectorizer = self._vectorizer(texts) if n else None
+        self._languages = known_languages(texts, self.languages)
+        vectorizer = self._vectorizer(texts, reading.lemmas) if n else None
         if n == 0:
             topics, before, after, method = np.zeros(0, dtype=int), 0, 0, "small-corpus"
         elif n < self.min_docs:
@@ -513,7 +547,7 @@ class ThemeModeller:
             method = "bertopic"
         self._shaping = {}
         if method == "bertopic":
-            topics, before = self._fit_themes(texts, embeddings, vectorizer)
+            topics, before = self._fit_themes(texts, embeddings, vectorizer, sample, layout)
             after = int((topics == -1).sum())
         else:
             topics = self._merge_to_target(_renumber(np.asarray(topics, dtype=int)), embeddings)
@@ -536,14 +570,19 @@ class ThemeModeller:
         return self.result
 
     def _fit_themes(
-        self, texts: list[str], embeddings: np.ndarray, vectorizer: Any
+        self,
+        texts: list[str],
+        embeddings: np.ndarray,
+        vectorizer: Any,
+        sample: np.ndarray | None,
+        layout: _LaidOut,
     ) -> tuple[np.ndarray, int]:
         """Steps 1-4: themes per text and the number of outliers before placement. Above
-        ``sample_size`` texts, steps 1-3 run on a seeded sample and the rest are assigned."""
+        ``sample_size`` texts, steps 1-3 run on a seeded ``sample`` (``layout``: its UMAP, already
+        fitted) and the rest are assigned."""
         n = len(texts)
-        sample = sample_indices(n, self.sample_size, self.seed)
         idx = np.arange(n) if sample is None else sample
-        raw, before, _ = self._fit_bertopic([texts[i] for i in idx], embeddings[idx], vectorizer)
+        raw, before, _ = self._fit_bertopic([texts[i] for i in idx], layout, vectorizer)
         shaped = self._consolidate(self._merge_to_target(_renumber(raw), embeddings[idx]), embeddings[idx])
         place = self.reduce_outliers
         if sample is None:
@@ -588,16 +627,32 @@ class ThemeModeller:
         theme_of = {c: v.most_common(1)[0][0] for c, v in votes.items() if c >= 0}
         return np.array([theme_of.get(int(c), -1) for c in predicted], dtype=int)
 
+    def _layout(self, embeddings: np.ndarray) -> _LaidOut:
+        """Step 1 for the texts BERTopic will fit: the dimensionality reduction fitted, as BERTopic
+        would fit it (``fit_transform``, else ``fit`` then ``transform``)."""
+        model = self._umap(len(embeddings), embeddings)
+        with warnings.catch_warnings():
+            # precomputed neighbours come without a search index: UMAP warns that it cannot
+            # transform new texts, which this path never asks it to (assign_rest="predict" does)
+            warnings.filterwarnings("ignore", message=r"precomputed_knn\[2\]", category=UserWarning)
+            if hasattr(model, "fit_transform"):
+                reduced = model.fit_transform(embeddings)
+            else:
+                model.fit(embeddings)
+                reduced = model.transform(embeddings)
+        return _LaidOut(model, embeddings, np.asarray(reduced))
+
     def _fit_bertopic(
-        self, texts: list[str], embeddings: np.ndarray, vectorizer: Any
+        self, texts: list[str], layout: _LaidOut, vectorizer: Any
     ) -> tuple[np.ndarray, int, int]:
         from bertopic import BERTopic
         from bertopic.vectorizers import ClassTfidfTransformer
 
         n = len(texts)
+        embeddings = layout.embeddings
         model = BERTopic(
             embedding_model=_backend(self.embedder) if self.embedder is not None else None,
-            umap_model=self._umap(n, embeddings),
+            umap_model=layout,
             hdbscan_model=self._hdbscan(n),
             vectorizer_model=vectorizer,
             ctfidf_model=ClassTfidfTransformer(reduce_frequent_words=True),
@@ -607,11 +662,8 @@ class ThemeModeller:
             language="multilingual",  # only stops BERTopic's English cleaning, which strips "-", "'" and "/"
             verbose=self.verbose,
         )
-        with warnings.catch_warnings():
-            # precomputed neighbours come without a search index: UMAP warns that it cannot
-            # transform new texts, which this path never asks it to (assign_rest="predict" does)
-            warnings.filterwarnings("ignore", message=r"precomputed_knn\[2\]", category=UserWarning)
-            topics = np.asarray(model.fit_transform(texts, embeddings)[0], dtype=int)
+        topics = np.asarray(model.fit_transform(texts, embeddings)[0], dtype=int)
+        model.umap_model = layout.model  # the fitted reduction itself from here on (transform, save)
         self.topic_model = model
         self._clustered = True
         n_found = len(set(topics.tolist()) - {-1})

@@ -62,3 +62,32 @@ def test_tqdm_progress_monitor_does_not_stop_forking(monkeypatch: pytest.MonkeyP
     assert start_method() == "fork"
     monkeypatch.setattr(threading, "enumerate", lambda: [threading.current_thread(), threading.Thread()])
     assert start_method() == "spawn"
+
+
+def _lemmas_in_parts(words: list[str]) -> list[str | None]:
+    """map_in_parts inside a pool worker: runs in that one process (daemons cannot start workers)."""
+    return parallel.map_in_parts(lemmas._lemmas, words, min_items=2, processes=2)
+
+
+def _fails(message: str) -> None:
+    raise ValueError(message)
+
+
+@pytest.mark.parametrize("cores", [1, 2])
+def test_aside_gives_the_result_of_the_call_here(monkeypatch: pytest.MonkeyPatch, cores: int) -> None:
+    monkeypatch.setattr(parallel, "available_cores", lambda: cores)
+    words = ["payments", "providers", "charities", "cases"]
+    forks = start_method() == "fork"  # asked before the pool's own threads start
+    with parallel.Aside(_lemmas_in_parts, words) as aside:
+        assert aside.in_worker == (cores == 2 and forks)
+        assert aside.result() == lemmas._lemmas(words)
+        assert aside.result() == lemmas._lemmas(words)  # asked again: the same, not recomputed
+    with parallel.Aside(_fails, "no such file") as aside, pytest.raises(ValueError, match="no such file"):
+        aside.result()
+
+
+def test_aside_left_unasked_ends_its_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(parallel, "available_cores", lambda: 2)
+    with parallel.Aside(sorted, [3, 1, 2]) as aside:
+        pool = aside._pool
+    assert aside._pool is None and (pool is None or all(not p.is_alive() for p in pool._pool))

@@ -216,6 +216,20 @@ def test_same_input_and_seed_give_same_result(corpus, fitted):
     assert [g.topics for g in first.groups] == [g.topics for g in again.groups]
 
 
+def test_texts_read_in_a_worker_or_here_give_the_same_themes(corpus, fitted, monkeypatch):
+    """Languages and lemmas are read in a worker process while UMAP runs (nlp.parallel.Aside), or
+    here on one core: the same themes, titles and keywords either way."""
+    from nlp import parallel
+
+    texts, _, embedder, vectors = corpus
+    _, first = fitted
+    monkeypatch.setattr(parallel, "available_cores", lambda: 1)
+    here = ThemeModeller(embedder=embedder, seed=7).fit(texts, vectors)
+    np.testing.assert_array_equal(first.topics, here.topics)
+    assert [(t.label, t.keywords) for t in first.themes] == [(t.label, t.keywords) for t in here.themes]
+    assert first.languages == here.languages
+
+
 @pytest.mark.parametrize("target", [2, 3, 20])
 def test_target_number_of_themes_is_honoured(corpus, target):
     texts, truth, embedder, vectors = corpus
