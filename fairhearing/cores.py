@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
+import multiprocessing.pool
 import os
 
 
@@ -23,3 +26,22 @@ def start_method() -> str:
     current = threading.current_thread()
     others = [t for t in threading.enumerate() if t is not current]
     return "fork" if all(type(t).__name__ == "TMonitor" for t in others) else "spawn"
+
+
+def worker_pool(processes: int, method: str | None = None) -> multiprocessing.pool.Pool:
+    """A pool of ``processes`` workers, started the ``start_method`` way (or ``method``).
+
+    Forked workers inherit every object of this process, including garbage not yet collected. A
+    worker's garbage collector must never finalise those: an ONNX Runtime session, for one, waits in
+    its destructor for a thread pool that did not cross the fork, and the worker hangs. So they are
+    frozen out of the collector (``gc.freeze``) while the workers start, and thawed here after.
+    """
+    method = method or start_method()
+    context = multiprocessing.get_context(method)
+    if method != "fork":
+        return context.Pool(processes)
+    gc.freeze()
+    try:
+        return context.Pool(processes)
+    finally:
+        gc.unfreeze()

