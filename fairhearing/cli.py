@@ -262,7 +262,15 @@ def backup(db_path, out_path, force):
     help="Embed and assign themes on a Ray cluster (needs the ray extra); 'local' starts one here.",
 )
 @click.option("--seed", default=42, show_default=True, help="Random seed: same input and seed, same result.")
-@click.option("--models-dir", default="models", show_default=True, type=click.Path(file_okay=False))
+@click.option(
+    "--models-dir",
+    default="models",
+    show_default=True,
+    envvar="FAIRHEARING_MODELS_DIR",
+    show_envvar=True,
+    type=click.Path(file_okay=False),
+    help="Where refittable models (tagger, themes, mapper) are saved.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @click.option(
     "--consultation",
@@ -351,6 +359,8 @@ def _print_run(report) -> None:
     "--models-dir",
     default="models",
     show_default=True,
+    envvar="FAIRHEARING_MODELS_DIR",
+    show_envvar=True,
     type=click.Path(file_okay=False),
     help="Where the analysis' tagger is saved (for the position verdict).",
 )

@@ -313,3 +313,22 @@ def test_an_embedder_that_does_not_match_the_vectors_is_refused(analysed_db):
     with pytest.raises(AnalysisError) as e:
         check_submission(analysed_db, "Payment by results.", HashingEmbedder(), index=other)
     assert e.value.code == "FH-E311"
+
+
+def test_web_check_finds_the_models_folder_as_the_cli_does(tmp_path, monkeypatch):
+    """The app's MODELS_DIR, else FAIRHEARING_MODELS (older name), else FAIRHEARING_MODELS_DIR, else models."""
+    from flask import Flask
+
+    from web.check import models_folder
+
+    app = Flask(__name__)
+    monkeypatch.delenv("FAIRHEARING_MODELS", raising=False)
+    monkeypatch.delenv("FAIRHEARING_MODELS_DIR", raising=False)
+    with app.app_context():
+        assert models_folder() == Path("models")
+        monkeypatch.setenv("FAIRHEARING_MODELS_DIR", str(tmp_path / "one"))
+        assert models_folder() == tmp_path / "one"
+        monkeypatch.setenv("FAIRHEARING_MODELS", str(tmp_path / "old"))
+        assert models_folder() == tmp_path / "old"
+        app.config["MODELS_DIR"] = str(tmp_path / "app")
+        assert models_folder() == tmp_path / "app"

@@ -198,3 +198,14 @@ def test_commands_refuse_a_missing_database(tmp_path, command):
     code = "FH-E210" if command == "backup" else "FH-E305"  # backup: "no database at ..." (its own code)
     assert r.exit_code == 1 and code in r.output, r.output
     assert not db.exists()
+
+
+def test_models_dir_from_the_environment(tmp_path, monkeypatch):
+    """FAIRHEARING_MODELS_DIR, which the embedders read, is also --models-dir's default: one folder."""
+    db = str(tmp_path / "a.db")
+    assert run("ingest", str(SEEDS / "000_8ef29a6578c7ff4a.txt"), "--db", db).exit_code == 0
+    monkeypatch.setenv("FAIRHEARING_MODELS_DIR", str(tmp_path / "shared-models"))
+    r = run("analyse", "--db", db, "--embedder", "hashing", "--quiet")
+    assert r.exit_code == 0, r.output
+    assert (tmp_path / "shared-models" / "themes").is_dir()
+    assert "FAIRHEARING_MODELS_DIR" in run("analyse", "--help").output

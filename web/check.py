@@ -33,13 +33,23 @@ FOUND_CLASS = {"very likely": "found", "likely": "found", "possibly": "possibly"
 _TAGGER_LOCK = threading.Lock()
 
 
+def models_folder() -> Path:
+    """Where the analysis' tagger is kept: the app's ``MODELS_DIR``, else ``$FAIRHEARING_MODELS`` (the
+    older name), else ``$FAIRHEARING_MODELS_DIR`` (the embedders' and the CLI's), else ``models``."""
+    return Path(
+        current_app.config.get("MODELS_DIR")
+        or os.environ.get("FAIRHEARING_MODELS")
+        or os.environ.get("FAIRHEARING_MODELS_DIR", "models")
+    )
+
+
 def get_tagger(db):
     """The current run's sentiment tagger (``nlp.check.run_tagger``), loaded (or fitted) once per app
     for each run."""
     from nlp.check import run_tagger
 
     embedder = get_embedder()
-    models = Path(current_app.config.get("MODELS_DIR") or os.environ.get("FAIRHEARING_MODELS", "models"))
+    models = models_folder()
     taggers = current_app.extensions.setdefault("fairhearing_taggers", {})
     run = run_queries.current_run(db)
     key = (embedder.name, str(models), run["id"] if run is not None else None)
