@@ -62,6 +62,19 @@ def stage_option(kind: str, default: str | None, help: str | None = None):
     )
 
 
+def _models_dir_option(help_text: str):
+    """``--models-dir``: default ``models``, or ``$FAIRHEARING_MODELS_DIR`` (the embedders' folder too)."""
+    return click.option(
+        "--models-dir",
+        default="models",
+        show_default=True,
+        envvar="FAIRHEARING_MODELS_DIR",
+        show_envvar=True,
+        type=click.Path(file_okay=False),
+        help=help_text,
+    )
+
+
 def _open(db_path: str, *, create: bool = False, consultation: str | None = None):
     """Open (and migrate) the database. Only ``ingest`` and ``demo`` may create a new file: any other
     command refuses a missing one (a typo in ``--db`` must not silently give an empty database).
@@ -262,15 +275,7 @@ def backup(db_path, out_path, force):
     help="Embed and assign themes on a Ray cluster (needs the ray extra); 'local' starts one here.",
 )
 @click.option("--seed", default=42, show_default=True, help="Random seed: same input and seed, same result.")
-@click.option(
-    "--models-dir",
-    default="models",
-    show_default=True,
-    envvar="FAIRHEARING_MODELS_DIR",
-    show_envvar=True,
-    type=click.Path(file_okay=False),
-    help="Where refittable models (tagger, themes, mapper) are saved.",
-)
+@_models_dir_option("Where refittable models (tagger, themes, mapper) are saved.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @click.option(
     "--consultation",
@@ -355,15 +360,7 @@ def _print_run(report) -> None:
     type=click.IntRange(min=1),
     help="Refuse a longer submission (FH-E310).",
 )
-@click.option(
-    "--models-dir",
-    default="models",
-    show_default=True,
-    envvar="FAIRHEARING_MODELS_DIR",
-    show_envvar=True,
-    type=click.Path(file_okay=False),
-    help="Where the analysis' tagger is saved (for the position verdict).",
-)
+@_models_dir_option("Where the analysis' tagger is saved (for the position verdict).")
 def check(db_path, text_file, as_json, max_chars, models_dir):
     """Was my point captured? Found in the analysis, reflected in the summary, and position, per point."""
     from dataclasses import asdict
