@@ -28,15 +28,15 @@ def start_method() -> str:
     return "fork" if all(type(t).__name__ == "TMonitor" for t in others) else "spawn"
 
 
-def worker_pool(processes: int, method: str | None = None) -> multiprocessing.pool.Pool:
-    """A pool of ``processes`` workers, started the ``start_method`` way (or ``method``).
+def worker_pool(processes: int) -> multiprocessing.pool.Pool:
+    """A pool of ``processes`` workers, started the ``start_method`` way.
 
     Forked workers inherit every object of this process, including garbage not yet collected. A
     worker's garbage collector must never finalise those: an ONNX Runtime session, for one, waits in
     its destructor for a thread pool that did not cross the fork, and the worker hangs. So they are
     frozen out of the collector (``gc.freeze``) while the workers start, and thawed here after.
     """
-    method = method or start_method()
+    method = start_method()
     context = multiprocessing.get_context(method)
     if method != "fork":
         return context.Pool(processes)

@@ -30,16 +30,13 @@ def _nlp(model: str):
 PARALLEL_MIN = 5_000
 
 
-def lemmatise_words(
-    words: Iterable[str], model: str = SPACY_MODEL, *, processes: int | None = None
-) -> dict[str, str]:
+def lemmatise_words(words: Iterable[str], model: str = SPACY_MODEL) -> dict[str, str]:
     """``word -> lemma`` for the words whose lemma differs (lower-case, alphabetic lemmas only); a
-    long vocabulary is shared with worker processes (``nlp.parallel``; ``processes``: how many,
-    default the usable cores), with the same result."""
+    long vocabulary is shared with worker processes (``nlp.parallel``), with the same result."""
     todo = sorted(set(words))
     if model == SPACY_MODEL:
         _nlp(model)  # loaded here, so that forked workers inherit it
-        found = map_in_parts(_lemmas, todo, min_items=PARALLEL_MIN, processes=processes)
+        found = map_in_parts(_lemmas, todo, min_items=PARALLEL_MIN)
     else:
         found = _lemmas(todo, _nlp(model))
     return {w: lemma for w, lemma in zip(todo, found, strict=True) if lemma}

@@ -14,6 +14,7 @@ core idle (UMAP's seeded layout runs in one thread), and gives the same result a
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.pool
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
@@ -57,13 +58,13 @@ class Aside(Generic[R]):
         self._pool: Any = None
         self._pending: Any = None
         if available_cores() >= 2 and start_method() == "fork":
-            self._pool = worker_pool(1, "fork")
+            self._pool = worker_pool(1)  # forked: no other thread runs (``start_method``)
             self._pending = self._pool.apply_async(func, args)
 
     @property
     def in_worker(self) -> bool:
-        """Whether the call runs in a worker process."""
-        return self._pending is not None
+        """Whether the call runs (or ran) in a worker process."""
+        return isinstance(self._pending, multiprocessing.pool.AsyncResult)
 
     def result(self) -> R:
         """The call's result (waiting for the worker when it runs there); its exception if it raised."""

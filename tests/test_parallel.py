@@ -84,6 +84,7 @@ def test_aside_gives_the_result_of_the_call_here(monkeypatch: pytest.MonkeyPatch
         assert aside.in_worker == (cores == 2 and forks)
         assert aside.result() == lemmas._lemmas(words)
         assert aside.result() == lemmas._lemmas(words)  # asked again: the same, not recomputed
+        assert aside.in_worker == (cores == 2 and forks)  # computed here: still not in a worker
     with parallel.Aside(_fails, "no such file") as aside, pytest.raises(ValueError, match="no such file"):
         aside.result()
 
