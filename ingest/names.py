@@ -32,7 +32,7 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
@@ -209,10 +209,22 @@ def _public_figures(text: str, spans: list[tuple[int, int]]) -> set[str]:
     return out
 
 
-@functools.lru_cache(maxsize=8192)
-def _whole_word(word: str) -> re.Pattern[str]:
-    """``word`` as a whole word, compiled once (names recur across responses; ``re``'s own cache is small)."""
-    return re.compile(rf"(?<![\w'-]){re.escape(word)}(?![\w'-])")
+def _joins(c: str) -> bool:
+    """Whether ``c`` would join a word next to it (``\\w``, an apostrophe or a hyphen)."""
+    return c.isalnum() or c in "_'-"
+
+
+def _whole_word(word: str, text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each occurrence of ``word`` in ``text`` as a whole word (no letter, digit,
+    underscore, apostrophe or hyphen either side), left to right, not overlapping. A plain search:
+    names differ from response to response, and compiling a pattern for each cost more than the search."""
+    n, i = len(word), text.find(word) if word else -1
+    while i >= 0:
+        if (i == 0 or not _joins(text[i - 1])) and (i + n == len(text) or not _joins(text[i + n])):
+            yield i, i + n
+            i = text.find(word, i + n)
+        else:
+            i = text.find(word, i + 1)
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -228,7 +240,7 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
         return None
     if re.search(r"[\d@/]|\b[A-Z]{2,}\b", piece):
         return None  # acronyms, numbers and addresses are not names
-    if " " not in piece.strip() and _whole_word(piece.lower()).search(text):
+    if " " not in piece.strip() and next(_whole_word(piece.lower(), text), None):
         return None  # the same word written in lower case elsewhere: an ordinary word ("Primes")
     if _part_of_organisation(text, end):
         return None
@@ -396,7 +408,7 @@ def _recurrences(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int
     found |= {n.split()[0] for n in found if len(n.split()) > 1 and len(n.split()[0]) > 2 and "." not in n}
     out = []
     for name in found:
-        out += [(m.start(), m.end()) for m in _whole_word(name).finditer(text)]
+        out += _whole_word(name, text)
     return out
 
 

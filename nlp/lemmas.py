@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
@@ -32,14 +32,78 @@ PARALLEL_MIN = 5_000
 
 def lemmatise_words(words: Iterable[str], model: str = SPACY_MODEL) -> dict[str, str]:
     """``word -> lemma`` for the words whose lemma differs (lower-case, alphabetic lemmas only); a
-    long vocabulary is shared with worker processes (``nlp.parallel``), with the same result."""
-    todo = sorted(set(words))
+    long vocabulary is shared with worker processes (``nlp.parallel``), with the same result.
+
+    Only the words the model's lemmatizer could change are tagged (``could_change``): about a
+    quarter of a real vocabulary; the others keep their form whatever their tag, so the result is
+    the same as tagging every word (``tests/test_lemmas.py`` checks it)."""
+    nlp = _nlp(model)  # loaded here, so that forked workers inherit it
+    changes = could_change(nlp)
+    todo = sorted(w for w in set(words) if changes(w))
     if model == SPACY_MODEL:
-        _nlp(model)  # loaded here, so that forked workers inherit it
         found = map_in_parts(_lemmas, todo, min_items=PARALLEL_MIN)
     else:
-        found = _lemmas(todo, _nlp(model))
+        found = _lemmas(todo, nlp)
     return {w: lemma for w, lemma in zip(todo, found, strict=True) if lemma}
+
+
+def could_change(nlp) -> Callable[[str], bool]:
+    """Whether the lemma ``nlp`` gives a lower-case ``word`` (alone in its text) could differ from it.
+
+    spaCy's rule lemmatizer changes a word only through a suffix rule of some part of speech, an
+    exception listed for it, or a lemma the attribute ruler sets for it; a word none of them reaches
+    keeps its form whatever the tagger says. For any other kind of lemmatizer, every word could change.
+    """
+    from spacy.pipeline import Lemmatizer
+
+    lemmatizer = nlp.get_pipe("lemmatizer") if "lemmatizer" in nlp.pipe_names else None
+    if not isinstance(lemmatizer, Lemmatizer) or lemmatizer.mode != "rule":
+        return lambda word: True
+    tables = lemmatizer.lookups
+    rules = {
+        (old, new)
+        for table in tables.get_table("lemma_rules", {}).values()
+        for old, new in table
+        if old != new
+    }
+    fixed = {word for table in tables.get_table("lemma_exc", {}).values() for word in table}
+    patterns: list[re.Pattern[str]] = []
+    ruler = nlp.get_pipe("attribute_ruler") if "attribute_ruler" in nlp.pipe_names else None
+    for entry in ruler.patterns if ruler is not None else []:
+        if "LEMMA" not in entry["attrs"]:
+            continue
+        for pattern in entry["patterns"]:
+            if len(pattern) != 1:
+                continue  # a pattern of several tokens never matches a one-word text
+            literals, regexes = _matches(pattern[0])
+            if not literals and not regexes:
+                return lambda word: True  # a lemma set on words it does not name: any could change
+            fixed |= {v.lower() for v in literals}
+            patterns += [re.compile(r) for r in regexes]
+
+    def changes(word: str) -> bool:
+        return (
+            word in fixed
+            or any(p.search(word) for p in patterns)
+            or any(word.endswith(old) and word[: len(word) - len(old)] + new not in ("", word) for old, new in rules)
+        )
+
+    return changes
+
+
+def _matches(token_pattern: dict) -> tuple[list[str], list[str]]:
+    """The literal texts (ORTH/LOWER/NORM/TEXT, plain or IN lists) and the regular expressions an
+    attribute-ruler token pattern matches words by."""
+    literals, regexes = [], []
+    for key in ("ORTH", "LOWER", "NORM", "TEXT"):
+        value = token_pattern.get(key)
+        if isinstance(value, str):
+            literals.append(value)
+        elif isinstance(value, dict):
+            literals += [v for v in value.get("IN", []) if isinstance(v, str)]
+            if isinstance(value.get("REGEX"), str):
+                regexes.append(value["REGEX"])
+    return literals, regexes
 
 
 def _lemmas(words: list[str], nlp=None) -> list[str | None]:

@@ -34,3 +34,23 @@ def test_theme_keywords_use_lemmas():
     tok = LemmaTokenizer(texts, TOKEN_PATTERN)
     vocab = CountVectorizer(tokenizer=tok, token_pattern=None, lowercase=False).fit(texts).vocabulary_
     assert "payment" in vocab and "payments" not in vocab
+
+
+def test_only_words_the_lemmatizer_could_change_are_tagged():
+    """Skipping the words no rule, exception or attribute-ruler lemma reaches changes no result."""
+    import re
+    from pathlib import Path
+
+    from nlp import lemmas
+
+    seeds = Path(__file__).resolve().parent.parent / "corpora" / "dwp-seeds"
+    texts = [p.read_text(encoding="utf-8") for p in sorted(seeds.glob("00[0-3]_*.txt"))]
+    tricky = ["men", "women", "better", "best", "was", "children", "data", "me", "us", "nothin", "ai", "wo", "ca"]
+    words = sorted(set(lemmas.vocabulary(texts, re.compile(TOKEN_PATTERN))) | set(tricky))
+    nlp = lemmas._nlp(lemmas.SPACY_MODEL)
+    changes = lemmas.could_change(nlp)
+    skipped = [w for w in words if not changes(w)]
+    assert len(skipped) > len(words) / 2  # most of a real vocabulary needs no tagging
+    every = {w: lemma for w, lemma in zip(words, lemmas._lemmas(words, nlp), strict=True) if lemma}
+    assert lemmas.lemmatise_words(words) == every
+    assert {"men", "better", "was", "children"} <= set(every)

@@ -261,3 +261,17 @@ def test_the_segment_cache_is_bounded_by_characters(monkeypatch) -> None:
     assert [found(t) for t in texts] == [["Colin Moss"]] * 5
     names.clear_cache()
     assert names._segment_chars == 0 and not names._SEGMENTS
+
+
+def test_whole_word_search_matches_the_boundary_pattern() -> None:
+    """The plain search finds what ``(?<![\\w'-])word(?![\\w'-])`` finds, on random texts."""
+    import random
+    import re
+
+    rng = random.Random(7)
+    alphabet = ["Ann", "ann", " ", "-", "'", "_", "é", "1", ".", "\n", "Anné", "x"]
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        for word in ("Ann", "ann", "Ann Ann", "é"):
+            pattern = re.compile(rf"(?<![\w'-]){re.escape(word)}(?![\w'-])")
+            assert list(names._whole_word(word, text)) == [m.span() for m in pattern.finditer(text)], (word, text)
