@@ -85,7 +85,10 @@ def could_change(nlp) -> Callable[[str], bool]:
         return (
             word in fixed
             or any(p.search(word) for p in patterns)
-            or any(word.endswith(old) and word[: len(word) - len(old)] + new not in ("", word) for old, new in rules)
+            or any(
+                word.endswith(old) and word[: len(word) - len(old)] + new not in ("", word)
+                for old, new in rules
+            )
         )
 
     return changes

@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 
 
 MOSTLY_NOT_ENGLISH = 0.5  # share of non-English points above which auto_multilingual switches
+LANGUAGE_SAMPLE = 2_000  # points read (a seeded sample of a larger consultation) to estimate that share
 
 
 @dataclass
@@ -257,7 +258,7 @@ class Analyser:
         if not points:
             raise AnalysisError("FH-E300", "no stakeholder points to analyse; ingest responses first")
         base, own_modeller = self._embedder(), self.theme_modeller is None or self._made_modeller
-        note = self._multilingual_note([p.text for p in points]) if self.auto_multilingual else ""
+        note = self._multilingual_note([p.text for p in points], self.seed) if self.auto_multilingual else ""
         if note:
             from nlp.embed import MULTILINGUAL, load_embedder
 
@@ -275,15 +276,26 @@ class Analyser:
                     self.theme_modeller = None
 
     @staticmethod
-    def _multilingual_note(texts: list[str]) -> str:
-        """Why the multilingual embedder should be used for ``texts``, or "" when it should not."""
+    def _multilingual_note(texts: list[str], seed: int = 0) -> str:
+        """Why the multilingual embedder should be used for ``texts``, or "" when it should not.
+
+        Above ``LANGUAGE_SAMPLE`` texts the share is estimated on a seeded sample of that many (its
+        standard error about one percentage point), not read from every text: the themes stage detects
+        every point's language later, beside UMAP."""
         from nlp.language import detect_languages
 
-        found = [lang for lang in detect_languages(texts) if lang]
+        read = texts
+        if len(texts) > LANGUAGE_SAMPLE:
+            pick = np.sort(
+                np.random.default_rng(seed).choice(len(texts), size=LANGUAGE_SAMPLE, replace=False)
+            )
+            read = [texts[i] for i in pick]
+        found = [lang for lang in detect_languages(read) if lang]
         other = sum(lang != "en" for lang in found)
         if not found or other / len(found) <= MOSTLY_NOT_ENGLISH:
             return ""
-        return f"{other / len(found):.0%} of the points with a detected language are not English"
+        of = f" (a sample of {len(read):,} of {len(texts):,})" if len(read) < len(texts) else ""
+        return f"{other / len(found):.0%} of the points{of} with a detected language are not English"
 
     def _run(self, db, cid, all_points, skipped, points, index_of, note: str) -> RunReport:
         emb = self._embedder()

@@ -20,7 +20,7 @@ import pickle
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import ThreadpoolController
 
 from nlp import tag_rules
+from nlp.parallel import map_in_parts
 
 TRAIN_PATH = Path(__file__).resolve().parent / "data" / "tags_train.jsonl"
 FEATURE_VERSION = 1
@@ -67,6 +68,18 @@ def lexicon_features(texts: Sequence[str]) -> np.ndarray:
         s = analyser.polarity_scores(text)
         rows.append([s["compound"], s["pos"], s["neg"], s["neu"]])
     return np.asarray(rows, dtype=np.float32).reshape(len(texts), 4)
+
+
+# Below this many texts, worker processes cost more than the text features they would share.
+PARALLEL_MIN = 2_000
+
+
+def _text_features(texts: list[str], *, lexicon: bool, rules: bool) -> list[np.ndarray]:
+    """Each text's ``lexicon_features`` then ``rule_features`` (module level: worker processes run it)."""
+    blocks = ([lexicon_features(texts)] if lexicon else []) + (
+        [tag_rules.rule_feature_matrix(texts)] if rules else []
+    )
+    return list(np.hstack(blocks)) if texts else []
 
 
 def vader_sentiment(text: str, threshold: float = 0.05) -> str:
@@ -129,10 +142,11 @@ class Tagger:
                     f"embeddings have {emb.shape[1]} columns; this tagger was fitted on {self.dim}"
                 )
             blocks.append(emb)
-        if self.use_lexicon:
-            blocks.append(lexicon_features(texts))
-        if self.use_rules:
-            blocks.append(tag_rules.rule_feature_matrix(texts))
+        if self.use_lexicon or self.use_rules:
+            width = 4 * self.use_lexicon + len(tag_rules.FEATURE_NAMES) * self.use_rules
+            text_rows = partial(_text_features, lexicon=self.use_lexicon, rules=self.use_rules)
+            rows = map_in_parts(text_rows, texts, min_items=PARALLEL_MIN)
+            blocks.append(np.asarray(rows, dtype=np.float32).reshape(len(texts), width))
         return np.hstack(blocks).astype(np.float64)
 
     # --- fit / predict ----------------------------------------------------------------------

@@ -160,3 +160,16 @@ def test_multilingual_embedder_is_chosen_for_mostly_german_points_and_embeds_the
     # cars with cars (across languages too), parks with parks
     assert sims[0, 1] > sims[0, 2] and sims[0, 1] > sims[0, 3] and sims[2, 3] > sims[2, 1]
     assert sims[0, 4] > sims[3, 4]
+
+
+def test_multilingual_share_of_a_large_consultation_is_read_on_a_sample(monkeypatch):
+    import nlp.pipeline as pipeline
+
+    german = "Der Autoverkehr in der Stadt muss stark reduziert werden, sagen wir alle."
+    english = "Cars should be kept out of the city centre so that the air is cleaner."
+    monkeypatch.setattr(pipeline, "LANGUAGE_SAMPLE", 20)
+    texts = [german] * 90 + [english] * 10
+    note = pipeline.Analyser._multilingual_note(texts)
+    assert "of the points (a sample of 20 of 100) with a detected language are not English" in note
+    assert note == pipeline.Analyser._multilingual_note(texts)  # a seeded sample
+    assert pipeline.Analyser._multilingual_note([english] * 90 + [german] * 10) == ""

@@ -45,7 +45,21 @@ def test_only_words_the_lemmatizer_could_change_are_tagged():
 
     seeds = Path(__file__).resolve().parent.parent / "corpora" / "dwp-seeds"
     texts = [p.read_text(encoding="utf-8") for p in sorted(seeds.glob("00[0-3]_*.txt"))]
-    tricky = ["men", "women", "better", "best", "was", "children", "data", "me", "us", "nothin", "ai", "wo", "ca"]
+    tricky = [
+        "men",
+        "women",
+        "better",
+        "best",
+        "was",
+        "children",
+        "data",
+        "me",
+        "us",
+        "nothin",
+        "ai",
+        "wo",
+        "ca",
+    ]
     words = sorted(set(lemmas.vocabulary(texts, re.compile(TOKEN_PATTERN))) | set(tricky))
     nlp = lemmas._nlp(lemmas.SPACY_MODEL)
     changes = lemmas.could_change(nlp)

@@ -274,4 +274,7 @@ def test_whole_word_search_matches_the_boundary_pattern() -> None:
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
         for word in ("Ann", "ann", "Ann Ann", "é"):
             pattern = re.compile(rf"(?<![\w'-]){re.escape(word)}(?![\w'-])")
-            assert list(names._whole_word(word, text)) == [m.span() for m in pattern.finditer(text)], (word, text)
+            assert list(names._whole_word(word, text)) == [m.span() for m in pattern.finditer(text)], (
+                word,
+                text,
+            )

@@ -219,3 +219,22 @@ def test_default_tagger_with_real_minilm(tmp_path: Path) -> None:
     question, support = tagger.predict(probe, embedder.encode(probe))
     assert question.type == "question"
     assert support.type == "support" and support.sentiment == "positive"
+
+
+def test_text_features_shared_with_workers_are_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above ``PARALLEL_MIN`` texts the lexicon and rule features are computed in parts across
+    processes; the predictions are those of one pass."""
+    import nlp.tags as tags_module
+
+    emb = HashingEmbedder()
+    texts, sentiments, types = _small()
+    tagger = Tagger().fit(texts, emb.encode(texts), sentiments, types)
+    probe = [t for t, _, _ in SMALL] * 3 + ["We are worried about payment delays!", "Why not pilot it first?"]
+    vectors = emb.encode(probe)
+    one = tagger.predict(probe, vectors)
+    monkeypatch.setattr(tags_module, "PARALLEL_MIN", 2)
+    assert tagger.predict(probe, vectors) == one
+    assert Tagger(use_embeddings=False, use_lexicon=False)._features(probe, None).shape == (
+        len(probe),
+        len(tag_rules.FEATURE_NAMES),
+    )
