@@ -132,6 +132,21 @@ DEFAULT_MAX_THEMES = 25  # users of other tools find 30+ themes too many to hold
 MERGE_ABOVE = 0.8  # relative centroid cosine above which two themes are near-duplicates (_raw_cosine)
 UNTHEMED_QUANTILE = 0.1  # an outlier joins its nearest theme when it fits as well as 90% of the members
 DEFAULT_SAMPLE = 10_000  # above this many texts, themes are fitted on a sample (bench/bench_theme_sample.py)
+
+# Above this many texts UMAP runs ``LARGE_LAYOUT_EPOCHS`` epochs (UMAP's own default is 500 up to
+# 10,000 texts, 200 above; this stage ran 200 before 2026-12-03): on 10,000 and 50,000 real answers
+# the themes agree as well with the answers' conversations at 100 as at 200, and as well across seeds
+# at 10,000 (evals/eval_theme_scale.py, evals/README.md), and the fit of 10,000 takes about 3 s less.
+# Smaller corpora keep UMAP's default.
+LARGE_LAYOUT_MIN = 5_000
+LARGE_LAYOUT_EPOCHS = 100
+
+
+def default_umap_epochs(n: int) -> int | None:
+    """UMAP's ``n_epochs`` for a layout of ``n`` texts (None: UMAP's own default)."""
+    return LARGE_LAYOUT_EPOCHS if n > LARGE_LAYOUT_MIN else None
+
+
 ASSIGN_METHODS = ("centroid", "predict")
 
 
@@ -387,6 +402,7 @@ class ThemeModeller:
         top_n_words: int = 10,
         sample_size: int | None = DEFAULT_SAMPLE,
         assign_rest: str = "centroid",
+        umap_epochs: int | None = None,
         verbose: bool = False,
     ) -> None:
         if nr_topics is not None and nr_topics < 1:
@@ -401,6 +417,7 @@ class ThemeModeller:
         self.rest_assigner: Any = None
         self.embedder = embedder
         self.umap_model = umap_model
+        self.umap_epochs = umap_epochs  # None: ``default_umap_epochs`` (ignored with ``umap_model``)
         self.hdbscan_model = hdbscan_model
         self.vectorizer_model = vectorizer_model
         self.representation_model = representation_model
@@ -452,7 +469,7 @@ class ThemeModeller:
             random_state=self.seed,
             n_jobs=1,  # what random_state implies anyway; said here to avoid UMAP's warning
             low_memory=True,
-            n_epochs=200 if n > 5000 else None,
+            n_epochs=self.umap_epochs if self.umap_epochs is not None else default_umap_epochs(n),
         )
 
     def _hdbscan(self, n: int) -> Any:
@@ -833,6 +850,7 @@ class ThemeModeller:
             "merge_above": self.merge_above,
             "unthemed_quantile": self.unthemed_quantile,
             "sample_size": self.sample_size,
+            "umap_epochs": self.umap_epochs,
             "n": len(texts),
             **self._shaping,
         }

@@ -49,3 +49,13 @@ def test_themes_stage_precomputes_neighbours_only_where_umap_would_approximate()
     assert knn[0].shape == (EXACT_KNN_MIN, 15) and (knn[0][:, 0] == np.arange(EXACT_KNN_MIN)).all()
     predicting = ThemeModeller(seed=1, assign_rest="predict")  # needs UMAP.transform: its own index
     assert predicting._umap(EXACT_KNN_MIN, large).precomputed_knn[0] is None
+
+
+def test_large_layouts_run_fewer_epochs_unless_told():
+    from nlp.themes import LARGE_LAYOUT_EPOCHS, LARGE_LAYOUT_MIN, ThemeModeller, default_umap_epochs
+
+    assert default_umap_epochs(LARGE_LAYOUT_MIN) is None  # UMAP's own default for smaller corpora
+    assert default_umap_epochs(LARGE_LAYOUT_MIN + 1) == LARGE_LAYOUT_EPOCHS
+    assert ThemeModeller()._umap(LARGE_LAYOUT_MIN + 1).n_epochs == LARGE_LAYOUT_EPOCHS
+    assert ThemeModeller()._umap(200).n_epochs is None
+    assert ThemeModeller(umap_epochs=300)._umap(LARGE_LAYOUT_MIN + 1).n_epochs == 300
