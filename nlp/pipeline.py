@@ -283,13 +283,10 @@ class Analyser:
         standard error about one percentage point), not read from every text: the themes stage detects
         every point's language later, beside UMAP."""
         from nlp.language import detect_languages
+        from nlp.themes import sample_indices
 
-        read = texts
-        if len(texts) > LANGUAGE_SAMPLE:
-            pick = np.sort(
-                np.random.default_rng(seed).choice(len(texts), size=LANGUAGE_SAMPLE, replace=False)
-            )
-            read = [texts[i] for i in pick]
+        pick = sample_indices(len(texts), LANGUAGE_SAMPLE, seed)
+        read = texts if pick is None else [texts[i] for i in pick]
         found = [lang for lang in detect_languages(read) if lang]
         other = sum(lang != "en" for lang in found)
         if not found or other / len(found) <= MOSTLY_NOT_ENGLISH:
