@@ -563,6 +563,8 @@ class ThemeModeller:
         else:
             method = "bertopic"
         self._shaping = {}
+        if layout is not None:  # the epochs UMAP was given (None: its own default), whoever chose them
+            self._shaping["umap_epochs"] = getattr(layout.model, "n_epochs", None)
         if method == "bertopic":
             topics, before = self._fit_themes(texts, embeddings, vectorizer, sample, layout)
             after = int((topics == -1).sum())
@@ -850,7 +852,6 @@ class ThemeModeller:
             "merge_above": self.merge_above,
             "unthemed_quantile": self.unthemed_quantile,
             "sample_size": self.sample_size,
-            "umap_epochs": self.umap_epochs,
             "n": len(texts),
             **self._shaping,
         }

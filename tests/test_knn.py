@@ -59,3 +59,16 @@ def test_large_layouts_run_fewer_epochs_unless_told():
     assert ThemeModeller()._umap(LARGE_LAYOUT_MIN + 1).n_epochs == LARGE_LAYOUT_EPOCHS
     assert ThemeModeller()._umap(200).n_epochs is None
     assert ThemeModeller(umap_epochs=300)._umap(LARGE_LAYOUT_MIN + 1).n_epochs == 300
+
+
+def test_a_fit_records_the_epochs_its_layout_ran(monkeypatch):
+    import nlp.themes
+
+    rng = np.random.default_rng(0)
+    texts = [f"answer {i} about topic {i % 3} words" for i in range(40)]
+    vectors = rng.normal(size=(40, 8)).astype(np.float32)
+    monkeypatch.setattr(nlp.themes, "LARGE_LAYOUT_MIN", 10)  # 40 texts count as a large corpus here
+    chosen = ThemeModeller(seed=1, representation_model=None).fit(texts, vectors)
+    assert chosen.params["umap_epochs"] == nlp.themes.LARGE_LAYOUT_EPOCHS  # the default, as it ran
+    told = ThemeModeller(seed=1, umap_epochs=30, representation_model=None).fit(texts, vectors)
+    assert told.params["umap_epochs"] == 30
