@@ -141,7 +141,8 @@ def zero_label_rows(dev: Dev, points: np.ndarray, principles: np.ndarray, embed:
             )
         )
     for share in (0.05, 0.1):
-        stripped = embed([_drop_common(t, pool + dev.texts, share) for t in dev.texts])
+        common = _common_words(pool + dev.texts, share)
+        stripped = embed([_drop(t, common) for t in dev.texts])
         rows.append(
             dev.row(
                 f"words in over {share:.0%} of the consultation's points dropped",
@@ -185,10 +186,14 @@ class _Padded:
         return out
 
 
-def _drop_common(text: str, corpus: Sequence[str], share: float) -> str:
+def _common_words(corpus: Sequence[str], share: float) -> set[str]:
+    """Words (not English stop words) found in more than ``share`` of the texts."""
     words = [set(w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'-]+", t)) for t in corpus]
     df = collections.Counter(w for ws in words for w in ws)
-    common = {w for w, n in df.items() if n / len(corpus) > share and w not in ENGLISH_STOP_WORDS}
+    return {w for w, n in df.items() if n / len(corpus) > share and w not in ENGLISH_STOP_WORDS}
+
+
+def _drop(text: str, common: set[str]) -> str:
     return re.sub(r"[A-Za-z][A-Za-z'-]+", lambda m: "" if m.group(0).lower() in common else m.group(0), text)
 
 
